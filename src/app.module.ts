@@ -1,0 +1,32 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { AppAuthGuard } from './auth/auth.guard';
+import { ConfigModule } from './common/config.module';
+import { ErrorFilter } from './common/error.filter';
+import { validationPipe } from './common/validation';
+import { AppConfig, loadConfig } from './config';
+import { DatabaseModule } from './db/database.module';
+import { HealthController } from './health.controller';
+import { VillagersModule } from './villagers/villagers.module';
+import { VillagesModule } from './villages/villages.module';
+
+/**
+ * The whole application. Validation, the guard and the error filter are registered here, not in
+ * main.ts, so tests built from this module behave exactly like the service.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, VillagesModule, VillagersModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_PIPE, useFactory: (): ValidationPipe => validationPipe() },
+        { provide: APP_GUARD, useClass: AppAuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

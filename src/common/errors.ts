@@ -1,0 +1,17 @@
+import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
+
+/**
+ * A business rule refused the request: 409 with a stable machine code and a message a cadre can
+ * read, e.g. `{ statusCode: 409, code: 'INSUFFICIENT_POINTS', message: '积分不足…' }`.
+ */
+export function refuse(code: string, message: string): ConflictException {
+  return new ConflictException({ statusCode: 409, error: 'Conflict', code, message });
+}
+
+export function notFound(what: string): NotFoundException {
+  return new NotFoundException(`${what} not found`);
+}
+
+export function forbidden(message = 'Not allowed for your account'): ForbiddenException {
+  return new ForbiddenException(message);
+}

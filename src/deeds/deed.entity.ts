@@ -1,0 +1,37 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { TIMESTAMP } from '../db/columns';
+import type { CategoryCode } from '../rules/categories';
+
+export const DEED_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export type DeedStatus = (typeof DEED_STATUSES)[number];
+export type DeedSource = 'self_report' | 'cadre';
+
+@Entity('deeds')
+@Index(['villageId', 'month', 'status'])
+@Index(['villagerId', 'ruleId', 'month', 'status'])
+export class Deed {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'integer' }) villageId!: number;
+  @Column({ type: 'integer' }) villagerId!: number;
+  @Column({ type: 'integer' }) ruleId!: number;
+  /** Copied from the rule when the deed is recorded, so later edits rewrite no history. */
+  @Column({ type: 'varchar', length: 100 }) ruleTitle!: string;
+  @Column({ type: 'varchar', length: 20 }) category!: CategoryCode;
+  /** The rule's points, copied again at approval: that is what the ledger entry carries. */
+  @Column({ type: 'integer' }) points!: number;
+  @Column({ type: 'date' }) occurredOn!: string;
+  /** YYYY-MM of occurredOn, kept for the monthly queries and caps. */
+  @Column({ type: 'varchar', length: 7 }) month!: string;
+  @Column({ type: 'varchar', length: 500 }) description!: string;
+  @Column({ type: 'varchar', length: 1000, nullable: true }) evidence!: string | null;
+  @Column({ type: 'varchar', length: 12 }) source!: DeedSource;
+  @Column({ type: 'varchar', length: 10 }) status!: DeedStatus;
+  @Column({ type: 'integer' }) recordedBy!: number;
+  @Column({ type: TIMESTAMP }) recordedAt!: Date;
+  @Column({ type: 'integer', nullable: true }) reviewedBy!: number | null;
+  @Column({ type: TIMESTAMP, nullable: true }) reviewedAt!: Date | null;
+  @Column({ type: 'varchar', length: 500, nullable: true }) reviewReason!: string | null;
+  @Column({ type: 'integer', nullable: true }) revokedBy!: number | null;
+  @Column({ type: TIMESTAMP, nullable: true }) revokedAt!: Date | null;
+  @Column({ type: 'varchar', length: 500, nullable: true }) revokeReason!: string | null;
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { setupApp } from './app.setup';
+import { ConfigError, loadConfig } from './config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
+    bodyParser: false,
+  });
+  setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  new ConsoleLogger('Main').log(
+    `Civility Points listening on :${config.port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
+  );
+}
+
+main().catch((err) => {
+  console.error(`Start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

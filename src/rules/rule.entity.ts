@@ -1,0 +1,25 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TIMESTAMP } from '../db/columns';
+import type { CategoryCode } from './categories';
+
+@Entity('rules')
+export class Rule {
+  @PrimaryGeneratedColumn() id!: number;
+  @Index({ unique: true }) @Column({ type: 'varchar', length: 32 }) code!: string;
+  @Column({ type: 'varchar', length: 20 }) category!: CategoryCode;
+  @Column({ type: 'varchar', length: 100 }) title!: string;
+  @Column({ type: 'integer' }) points!: number;
+  @Column({ type: 'integer', nullable: true }) maxPerMonth!: number | null;
+  @Column({ type: 'boolean', default: true }) active!: boolean;
+  /** null: the district-wide catalogue; otherwise one village's own rule. */
+  @Index() @Column({ type: 'integer', nullable: true }) villageId!: number | null;
+  @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
+  @UpdateDateColumn({ type: TIMESTAMP }) updatedAt!: Date;
+}

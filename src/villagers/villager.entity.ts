@@ -1,0 +1,25 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { TIMESTAMP } from '../db/columns';
+
+export const VILLAGER_STATUSES = ['active', 'moved', 'deceased'] as const;
+export type VillagerStatus = (typeof VILLAGER_STATUSES)[number];
+
+@Entity('villagers')
+@Index(['villageId', 'name'])
+@Index(['householdId'])
+export class Villager {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'integer' }) villageId!: number;
+  @Column({ type: 'integer', nullable: true }) householdId!: number | null;
+  @Column({ type: 'varchar', length: 50 }) name!: string;
+  @Index({ unique: true }) @Column({ type: 'varchar', length: 18, nullable: true })
+  idNumber!: string | null;
+  @Column({ type: 'varchar', length: 20, nullable: true }) phone!: string | null;
+  @Column({ type: 'varchar', length: 10, default: 'active' }) status!: VillagerStatus;
+  /**
+   * Cached sum of this villager's ledger entries, written in the same transaction as each entry
+   * so reading a balance is one row, not a sum over the history.
+   */
+  @Column({ type: 'integer', default: 0 }) balance!: number;
+  @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
+}

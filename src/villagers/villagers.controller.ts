@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
+import { ParseIdPipe } from '../common/ids';
+import { VillagerCreateDto, VillagerListQueryDto, VillagerUpdateDto } from './villagers.dto';
+import { VillagersService } from './villagers.service';
+
+@ApiTags('villagers')
+@ApiBearerAuth()
+@Auth('admin', 'cadre')
+@Controller('villagers')
+export class VillagersController {
+  constructor(private readonly villagers: VillagersService) {}
+
+  @Post()
+  create(@CurrentUser() caller: Caller, @Body() dto: VillagerCreateDto) {
+    return this.villagers.create(caller, dto);
+  }
+
+  @Get()
+  list(@CurrentUser() caller: Caller, @Query() q: VillagerListQueryDto) {
+    return this.villagers.list(caller, q);
+  }
+
+  @Get(':id')
+  get(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
+    return this.villagers.get(caller, id);
+  }
+
+  @Patch(':id')
+  update(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: VillagerUpdateDto) {
+    return this.villagers.update(caller, id, dto);
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, Matches, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { IsId, IsIdQuery } from '../common/ids';
+import { PageQueryDto } from '../common/pagination';
+import { isValidIdNumber } from './id-number';
+import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+@ValidatorConstraint({ name: 'idNumber' })
+class IdNumberConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown) {
+    return typeof value === 'string' && isValidIdNumber(value);
+  }
+  defaultMessage() {
+    return 'idNumber must be an 18-character resident ID with a valid check character';
+  }
+}
+
+const PHONE = /^\+?[0-9 -]{5,20}$/;
+
+export class VillagerCreateDto {
+  /** Defaults to the cadre's own village; required for an admin. */
+  @IsOptional() @IsId() villageId?: number;
+  @IsOptional() @IsId() householdId?: number;
+  @Transform(trim) @IsString() @Length(1, 50) name!: string;
+  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Validate(IdNumberConstraint) idNumber?: string;
+  @IsOptional() @IsString() @Matches(PHONE, { message: 'phone must be 5-20 digits' }) phone?: string;
+}
+
+export class VillagerUpdateDto {
+  /** null takes the villager out of their household. */
+  @IsOptional() @IsId() householdId?: number | null;
+  @IsOptional() @Transform(trim) @IsString() @Length(1, 50) name?: string;
+  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Validate(IdNumberConstraint) idNumber?: string;
+  @IsOptional() @IsString() @Matches(PHONE, { message: 'phone must be 5-20 digits' }) phone?: string;
+  @ApiProperty({ enum: VILLAGER_STATUSES, required: false })
+  @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
+}
+
+export class VillagerListQueryDto extends PageQueryDto {
+  @IsOptional() @IsIdQuery() villageId?: number;
+  @IsOptional() @IsIdQuery() householdId?: number;
+  /** Any part of the name. */
+  @IsOptional() @IsString() @Length(1, 50) q?: string;
+  @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
+}
+
+export class VillagerResponseDto {
+  id!: number;
+  villageId!: number;
+  householdId!: number | null;
+  name!: string;
+  /** Always masked, e.g. 430102********1234. */
+  idNumber!: string | null;
+  phone!: string | null;
+  status!: VillagerStatus;
+  balance!: number;
+  createdAt!: Date;
+}

@@ -1,0 +1,111 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import { assertVillageAccess, villageScope } from '../common/scope';
+import { Tx } from '../db/transaction';
+import { Household, Village } from '../villages/village.entity';
+import { maskIdNumber } from './id-number';
+import type { VillagerCreateDto, VillagerListQueryDto, VillagerResponseDto, VillagerUpdateDto } from './villagers.dto';
+import { Villager } from './villager.entity';
+
+export function toVillagerResponse(v: Villager): VillagerResponseDto {
+  return {
+    id: v.id,
+    villageId: v.villageId,
+    householdId: v.householdId,
+    name: v.name,
+    idNumber: maskIdNumber(v.idNumber),
+    phone: v.phone,
+    status: v.status,
+    balance: v.balance,
+    createdAt: v.createdAt,
+  };
+}
+
+/** Escapes LIKE wildcards so a search for "100%" means the text. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+@Injectable()
+export class VillagersService {
+  constructor(
+    @InjectRepository(Villager) private readonly villagers: Repository<Villager>,
+    private readonly tx: Tx,
+  ) {}
+
+  async create(caller: Caller, dto: VillagerCreateDto): Promise<VillagerResponseDto> {
+    const villageId = dto.villageId ?? villageScope(caller);
+    if (villageId === undefined) throw new BadRequestException('villageId is required');
+    assertVillageAccess(caller, villageId);
+    const saved = await this.tx.run(async (em) => {
+      if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
+      await this.checkHousehold(em, villageId, dto.householdId);
+      await this.checkIdNumberFree(em, dto.idNumber);
+      return em.save(
+        em.create(Villager, {
+          villageId,
+          householdId: dto.householdId ?? null,
+          name: dto.name,
+          idNumber: dto.idNumber ?? null,
+          phone: dto.phone ?? null,
+          status: 'active',
+          balance: 0,
+        }),
+      );
+    });
+    return toVillagerResponse(saved);
+  }
+
+  async list(caller: Caller, q: VillagerListQueryDto): Promise<Page<VillagerResponseDto>> {
+    const scope = villageScope(caller);
+    if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
+      assertVillageAccess(caller, q.villageId);
+    }
+    const qb = this.villagers.createQueryBuilder('v').orderBy('v.id', 'ASC').skip(skipTake(q).skip).take(q.pageSize);
+    const villageId = scope ?? q.villageId;
+    if (villageId !== undefined) qb.andWhere('v.villageId = :villageId', { villageId });
+    if (q.householdId !== undefined) qb.andWhere('v.householdId = :householdId', { householdId: q.householdId });
+    if (q.status !== undefined) qb.andWhere('v.status = :status', { status: q.status });
+    if (q.q !== undefined) qb.andWhere("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q)}%` });
+    const [rows, total] = await qb.getManyAndCount();
+    return pageOf(rows.map(toVillagerResponse), total, q);
+  }
+
+  async get(caller: Caller, id: number): Promise<VillagerResponseDto> {
+    return toVillagerResponse(await this.findScoped(this.villagers.manager, caller, id));
+  }
+
+  async update(caller: Caller, id: number, dto: VillagerUpdateDto): Promise<VillagerResponseDto> {
+    const saved = await this.tx.run(async (em) => {
+      const villager = await this.findScoped(em, caller, id);
+      if (dto.householdId !== undefined) await this.checkHousehold(em, villager.villageId, dto.householdId);
+      if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
+        await this.checkIdNumberFree(em, dto.idNumber);
+      }
+      return em.save(Object.assign(villager, dto));
+    });
+    return toVillagerResponse(saved);
+  }
+
+  /** A villager the caller may see, or 404: another village's villager does not exist for them. */
+  async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Villager> {
+    const villager = await em.findOneBy(Villager, { id, villageId: villageScope(caller) });
+    if (!villager || (caller.role === 'villager' && caller.villagerId !== id)) throw notFound('Villager');
+    return villager;
+  }
+
+  private async checkHousehold(em: EntityManager, villageId: number, householdId: number | null | undefined) {
+    if (householdId == null) return;
+    if (!(await em.existsBy(Household, { id: householdId, villageId }))) {
+      throw new BadRequestException('householdId: no such household in this village');
+    }
+  }
+
+  private async checkIdNumberFree(em: EntityManager, idNumber: string | undefined) {
+    if (idNumber && (await em.existsBy(Villager, { idNumber }))) {
+      throw refuse('ID_NUMBER_TAKEN', 'A villager with this ID number is already registered');
+    }
+  }
+}
