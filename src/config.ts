@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /** Which database the service talks to, derived from DATABASE_URL. */
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export interface AppConfig {
   port: number;
@@ -28,7 +26,10 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseConfig {
   if (url === 'sqlite::memory:') return { type: 'sqlite', path: ':memory:' };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    if (!path) throw new ConfigError('DATABASE_URL: "sqlite:" needs a file path, e.g. sqlite:./data/app.sqlite');
+    if (!path)
+      throw new ConfigError(
+        'DATABASE_URL: "sqlite:" needs a file path, e.g. sqlite:./data/app.sqlite',
+      );
     return { type: 'sqlite', path: resolve(path) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {

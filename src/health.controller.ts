@@ -8,13 +8,21 @@ import { Public } from './common/auth.decorators';
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Public() @Get()
+  @Public()
+  @Get()
   async health() {
     try {
       await this.dataSource.query('SELECT 1');
     } catch {
-      throw new ServiceUnavailableException({ statusCode: 503, status: 'error', message: 'Database unreachable' });
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        status: 'error',
+        message: 'Database unreachable',
+      });
     }
-    return { status: 'ok', database: this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite' };
+    return {
+      status: 'ok',
+      database: this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite',
+    };
   }
 }

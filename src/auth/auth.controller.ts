@@ -14,7 +14,9 @@ export class AuthController {
     private readonly users: UsersService,
   ) {}
 
-  @Public() @Post('auth/login') @HttpCode(200)
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
   login(@Body() dto: LoginDto) {
     return this.auth.login(dto);
   }
@@ -24,12 +26,14 @@ export class AuthController {
     return this.users.me(caller.id);
   }
 
-  @Auth('admin') @Post('users')
+  @Auth('admin')
+  @Post('users')
   createUser(@Body() dto: UserCreateDto) {
     return this.users.create(dto);
   }
 
-  @Auth('admin') @Get('users')
+  @Auth('admin')
+  @Get('users')
   listUsers(@Query() q: UserListQueryDto) {
     return this.users.list(q);
   }

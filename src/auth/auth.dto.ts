@@ -10,13 +10,15 @@ export class LoginDto {
 }
 
 export class UserCreateDto {
-  @IsString() @Matches(/^[A-Za-z0-9_.-]{3,50}$/, { message: 'username must be 3-50 letters, digits, _ . or -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{3,50}$/, { message: 'username must be 3-50 letters, digits, _ . or -' })
   username!: string;
 
   @IsString() @Length(8, 200) password!: string;
 
   @ApiProperty({ enum: ROLES })
-  @IsIn(ROLES) role!: Role;
+  @IsIn(ROLES)
+  role!: Role;
 
   /** Required for a cadre. */
   @IsOptional() @IsId() villageId?: number;

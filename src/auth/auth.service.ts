@@ -47,7 +47,11 @@ export class AuthService implements OnApplicationBootstrap {
     });
     if (recentFailures >= MAX_LOGIN_FAILURES) {
       throw new HttpException(
-        { statusCode: 429, error: 'Too Many Requests', message: 'Too many failed logins; try again in 15 minutes' },
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too many failed logins; try again in 15 minutes',
+        },
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }

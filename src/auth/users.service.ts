@@ -4,6 +4,7 @@ import { BadRequestException } from '@nestjs/common';
 import { Repository } from 'typeorm';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
+import { defined } from '../common/scope';
 import { Tx } from '../db/transaction';
 import { Store } from '../store/store.entity';
 import { Village } from '../villages/village.entity';
@@ -47,7 +48,7 @@ export class UsersService {
 
   async list(q: UserListQueryDto): Promise<Page<UserResponseDto>> {
     const [rows, total] = await this.users.findAndCount({
-      where: { role: q.role, villageId: q.villageId },
+      where: defined({ role: q.role, villageId: q.villageId }),
       order: { id: 'ASC' },
       ...skipTake(q),
     });
@@ -57,12 +58,18 @@ export class UsersService {
   async create(dto: UserCreateDto): Promise<UserResponseDto> {
     const passwordHash = await hashPassword(dto.password);
     const user = await this.tx.run(async (em) => {
-      const scope = { villageId: null as number | null, storeId: null as number | null, villagerId: null as number | null };
+      const scope = {
+        villageId: null as number | null,
+        storeId: null as number | null,
+        villagerId: null as number | null,
+      };
       const need = (field: keyof typeof scope) => {
         if (!dto[field]) throw new BadRequestException(`${field} is required for role ${dto.role}`);
         return dto[field]!;
       };
-      const extra = (['villageId', 'storeId', 'villagerId'] as const).filter((f) => dto[f] !== undefined);
+      const extra = (['villageId', 'storeId', 'villagerId'] as const).filter(
+        (f) => dto[f] !== undefined,
+      );
       const allowed: string[] = SCOPE_FIELDS[dto.role];
       const stray = extra.find((f) => !allowed.includes(f));
       if (stray) throw new BadRequestException(`${stray} does not apply to role ${dto.role}`);
@@ -78,14 +85,16 @@ export class UsersService {
         const villager = await em.findOneBy(Villager, { id: scope.villagerId });
         if (!villager) throw notFound('Villager');
         if (dto.villageId !== undefined && dto.villageId !== villager.villageId) {
-          throw new BadRequestException('villageId does not match the villager\'s village');
+          throw new BadRequestException("villageId does not match the villager's village");
         }
         scope.villageId = villager.villageId;
       }
       if (await em.existsBy(User, { username: dto.username })) {
         throw refuse('USERNAME_TAKEN', `Username "${dto.username}" is already taken`);
       }
-      return em.save(em.create(User, { username: dto.username, passwordHash, role: dto.role, ...scope }));
+      return em.save(
+        em.create(User, { username: dto.username, passwordHash, role: dto.role, ...scope }),
+      );
     });
     return toUserResponse(user);
   }

@@ -1,14 +1,12 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 
-const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+const UNIQUE_VIOLATION = new Set([
+  '23505',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
 
 /**
  * Every error leaves in Nest's shape `{ statusCode, message, error }`. A unique-constraint
@@ -42,7 +40,12 @@ export class ErrorFilter implements ExceptionFilter {
       if (code && UNIQUE_VIOLATION.has(code)) {
         return {
           status: 409,
-          body: { statusCode: 409, error: 'Conflict', code: 'DUPLICATE', message: 'A record with the same unique value already exists' },
+          body: {
+            statusCode: 409,
+            error: 'Conflict',
+            code: 'DUPLICATE',
+            message: 'A record with the same unique value already exists',
+          },
         };
       }
     }
@@ -55,7 +58,14 @@ export class ErrorFilter implements ExceptionFilter {
           : e.type === 'entity.parse.failed'
             ? 'Malformed JSON body'
             : (e.message ?? 'Bad request');
-      return { status: e.status, body: { statusCode: e.status, message, error: e.status === 413 ? 'Payload Too Large' : 'Bad Request' } };
+      return {
+        status: e.status,
+        body: {
+          statusCode: e.status,
+          message,
+          error: e.status === 413 ? 'Payload Too Large' : 'Bad Request',
+        },
+      };
     }
     return {
       status: 500,

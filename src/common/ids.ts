@@ -1,4 +1,10 @@
-import { applyDecorators, ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import {
+  applyDecorators,
+  ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  PipeTransform,
+} from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 
@@ -9,7 +15,13 @@ export const MAX_ID = 2147483647;
 export const IsId = () => applyDecorators(IsInt(), Min(1), Max(MAX_ID));
 
 /** A query-string field holding a record id. */
-export const IsIdQuery = () => applyDecorators(Type(() => Number), IsInt(), Min(1), Max(MAX_ID));
+export const IsIdQuery = () =>
+  applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(MAX_ID),
+  );
 
 /** A path parameter holding a record id: 400 naming the parameter when it is not one. */
 @Injectable()

@@ -16,3 +16,11 @@ export function assertVillageAccess(caller: Caller, villageId: number): void {
     throw forbidden('You may only act on your own village');
   }
 }
+
+/**
+ * Drops undefined keys from a where-object. TypeORM refuses undefined in a where clause (rightly:
+ * it would silently widen the query), so optional filters are passed through this explicitly.
+ */
+export function defined<T extends object>(where: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined)) as never;
+}

@@ -79,7 +79,13 @@ export function rankMonth(
     .sort((a, b) => b.net - a.net || byIdThen(a, b));
   const redRanks = competitionRanks(redCandidates, (v) => v.net);
   const redList: RedListRow[] = redCandidates
-    .map((v, i) => ({ rank: redRanks[i], villagerId: v.villagerId, name: v.name, merit: v.merit, net: v.net }))
+    .map((v, i) => ({
+      rank: redRanks[i],
+      villagerId: v.villagerId,
+      name: v.name,
+      merit: v.merit,
+      net: v.net,
+    }))
     .filter((row) => row.rank <= redListSize);
 
   const blackCandidates = scored

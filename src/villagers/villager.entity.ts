@@ -12,7 +12,8 @@ export class Villager {
   @Column({ type: 'integer' }) villageId!: number;
   @Column({ type: 'integer', nullable: true }) householdId!: number | null;
   @Column({ type: 'varchar', length: 50 }) name!: string;
-  @Index({ unique: true }) @Column({ type: 'varchar', length: 18, nullable: true })
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 18, nullable: true })
   idNumber!: string | null;
   @Column({ type: 'varchar', length: 20, nullable: true }) phone!: string | null;
   @Column({ type: 'varchar', length: 10, default: 'active' }) status!: VillagerStatus;

@@ -28,7 +28,11 @@ export class VillagersController {
   }
 
   @Patch(':id')
-  update(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: VillagerUpdateDto) {
+  update(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: VillagerUpdateDto,
+  ) {
     return this.villagers.update(caller, id, dto);
   }
 }

@@ -1,6 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { isValidIdNumber } from './id-number';
@@ -25,20 +34,32 @@ export class VillagerCreateDto {
   @IsOptional() @IsId() villageId?: number;
   @IsOptional() @IsId() householdId?: number;
   @Transform(trim) @IsString() @Length(1, 50) name!: string;
-  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
-  @Validate(IdNumberConstraint) idNumber?: string;
-  @IsOptional() @IsString() @Matches(PHONE, { message: 'phone must be 5-20 digits' }) phone?: string;
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Validate(IdNumberConstraint)
+  idNumber?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(PHONE, { message: 'phone must be 5-20 digits' })
+  phone?: string;
 }
 
 export class VillagerUpdateDto {
   /** null takes the villager out of their household. */
   @IsOptional() @IsId() householdId?: number | null;
   @IsOptional() @Transform(trim) @IsString() @Length(1, 50) name?: string;
-  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
-  @Validate(IdNumberConstraint) idNumber?: string;
-  @IsOptional() @IsString() @Matches(PHONE, { message: 'phone must be 5-20 digits' }) phone?: string;
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Validate(IdNumberConstraint)
+  idNumber?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(PHONE, { message: 'phone must be 5-20 digits' })
+  phone?: string;
   @ApiProperty({ enum: VILLAGER_STATUSES, required: false })
-  @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
+  @IsOptional()
+  @IsIn(VILLAGER_STATUSES)
+  status?: VillagerStatus;
 }
 
 export class VillagerListQueryDto extends PageQueryDto {

@@ -4,11 +4,16 @@ import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { assertVillageAccess, villageScope } from '../common/scope';
+import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
 import { maskIdNumber } from './id-number';
-import type { VillagerCreateDto, VillagerListQueryDto, VillagerResponseDto, VillagerUpdateDto } from './villagers.dto';
+import type {
+  VillagerCreateDto,
+  VillagerListQueryDto,
+  VillagerResponseDto,
+  VillagerUpdateDto,
+} from './villagers.dto';
 import { Villager } from './villager.entity';
 
 export function toVillagerResponse(v: Villager): VillagerResponseDto {
@@ -63,12 +68,18 @@ export class VillagersService {
     if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
       assertVillageAccess(caller, q.villageId);
     }
-    const qb = this.villagers.createQueryBuilder('v').orderBy('v.id', 'ASC').skip(skipTake(q).skip).take(q.pageSize);
+    const qb = this.villagers
+      .createQueryBuilder('v')
+      .orderBy('v.id', 'ASC')
+      .skip(skipTake(q).skip)
+      .take(q.pageSize);
     const villageId = scope ?? q.villageId;
     if (villageId !== undefined) qb.andWhere('v.villageId = :villageId', { villageId });
-    if (q.householdId !== undefined) qb.andWhere('v.householdId = :householdId', { householdId: q.householdId });
+    if (q.householdId !== undefined)
+      qb.andWhere('v.householdId = :householdId', { householdId: q.householdId });
     if (q.status !== undefined) qb.andWhere('v.status = :status', { status: q.status });
-    if (q.q !== undefined) qb.andWhere("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q)}%` });
+    if (q.q !== undefined)
+      qb.andWhere("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q)}%` });
     const [rows, total] = await qb.getManyAndCount();
     return pageOf(rows.map(toVillagerResponse), total, q);
   }
@@ -80,7 +91,8 @@ export class VillagersService {
   async update(caller: Caller, id: number, dto: VillagerUpdateDto): Promise<VillagerResponseDto> {
     const saved = await this.tx.run(async (em) => {
       const villager = await this.findScoped(em, caller, id);
-      if (dto.householdId !== undefined) await this.checkHousehold(em, villager.villageId, dto.householdId);
+      if (dto.householdId !== undefined)
+        await this.checkHousehold(em, villager.villageId, dto.householdId);
       if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
         await this.checkIdNumberFree(em, dto.idNumber);
       }
@@ -91,12 +103,17 @@ export class VillagersService {
 
   /** A villager the caller may see, or 404: another village's villager does not exist for them. */
   async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Villager> {
-    const villager = await em.findOneBy(Villager, { id, villageId: villageScope(caller) });
-    if (!villager || (caller.role === 'villager' && caller.villagerId !== id)) throw notFound('Villager');
+    const villager = await em.findOneBy(Villager, defined({ id, villageId: villageScope(caller) }));
+    if (!villager || (caller.role === 'villager' && caller.villagerId !== id))
+      throw notFound('Villager');
     return villager;
   }
 
-  private async checkHousehold(em: EntityManager, villageId: number, householdId: number | null | undefined) {
+  private async checkHousehold(
+    em: EntityManager,
+    villageId: number,
+    householdId: number | null | undefined,
+  ) {
     if (householdId == null) return;
     if (!(await em.existsBy(Household, { id: householdId, villageId }))) {
       throw new BadRequestException('householdId: no such household in this village');

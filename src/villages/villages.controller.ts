@@ -17,7 +17,8 @@ import { VillagesService } from './villages.service';
 export class VillagesController {
   constructor(private readonly villages: VillagesService) {}
 
-  @Auth('admin') @Post()
+  @Auth('admin')
+  @Post()
   create(@Body() dto: VillageCreateDto) {
     return this.villages.create(dto);
   }
@@ -32,12 +33,14 @@ export class VillagesController {
     return this.villages.get(caller, id);
   }
 
-  @Auth('admin') @Patch(':id')
+  @Auth('admin')
+  @Patch(':id')
   update(@Param('id', ParseIdPipe) id: number, @Body() dto: VillageUpdateDto) {
     return this.villages.update(id, dto);
   }
 
-  @Auth('admin', 'cadre') @Post(':villageId/households')
+  @Auth('admin', 'cadre')
+  @Post(':villageId/households')
   createHousehold(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -46,7 +49,8 @@ export class VillagesController {
     return this.villages.createHousehold(caller, villageId, dto);
   }
 
-  @Auth('admin', 'cadre') @Get(':villageId/households')
+  @Auth('admin', 'cadre')
+  @Get(':villageId/households')
   listHouseholds(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,

@@ -5,7 +5,8 @@ import { PageQueryDto } from '../common/pagination';
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class VillageCreateDto {
-  @IsString() @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
   code!: string;
 
   @Transform(trim) @IsString() @Length(1, 50) name!: string;

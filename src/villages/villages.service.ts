@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { assertVillageAccess, villageScope } from '../common/scope';
+import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { Tx } from '../db/transaction';
 import type {
   HouseholdCreateDto,
@@ -34,7 +34,7 @@ export class VillagesService {
 
   async list(caller: Caller, q: VillageListQueryDto): Promise<Page<Village>> {
     const [items, total] = await this.villages.findAndCount({
-      where: { id: villageScope(caller), town: q.town },
+      where: defined({ id: villageScope(caller), town: q.town }),
       order: { id: 'ASC' },
       ...skipTake(q),
     });
@@ -42,7 +42,9 @@ export class VillagesService {
   }
 
   async get(caller: Caller, id: number): Promise<Village> {
-    const village = await this.villages.findOneBy({ id, ...scopeWhere(caller, 'id') });
+    const scope = villageScope(caller);
+    const village =
+      scope === undefined || scope === id ? await this.villages.findOneBy({ id }) : null;
     if (!village) throw notFound('Village');
     return village;
   }
@@ -55,30 +57,36 @@ export class VillagesService {
     });
   }
 
-  async createHousehold(caller: Caller, villageId: number, dto: HouseholdCreateDto): Promise<Household> {
+  async createHousehold(
+    caller: Caller,
+    villageId: number,
+    dto: HouseholdCreateDto,
+  ): Promise<Household> {
     assertVillageAccess(caller, villageId);
     return this.tx.run(async (em) => {
       if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
       if (await em.existsBy(Household, { villageId, householdNo: dto.householdNo })) {
-        throw refuse('HOUSEHOLD_NO_TAKEN', `Household number "${dto.householdNo}" already exists in this village`);
+        throw refuse(
+          'HOUSEHOLD_NO_TAKEN',
+          `Household number "${dto.householdNo}" already exists in this village`,
+        );
       }
       return em.save(em.create(Household, { ...dto, group: dto.group ?? '', villageId }));
     });
   }
 
-  async listHouseholds(caller: Caller, villageId: number, q: HouseholdListQueryDto): Promise<Page<Household>> {
+  async listHouseholds(
+    caller: Caller,
+    villageId: number,
+    q: HouseholdListQueryDto,
+  ): Promise<Page<Household>> {
     assertVillageAccess(caller, villageId);
     if (!(await this.villages.existsBy({ id: villageId }))) throw notFound('Village');
     const [items, total] = await this.households.findAndCount({
-      where: { villageId, group: q.group },
+      where: defined({ villageId, group: q.group }),
       order: { householdNo: 'ASC', id: 'ASC' },
       ...skipTake(q),
     });
     return pageOf(items, total, q);
   }
-}
-
-function scopeWhere(caller: Caller, key: 'id' | 'villageId') {
-  const scope = villageScope(caller);
-  return scope === undefined ? {} : { [key]: scope };
 }

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig, parseDatabaseUrl } from './config';
+
+describe('loadConfig', () => {
+  it('defaults: port 3000, SQLite under ./data, Asia/Shanghai', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.database).toEqual({
+      type: 'sqlite',
+      path: expect.stringMatching(/data\/civility-points\.sqlite$/),
+    });
+    expect(c.timeZone).toBe('Asia/Shanghai');
+    expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT:/],
+    [{ PORT: '70000' }, /^PORT:/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL:/],
+    [{ NODE_ENV: 'production' }, /^JWT_SECRET: required/],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^JWT_SECRET:/],
+    [{ TIME_ZONE: 'Mars/Olympus' }, /^TIME_ZONE:/],
+    [{ ADMIN_PASSWORD: 'abc' }, /^ADMIN_PASSWORD:/],
+  ])('%j is refused with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads sqlite and postgres URLs', () => {
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ type: 'sqlite', path: ':memory:' });
+    expect(parseDatabaseUrl('postgres://u@h:5432/db')).toEqual({
+      type: 'postgres',
+      url: 'postgres://u@h:5432/db',
+    });
+  });
+});

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { INestApplication, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { setupApp } from '../src/app.setup';
+import type { TokenPayload } from '../src/auth/jwt.strategy';
+import { User, type Role } from '../src/auth/user.entity';
+import { loadConfig, type AppConfig } from '../src/config';
+import { Store, StoreVillage } from '../src/store/store.entity';
+import { Household, Village } from '../src/villages/village.entity';
+import { Villager } from '../src/villagers/villager.entity';
+
+export const ADMIN_PASSWORD = 'admin-test-password';
+export const isPostgres = process.env.TEST_DATABASE === 'postgres';
+
+/** A throwaway PostgreSQL database for one test file, or an in-memory SQLite one. */
+export async function freshDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!isPostgres) return { url: 'sqlite::memory:', drop: async () => undefined };
+  const base = new URL(process.env.DATABASE_URL!);
+  const name = `cp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new Client({ connectionString: base.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: INestApplication;
+  http: () => ReturnType<typeof request>;
+  ds: DataSource;
+  config: AppConfig;
+  /** A bearer token for a new user of that role and scope, created straight in the database. */
+  tokenFor(
+    role: Role,
+    scope?: Partial<Pick<User, 'villageId' | 'storeId' | 'villagerId'>>,
+  ): Promise<string>;
+  adminToken(): Promise<string>;
+  newVillage(overrides?: Partial<Village>): Promise<Village>;
+  newHousehold(villageId: number, overrides?: Partial<Household>): Promise<Household>;
+  newVillager(villageId: number, overrides?: Partial<Villager>): Promise<Villager>;
+  newStore(villageIds: number[], name?: string): Promise<Store>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${process.pid}_${++counter}`;
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await freshDatabaseUrl();
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    ADMIN_PASSWORD,
+    TIME_ZONE: 'Asia/Shanghai',
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
+  Logger.overrideLogger(['error']);
+  setupApp(app);
+  await app.init();
+  const ds = app.get(DataSource);
+  const jwt = app.get(JwtService);
+
+  const sign = (user: User) => {
+    const payload: TokenPayload = {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+      villageId: user.villageId,
+      storeId: user.storeId,
+      villagerId: user.villagerId,
+    };
+    return jwt.signAsync(payload);
+  };
+
+  const t: TestApp = {
+    app,
+    ds,
+    config,
+    http: () => request(app.getHttpServer()),
+    async tokenFor(role, scope = {}) {
+      const user = await ds.getRepository(User).save({
+        username: unique(role),
+        passwordHash: 'x',
+        role,
+        villageId: scope.villageId ?? null,
+        storeId: scope.storeId ?? null,
+        villagerId: scope.villagerId ?? null,
+      });
+      return sign(user);
+    },
+    async adminToken() {
+      return sign(await ds.getRepository(User).findOneByOrFail({ username: 'admin' }));
+    },
+    newVillage: (o = {}) =>
+      ds
+        .getRepository(Village)
+        .save({ code: unique('V'), name: '测试村', town: '测试镇', redListSize: 10, ...o }),
+    newHousehold: (villageId, o = {}) =>
+      ds
+        .getRepository(Household)
+        .save({ villageId, householdNo: unique('H'), headName: '户主', group: '一组', ...o }),
+    newVillager: (villageId, o = {}) =>
+      ds
+        .getRepository(Villager)
+        .save({
+          villageId,
+          name: '张三',
+          status: 'active',
+          balance: 0,
+          householdId: null,
+          idNumber: null,
+          phone: null,
+          ...o,
+        }),
+    async newStore(villageIds, name = '积分超市') {
+      const store = await ds.getRepository(Store).save({ name });
+      await ds
+        .getRepository(StoreVillage)
+        .save(villageIds.map((villageId) => ({ storeId: store.id, villageId })));
+      return store;
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+  return t;
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
