@@ -7,7 +7,12 @@ import { ErrorFilter } from './common/error.filter';
 import { validationPipe } from './common/validation';
 import { AppConfig, loadConfig } from './config';
 import { DatabaseModule } from './db/database.module';
+import { DeedsModule } from './deeds/deeds.module';
+import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
+import { LedgerModule } from './ledger/ledger.module';
+import { RulesModule } from './rules/rules.module';
+import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
 import { VillagesModule } from './villages/villages.module';
 
@@ -26,6 +31,11 @@ export class AppModule {
         AuthModule,
         VillagesModule,
         VillagersModule,
+        RulesModule,
+        LedgerModule,
+        DeedsModule,
+        EvaluationsModule,
+        StoreModule,
       ],
       controllers: [HealthController],
       providers: [
