@@ -1,4 +1,13 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LedgerModule } from '../ledger/ledger.module';
+import { DeedsController } from './deeds.controller';
+import { Deed } from './deed.entity';
+import { DeedsService } from './deeds.service';
 
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Deed]), LedgerModule],
+  controllers: [DeedsController],
+  providers: [DeedsService],
+})
 export class DeedsModule {}

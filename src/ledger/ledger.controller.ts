@@ -11,8 +11,13 @@ import { LedgerService } from './ledger.service';
 export class LedgerController {
   constructor(private readonly ledger: LedgerService) {}
 
-  @Auth('admin', 'cadre', 'villager') @Get()
-  points(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number, @Query() q: PageQueryDto) {
+  @Auth('admin', 'cadre', 'villager')
+  @Get()
+  points(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Query() q: PageQueryDto,
+  ) {
     return this.ledger.points(caller, id, q);
   }
 }

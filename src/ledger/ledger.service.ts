@@ -50,8 +50,13 @@ export class LedgerService {
    * transaction. With `requireFunds` the balance may not go below zero: the conditional UPDATE
    * refuses it in the database (409 INSUFFICIENT_POINTS), so concurrent debits cannot overdraw.
    */
-  async post(em: EntityManager, e: PostEntry, opts: { requireFunds?: boolean } = {}): Promise<LedgerEntry> {
-    if (!Number.isSafeInteger(e.delta)) throw new Error(`ledger delta must be an integer: ${e.delta}`);
+  async post(
+    em: EntityManager,
+    e: PostEntry,
+    opts: { requireFunds?: boolean } = {},
+  ): Promise<LedgerEntry> {
+    if (!Number.isSafeInteger(e.delta))
+      throw new Error(`ledger delta must be an integer: ${e.delta}`);
     const update = em
       .createQueryBuilder()
       .update(Villager)

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
+import { ParseIdPipe } from '../common/ids';
+import { DeedCreateDto, DeedListQueryDto, DeedReasonDto } from './deeds.dto';
+import { DeedsService } from './deeds.service';
+
+@ApiTags('deeds')
+@ApiBearerAuth()
+@Controller('deeds')
+export class DeedsController {
+  constructor(private readonly deeds: DeedsService) {}
+
+  @Auth('cadre', 'villager')
+  @Post()
+  create(@CurrentUser() caller: Caller, @Body() dto: DeedCreateDto) {
+    return this.deeds.create(caller, dto);
+  }
+
+  @Auth('admin', 'cadre', 'villager')
+  @Get()
+  list(@CurrentUser() caller: Caller, @Query() q: DeedListQueryDto) {
+    return this.deeds.list(caller, q);
+  }
+
+  @Auth('admin', 'cadre', 'villager')
+  @Get(':id')
+  get(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
+    return this.deeds.get(caller, id);
+  }
+
+  @Auth('cadre')
+  @Post(':id/approve')
+  @HttpCode(200)
+  approve(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
+    return this.deeds.approve(caller, id);
+  }
+
+  @Auth('cadre')
+  @Post(':id/reject')
+  @HttpCode(200)
+  reject(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: DeedReasonDto,
+  ) {
+    return this.deeds.reject(caller, id, dto.reason);
+  }
+
+  @Auth('cadre')
+  @Post(':id/revoke')
+  @HttpCode(200)
+  revoke(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: DeedReasonDto,
+  ) {
+    return this.deeds.revoke(caller, id, dto.reason);
+  }
+}

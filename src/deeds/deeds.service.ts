@@ -1,0 +1,236 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { isCalendarDate, monthOf, todayIn } from '../common/time';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { Tx } from '../db/transaction';
+import { LedgerService } from '../ledger/ledger.service';
+import { Rule } from '../rules/rule.entity';
+import { Deed, type DeedStatus } from './deed.entity';
+import type { DeedCreateDto, DeedListQueryDto } from './deeds.dto';
+import { capReached } from './monthly-cap';
+
+@Injectable()
+export class DeedsService {
+  constructor(
+    @InjectRepository(Deed) private readonly deeds: Repository<Deed>,
+    private readonly ledger: LedgerService,
+    private readonly tx: Tx,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A cadre's record is approved at once; a villager's self-report waits for review. */
+  create(caller: Caller, dto: DeedCreateDto): Promise<Deed> {
+    const villagerId = caller.role === 'villager' ? caller.villagerId! : dto.villagerId;
+    if (villagerId === undefined) throw new BadRequestException('villagerId is required');
+    if (
+      caller.role === 'villager' &&
+      dto.villagerId !== undefined &&
+      dto.villagerId !== villagerId
+    ) {
+      throw forbidden('A villager may report deeds only for themselves');
+    }
+    if (!isCalendarDate(dto.occurredOn))
+      throw new BadRequestException('occurredOn is not a real date');
+    if (dto.occurredOn > todayIn(this.config.timeZone)) {
+      throw new BadRequestException('occurredOn must not be in the future');
+    }
+    return this.tx.run(async (em) => {
+      const villager = await this.ledger.lockVillager(em, villagerId);
+      assertVillageAccess(caller, villager.villageId);
+      if (villager.status !== 'active') {
+        throw refuse(
+          'VILLAGER_INACTIVE',
+          '该村民已迁出或已故，不能记录积分 (villager is not active)',
+        );
+      }
+      const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
+      const now = new Date();
+      const cadre = caller.role === 'cadre';
+      const deed = await em.save(
+        em.create(Deed, {
+          villageId: villager.villageId,
+          villagerId,
+          ruleId: rule.id,
+          ruleTitle: rule.title,
+          category: rule.category,
+          points: rule.points,
+          occurredOn: dto.occurredOn,
+          month: monthOf(dto.occurredOn),
+          description: dto.description,
+          evidence: dto.evidence ?? null,
+          source: cadre ? 'cadre' : 'self_report',
+          status: cadre ? 'approved' : 'pending',
+          recordedBy: caller.id,
+          recordedAt: now,
+          reviewedBy: cadre ? caller.id : null,
+          reviewedAt: cadre ? now : null,
+        }),
+      );
+      if (cadre) await this.award(em, deed, rule, caller);
+      return deed;
+    });
+  }
+
+  async list(caller: Caller, q: DeedListQueryDto): Promise<Page<Deed>> {
+    const scope = villageScope(caller);
+    if (scope !== undefined && q.villageId !== undefined) assertVillageAccess(caller, q.villageId);
+    if (
+      caller.role === 'villager' &&
+      q.villagerId !== undefined &&
+      q.villagerId !== caller.villagerId
+    ) {
+      throw forbidden('A villager sees only their own deeds');
+    }
+    const [items, total] = await this.deeds.findAndCount({
+      where: defined({
+        villageId: scope ?? q.villageId,
+        villagerId: caller.role === 'villager' ? caller.villagerId! : q.villagerId,
+        status: q.status,
+        month: q.month,
+      }),
+      order: { id: 'DESC' },
+      ...skipTake(q),
+    });
+    return pageOf(items, total, q);
+  }
+
+  async get(caller: Caller, id: number): Promise<Deed> {
+    return this.findScoped(this.deeds.manager, caller, id);
+  }
+
+  /** pending → approved: the rule's current points are copied and posted to the ledger. */
+  approve(caller: Caller, id: number): Promise<Deed> {
+    return this.tx.run(async (em) => {
+      const deed = await this.transition(em, caller, id, 'pending', 'approved', {
+        reviewedBy: caller.id,
+        reviewedAt: new Date(),
+      });
+      await this.ledger.lockVillager(em, deed.villagerId);
+      const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
+      await em.update(Deed, { id }, { points: rule.points, ruleTitle: rule.title });
+      await this.award(em, deed, rule, caller);
+      return em.findOneByOrFail(Deed, { id });
+    });
+  }
+
+  /** pending → rejected, with the reason; nothing is posted. */
+  reject(caller: Caller, id: number, reason: string): Promise<Deed> {
+    return this.tx.run(async (em) => {
+      await this.transition(em, caller, id, 'pending', 'rejected', {
+        reviewedBy: caller.id,
+        reviewedAt: new Date(),
+        reviewReason: reason,
+      });
+      return em.findOneByOrFail(Deed, { id });
+    });
+  }
+
+  /** approved → revoked: one reversal entry takes the points back. */
+  revoke(caller: Caller, id: number, reason: string): Promise<Deed> {
+    return this.tx.run(async (em) => {
+      const deed = await this.transition(em, caller, id, 'approved', 'revoked', {
+        revokedBy: caller.id,
+        revokedAt: new Date(),
+        revokeReason: reason,
+      });
+      await this.ledger.post(em, {
+        villagerId: deed.villagerId,
+        delta: -deed.points,
+        kind: 'reversal',
+        deedId: deed.id,
+        actorId: caller.id,
+        note: reason.slice(0, 200),
+      });
+      return em.findOneByOrFail(Deed, { id });
+    });
+  }
+
+  /**
+   * Moves a deed between states with a conditional UPDATE, so of two concurrent reviews exactly
+   * one wins and the other gets 409, on either database.
+   */
+  private async transition(
+    em: EntityManager,
+    caller: Caller,
+    id: number,
+    from: DeedStatus,
+    to: DeedStatus,
+    fields: Partial<Deed>,
+  ): Promise<Deed> {
+    const deed = await this.findScoped(em, caller, id);
+    const { affected } = await em.update(Deed, { id, status: from }, { ...fields, status: to });
+    if (affected !== 1) {
+      throw refuse(
+        'INVALID_TRANSITION',
+        `只能${verb[to]}状态为「${statusName[from]}」的记录 (deed is ${deed.status}, not ${from})`,
+      );
+    }
+    return { ...deed, ...fields, status: to };
+  }
+
+  /** Posts the deed's award, refusing it past the rule's monthly cap. Caller holds the villager lock. */
+  private async award(em: EntityManager, deed: Deed, rule: Rule, caller: Caller): Promise<void> {
+    if (rule.maxPerMonth !== null) {
+      const approved = await em.countBy(Deed, {
+        villagerId: deed.villagerId,
+        ruleId: rule.id,
+        month: deed.month,
+        status: 'approved',
+      });
+      // `approved` already counts this deed
+      if (capReached(approved - 1, rule.maxPerMonth)) {
+        throw refuse(
+          'MONTHLY_CAP_REACHED',
+          `「${rule.title}」每月最多 ${rule.maxPerMonth} 次，${deed.month} 已达上限 (monthly limit reached)`,
+        );
+      }
+    }
+    await this.ledger.post(em, {
+      villagerId: deed.villagerId,
+      delta: rule.points,
+      kind: 'deed',
+      deedId: deed.id,
+      actorId: caller.id,
+    });
+  }
+
+  private async usableRule(em: EntityManager, ruleId: number, villageId: number): Promise<Rule> {
+    const rule = await em.findOneBy(Rule, { id: ruleId });
+    if (!rule || (rule.villageId !== null && rule.villageId !== villageId)) {
+      throw new BadRequestException('ruleId: no such rule for this village');
+    }
+    if (!rule.active) throw refuse('RULE_INACTIVE', `「${rule.title}」已停用 (rule is inactive)`);
+    return rule;
+  }
+
+  private async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Deed> {
+    const deed = await em.findOneBy(
+      Deed,
+      defined({
+        id,
+        villageId: villageScope(caller),
+        villagerId: caller.role === 'villager' ? caller.villagerId! : undefined,
+      }),
+    );
+    if (!deed) throw notFound('Deed');
+    return deed;
+  }
+}
+
+const verb: Record<DeedStatus, string> = {
+  pending: '提交',
+  approved: '审核通过',
+  rejected: '驳回',
+  revoked: '撤销',
+};
+const statusName: Record<DeedStatus, string> = {
+  pending: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+  revoked: '已撤销',
+};

@@ -1,0 +1,73 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import { assertVillageAccess, villageScope } from '../common/scope';
+import { Tx } from '../db/transaction';
+import { Village } from '../villages/village.entity';
+import { Rule } from './rule.entity';
+import type { RuleCreateDto, RuleListQueryDto, RuleUpdateDto } from './rules.dto';
+
+@Injectable()
+export class RulesService {
+  constructor(
+    @InjectRepository(Rule) private readonly rules: Repository<Rule>,
+    private readonly tx: Tx,
+  ) {}
+
+  /** District rules plus, for a user bound to a village, that village's own rules. */
+  async list(caller: Caller, q: RuleListQueryDto): Promise<Page<Rule>> {
+    const scope = villageScope(caller);
+    if (scope !== undefined && q.villageId !== undefined) assertVillageAccess(caller, q.villageId);
+    const qb = this.rules
+      .createQueryBuilder('r')
+      .orderBy('r.category', 'ASC')
+      .addOrderBy('r.code', 'ASC');
+    const villageId = q.villageId ?? scope;
+    if (q.scope === 'district') qb.andWhere('r.villageId IS NULL');
+    else if (q.scope === 'village')
+      qb.andWhere('r.villageId = :villageId', { villageId: villageId ?? -1 });
+    else if (villageId !== undefined) {
+      qb.andWhere('(r.villageId IS NULL OR r.villageId = :villageId)', { villageId });
+    }
+    if (q.category) qb.andWhere('r.category = :category', { category: q.category });
+    if (q.active !== undefined) qb.andWhere('r.active = :active', { active: q.active });
+    const [items, total] = await qb.skip(skipTake(q).skip).take(q.pageSize).getManyAndCount();
+    return pageOf(items, total, q);
+  }
+
+  create(caller: Caller, dto: RuleCreateDto): Promise<Rule> {
+    let villageId: number | null = dto.villageId ?? null;
+    if (caller.role === 'cadre') {
+      if (dto.villageId !== undefined) assertVillageAccess(caller, dto.villageId);
+      villageId = caller.villageId;
+    }
+    return this.tx.run(async (em) => {
+      if (villageId !== null && !(await em.existsBy(Village, { id: villageId }))) {
+        throw new BadRequestException('villageId: no such village');
+      }
+      if (await em.existsBy(Rule, { code: dto.code })) {
+        throw refuse('RULE_CODE_TAKEN', `Rule code "${dto.code}" already exists`);
+      }
+      return em.save(
+        em.create(Rule, { ...dto, maxPerMonth: dto.maxPerMonth ?? null, villageId, active: true }),
+      );
+    });
+  }
+
+  /** Edits apply from now on: deeds copied the title and points they were awarded under. */
+  update(caller: Caller, id: number, dto: RuleUpdateDto): Promise<Rule> {
+    return this.tx.run(async (em) => {
+      const rule = await em.findOneBy(Rule, { id });
+      if (!rule) throw notFound('Rule');
+      if (caller.role === 'cadre') {
+        if (rule.villageId === null)
+          throw forbidden('Only the district may edit the district catalogue');
+        if (rule.villageId !== caller.villageId) throw notFound('Rule');
+      }
+      return em.save(Object.assign(rule, dto));
+    });
+  }
+}

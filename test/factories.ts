@@ -1,0 +1,46 @@
+import { Rule } from '../src/rules/rule.entity';
+import type { TestApp } from './app';
+
+let n = 0;
+
+/** A rule straight in the database: district-wide unless villageId is given. */
+export function newRule(t: TestApp, o: Partial<Rule> = {}): Promise<Rule> {
+  return t.ds.getRepository(Rule).save({
+    code: `T${process.pid}-${++n}`,
+    category: 'kindness',
+    title: '帮扶孤寡老人',
+    points: 5,
+    maxPerMonth: null,
+    active: true,
+    villageId: null,
+    ...o,
+  });
+}
+
+/** The sum of a villager's ledger entries, straight from the database. */
+export async function ledgerSum(t: TestApp, villagerId: number): Promise<number> {
+  const [row] = await t.ds.query(
+    `SELECT COALESCE(SUM(delta), 0) AS s FROM ledger_entries WHERE villager_id = ${Number(villagerId)}`,
+  );
+  return Number(row.s);
+}
+
+/** Checks the ledger's invariants for one villager: cached balance = sum, balanceAfter chains. */
+export async function expectLedgerConsistent(t: TestApp, villagerId: number): Promise<number> {
+  const entries: { delta: number; balance_after: number }[] = await t.ds.query(
+    `SELECT delta, balance_after FROM ledger_entries WHERE villager_id = ${Number(villagerId)} ORDER BY id`,
+  );
+  let running = 0;
+  for (const e of entries) {
+    running += Number(e.delta);
+    if (Number(e.balance_after) !== running) {
+      throw new Error(`balanceAfter chain broken: expected ${running}, got ${e.balance_after}`);
+    }
+  }
+  const [{ balance }] = await t.ds.query(
+    `SELECT balance FROM villagers WHERE id = ${Number(villagerId)}`,
+  );
+  if (Number(balance) !== running)
+    throw new Error(`cached balance ${balance} != sum of entries ${running}`);
+  return running;
+}
