@@ -1,0 +1,191 @@
+/**
+ * `npm run seed:demo`: a small living district in the configured database — two villages with
+ * households and villagers, cadre / shopkeeper / villager accounts, a points store with goods,
+ * and two months of deeds recorded through the same service the API uses.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { DataSource, IsNull } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { hashPassword } from '../src/auth/auth.service';
+import { User } from '../src/auth/user.entity';
+import type { Caller } from '../src/common/auth.decorators';
+import { todayIn } from '../src/common/time';
+import { loadConfig } from '../src/config';
+import { Tx } from '../src/db/transaction';
+import { DeedsService } from '../src/deeds/deeds.service';
+import { Rule } from '../src/rules/rule.entity';
+import { Goods, StockMovement, Store, StoreVillage } from '../src/store/store.entity';
+import { withCheckChar } from '../src/villagers/id-number';
+import { Villager } from '../src/villagers/villager.entity';
+import { Household, Village } from '../src/villages/village.entity';
+
+const SURNAMES = ['李', '王', '张', '刘', '陈', '杨', '黄', '赵', '周', '吴', '谭', '曾'];
+const GIVEN = [
+  '秋菊',
+  '建国',
+  '春花',
+  '志强',
+  '桂英',
+  '小红',
+  '德明',
+  '玉兰',
+  '海波',
+  '秀珍',
+  '国庆',
+  '丽娟',
+];
+const PASSWORD = 'demo-password';
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+async function main() {
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    logger: ['error', 'warn'],
+  });
+  const ds = app.get(DataSource);
+  const tx = app.get(Tx);
+  const deeds = app.get(DeedsService);
+  if (await ds.getRepository(Village).existsBy({ code: 'DEMO-SJ' })) {
+    console.log('The demo district is already seeded.');
+    await app.close();
+    return;
+  }
+  const passwordHash = await hashPassword(PASSWORD);
+  const rules = await ds.getRepository(Rule).find({ where: { villageId: IsNull(), active: true } });
+  const positive = rules.filter((r) => r.points > 0);
+  const negative = rules.filter((r) => r.points < 0);
+
+  const { villages, villagers, store } = await tx.run(async (em) => {
+    const villages = await em.save(Village, [
+      { code: 'DEMO-SJ', name: '石井村', town: '杉山镇', redListSize: 10 },
+      { code: 'DEMO-SS', name: '杉山村', town: '杉山镇', redListSize: 5 },
+    ]);
+    const villagers: Villager[] = [];
+    let n = 0;
+    for (const village of villages) {
+      for (let h = 1; h <= 8; h++) {
+        const headName = SURNAMES[(h + village.id) % SURNAMES.length] + GIVEN[h % GIVEN.length];
+        const household = await em.save(Household, {
+          villageId: village.id,
+          householdNo: String(h).padStart(3, '0'),
+          headName,
+          group: h <= 4 ? '老屋场' : '新屋场',
+        });
+        for (let m = 0; m < 3; m++) {
+          n++;
+          const name = m === 0 ? headName : headName[0] + GIVEN[(h * 3 + m) % GIVEN.length];
+          villagers.push(
+            await em.save(Villager, {
+              villageId: village.id,
+              householdId: household.id,
+              name,
+              idNumber: withCheckChar(
+                `4313021980${pad2(1 + (n % 12))}${pad2(1 + (n % 28))}${String(n).padStart(3, '0')}`,
+              ),
+              phone: `1380000${String(n).padStart(4, '0')}`,
+              status: 'active',
+              balance: 0,
+            }),
+          );
+        }
+      }
+    }
+    const store = await em.save(Store, { name: '杉山镇积分超市' });
+    await em.save(
+      StoreVillage,
+      villages.map((v) => ({ storeId: store.id, villageId: v.id })),
+    );
+    for (const [name, pointsPrice, stock] of [
+      ['食用油 5L', 30, 20],
+      ['洗衣粉', 10, 50],
+      ['大米 10kg', 40, 15],
+      ['毛巾', 5, 100],
+    ] as const) {
+      const goods = await em.save(Goods, {
+        storeId: store.id,
+        name,
+        pointsPrice,
+        stock,
+        active: true,
+      });
+      await em.save(StockMovement, {
+        goodsId: goods.id,
+        delta: stock,
+        reason: 'restock',
+        note: '首批进货',
+        actorId: 1,
+        createdAt: new Date(),
+      });
+    }
+    const account = (username: string, o: Partial<User>) =>
+      ({ username, passwordHash, villageId: null, storeId: null, villagerId: null, ...o }) as User;
+    await em.save(User, [
+      account('cadre_sj', { role: 'cadre', villageId: villages[0].id }),
+      account('cadre_ss', { role: 'cadre', villageId: villages[1].id }),
+      account('shop_ss', { role: 'shopkeeper', storeId: store.id }),
+      account('villager_sj', {
+        role: 'villager',
+        villageId: villages[0].id,
+        villagerId: villagers[0].id,
+      }),
+    ]);
+    return { villages, villagers, store };
+  });
+
+  const cadres = await ds
+    .getRepository(User)
+    .find({ where: [{ username: 'cadre_sj' }, { username: 'cadre_ss' }] });
+  const today = todayIn(config.timeZone);
+  const lastMonth = new Date(Date.parse(`${today.slice(0, 7)}-15T00:00:00Z`) - 30 * 86400_000)
+    .toISOString()
+    .slice(0, 7);
+  let recorded = 0;
+  for (const [i, v] of villagers.entries()) {
+    const cadreUser = cadres.find((c) => c.villageId === v.villageId)!;
+    const cadre: Caller = {
+      id: cadreUser.id,
+      username: cadreUser.username,
+      role: 'cadre',
+      villageId: v.villageId,
+      storeId: null,
+      villagerId: null,
+    };
+    for (const [month, count] of [
+      [lastMonth, 1 + (i % 4)],
+      [today.slice(0, 7), i % 3],
+    ] as const) {
+      for (let k = 0; k < count; k++) {
+        const day =
+          month === today.slice(0, 7)
+            ? today.slice(8)
+            : String(1 + ((i + k) % 28)).padStart(2, '0');
+        const rule =
+          i % 7 === 3 && k === 0
+            ? negative[i % negative.length]
+            : positive[(i + k) % positive.length];
+        await deeds
+          .create(cadre, {
+            villagerId: v.id,
+            ruleId: rule.id,
+            occurredOn: `${month}-${day}`,
+            description: `${rule.title}（演示数据）`,
+          })
+          .then(() => recorded++)
+          .catch(() => undefined); // a monthly cap reached is fine in demo data
+      }
+    }
+  }
+  await app.close();
+  console.log(
+    `Seeded ${villages.length} villages, ${villagers.length} villagers, ${recorded} deeds, store #${store.id} with 4 goods.`,
+  );
+  console.log(
+    `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民).`,
+  );
+}
+
+main().catch((err) => {
+  console.error(`Seed failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
