@@ -7,7 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { setupApp } from '../src/app.setup';
-import type { TokenPayload } from '../src/auth/jwt.strategy';
+import { tokenPayload } from '../src/auth/jwt.strategy';
 import { User, type Role } from '../src/auth/user.entity';
 import { loadConfig, type AppConfig } from '../src/config';
 import { Store, StoreVillage } from '../src/store/store.entity';
@@ -79,17 +79,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const ds = app.get(DataSource);
   const jwt = app.get(JwtService);
 
-  const sign = (user: User) => {
-    const payload: TokenPayload = {
-      sub: user.id,
-      username: user.username,
-      role: user.role,
-      villageId: user.villageId,
-      storeId: user.storeId,
-      villagerId: user.villagerId,
-    };
-    return jwt.signAsync(payload);
-  };
+  const sign = (user: User) => jwt.signAsync(tokenPayload(user));
 
   const t: TestApp = {
     app,
@@ -119,18 +109,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         .getRepository(Household)
         .save({ villageId, householdNo: unique('H'), headName: '户主', group: '一组', ...o }),
     newVillager: (villageId, o = {}) =>
-      ds
-        .getRepository(Villager)
-        .save({
-          villageId,
-          name: '张三',
-          status: 'active',
-          balance: 0,
-          householdId: null,
-          idNumber: null,
-          phone: null,
-          ...o,
-        }),
+      ds.getRepository(Villager).save({
+        villageId,
+        name: '张三',
+        status: 'active',
+        balance: 0,
+        householdId: null,
+        idNumber: null,
+        phone: null,
+        ...o,
+      }),
     async newStore(villageIds, name = '积分超市') {
       const store = await ds.getRepository(Store).save({ name });
       await ds

@@ -15,7 +15,7 @@ import { MoreThan, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import type { LoginDto, LoginResponseDto } from './auth.dto';
-import type { TokenPayload } from './jwt.strategy';
+import { tokenPayload } from './jwt.strategy';
 import { LoginFailure, User } from './user.entity';
 import { toUserResponse } from './users.service';
 
@@ -66,15 +66,10 @@ export class AuthService implements OnApplicationBootstrap {
     if (recentFailures > 0) {
       await this.tx.run((em) => em.delete(LoginFailure, { username: dto.username }));
     }
-    const payload: TokenPayload = {
-      sub: user.id,
-      username: user.username,
-      role: user.role,
-      villageId: user.villageId,
-      storeId: user.storeId,
-      villagerId: user.villagerId,
+    return {
+      accessToken: await this.jwt.signAsync(tokenPayload(user)),
+      user: toUserResponse(user),
     };
-    return { accessToken: await this.jwt.signAsync(payload), user: toUserResponse(user) };
   }
 
   /** First start on an empty database: create `admin`. */

@@ -3,9 +3,22 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config';
 import type { Caller } from '../common/auth.decorators';
+import type { User } from './user.entity';
 
 export interface TokenPayload extends Omit<Caller, 'id'> {
   sub: number;
+}
+
+/** What an access token carries: who, their role and their scope. */
+export function tokenPayload(user: User): TokenPayload {
+  return {
+    sub: user.id,
+    username: user.username,
+    role: user.role,
+    villageId: user.villageId,
+    storeId: user.storeId,
+    villagerId: user.villagerId,
+  };
 }
 
 @Injectable()

@@ -1,11 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
+import { Trim } from '../common/transforms';
 import { DEED_STATUSES, type DeedStatus } from './deed.entity';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class DeedCreateDto {
   /** A villager records only for themselves and may omit it. */
@@ -15,13 +13,13 @@ export class DeedCreateDto {
   @IsString()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
   occurredOn!: string;
-  @Transform(trim) @IsString() @Length(1, 500) description!: string;
+  @Trim() @IsString() @Length(1, 500) description!: string;
   /** Text or a URL to a photo. */
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 1000) evidence?: string;
+  @IsOptional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
 }
 
 export class DeedReasonDto {
-  @Transform(trim) @IsString() @Length(1, 500) reason!: string;
+  @Trim() @IsString() @Length(1, 500) reason!: string;
 }
 
 export class DeedListQueryDto extends PageQueryDto {

@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -14,11 +13,8 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
+import { Trim, QueryBool } from '../common/transforms';
 import { CATEGORY_CODES, type CategoryCode } from './categories';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class RuleCreateDto {
   @IsString()
@@ -29,7 +25,7 @@ export class RuleCreateDto {
   @IsIn(CATEGORY_CODES)
   category!: CategoryCode;
 
-  @Transform(trim) @IsString() @Length(1, 100) title!: string;
+  @Trim() @IsString() @Length(1, 100) title!: string;
 
   /** Non-zero, −1000…1000; negative is a deduction. */
   @IsInt()
@@ -46,7 +42,7 @@ export class RuleCreateDto {
 }
 
 export class RuleUpdateDto {
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 100) title?: string;
+  @IsOptional() @Trim() @IsString() @Length(1, 100) title?: string;
   @IsOptional()
   @IsInt()
   @Min(-1000)
@@ -61,7 +57,7 @@ export class RuleUpdateDto {
 export class RuleListQueryDto extends PageQueryDto {
   @IsOptional() @IsIn(CATEGORY_CODES) category?: CategoryCode;
   @IsOptional() @IsIdQuery() villageId?: number;
-  @IsOptional() @Transform(toBool) @IsBoolean() active?: boolean;
+  @IsOptional() @QueryBool() @IsBoolean() active?: boolean;
   /** district: only the district-wide catalogue. */
   @IsOptional() @IsIn(['district', 'village']) scope?: 'district' | 'village';
 }

@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsOptional,
@@ -12,10 +11,9 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
+import { Trim, TrimUpper } from '../common/transforms';
 import { isValidIdNumber } from './id-number';
 import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 @ValidatorConstraint({ name: 'idNumber' })
 class IdNumberConstraint implements ValidatorConstraintInterface {
@@ -33,9 +31,9 @@ export class VillagerCreateDto {
   /** Defaults to the cadre's own village; required for an admin. */
   @IsOptional() @IsId() villageId?: number;
   @IsOptional() @IsId() householdId?: number;
-  @Transform(trim) @IsString() @Length(1, 50) name!: string;
+  @Trim() @IsString() @Length(1, 50) name!: string;
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @TrimUpper()
   @Validate(IdNumberConstraint)
   idNumber?: string;
   @IsOptional()
@@ -47,9 +45,9 @@ export class VillagerCreateDto {
 export class VillagerUpdateDto {
   /** null takes the villager out of their household. */
   @IsOptional() @IsId() householdId?: number | null;
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 50) name?: string;
+  @IsOptional() @Trim() @IsString() @Length(1, 50) name?: string;
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @TrimUpper()
   @Validate(IdNumberConstraint)
   idNumber?: string;
   @IsOptional()

@@ -1,22 +1,20 @@
-import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+import { Trim } from '../common/transforms';
 
 export class VillageCreateDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
   code!: string;
 
-  @Transform(trim) @IsString() @Length(1, 50) name!: string;
-  @Transform(trim) @IsString() @Length(1, 50) town!: string;
+  @Trim() @IsString() @Length(1, 50) name!: string;
+  @Trim() @IsString() @Length(1, 50) town!: string;
   @IsOptional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
 export class VillageUpdateDto {
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 50) name?: string;
-  @IsOptional() @Transform(trim) @IsString() @Length(1, 50) town?: string;
+  @IsOptional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @IsOptional() @Trim() @IsString() @Length(1, 50) town?: string;
   @IsOptional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
@@ -25,10 +23,10 @@ export class VillageListQueryDto extends PageQueryDto {
 }
 
 export class HouseholdCreateDto {
-  @Transform(trim) @IsString() @Length(1, 32) householdNo!: string;
-  @Transform(trim) @IsString() @Length(1, 50) headName!: string;
+  @Trim() @IsString() @Length(1, 32) householdNo!: string;
+  @Trim() @IsString() @Length(1, 50) headName!: string;
   /** 村民小组 / 屋场 */
-  @IsOptional() @Transform(trim) @IsString() @Length(0, 50) group?: string;
+  @IsOptional() @Trim() @IsString() @Length(0, 50) group?: string;
 }
 
 export class HouseholdListQueryDto extends PageQueryDto {
