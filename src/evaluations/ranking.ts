@@ -37,6 +37,7 @@ export interface HouseholdRow {
   householdId: number;
   householdNo: string;
   headName: string;
+  /** Active members with approved deeds this month (the ones whose net is summed). */
   members: number;
   net: number;
 }
@@ -65,7 +66,12 @@ const byIdThen = (a: { villagerId: number }, b: { villagerId: number }) =>
 /**
  * The month's lists (PRODUCT §5). Red: top `redListSize` by net among villagers with net > 0 and
  * no deduction; everyone tied at the cut-off is included. Black: everyone with a deduction, worst
- * first. Households: by the members' summed net, over households with any scored member.
+ * first, with the distinct deduction titles as reasons. Households: by the members' summed net,
+ * over households with any scored member. Equal scores share a rank and are listed by id, so the
+ * same input gives the same lists on either database.
+ *
+ * The input is already the month's approved, unrevoked deeds of active villagers: choosing those
+ * rows is the query's job (month-totals.query.ts), ranking them is this function's.
  */
 export function rankMonth(
   villagers: VillagerMonth[],

@@ -1,0 +1,68 @@
+import { Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
+import { ParseIdPipe } from '../common/ids';
+import { BoardQueryDto, ParseMonthPipe } from './evaluations.dto';
+import { EvaluationsService } from './evaluations.service';
+
+@ApiTags('evaluations')
+@ApiBearerAuth()
+@Controller('villages/:villageId/evaluations')
+export class EvaluationsController {
+  constructor(private readonly evaluations: EvaluationsService) {}
+
+  /** Computes or recomputes the month's draft. */
+  @Auth('cadre')
+  @Post(':month')
+  compute(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Param('month', ParseMonthPipe) month: string,
+  ) {
+    return this.evaluations.compute(caller, villageId, month);
+  }
+
+  @Auth('admin', 'cadre')
+  @Get(':month')
+  get(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Param('month', ParseMonthPipe) month: string,
+  ) {
+    return this.evaluations.get(caller, villageId, month);
+  }
+
+  /** Freezes the draft (computing it if there is none); a published month is final. */
+  @Auth('cadre')
+  @Post(':month/publish')
+  publish(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Param('month', ParseMonthPipe) month: string,
+  ) {
+    return this.evaluations.publish(caller, villageId, month);
+  }
+}
+
+/** The notice board: published months only, no login. */
+@ApiTags('public')
+@Public()
+@Controller('public/villages/:code/boards')
+export class BoardsController {
+  constructor(private readonly evaluations: EvaluationsService) {}
+
+  @Get(':month')
+  @ApiProduces(
+    'application/json',
+    'text/csv',
+    'text/html',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  )
+  board(
+    @Param('code') code: string,
+    @Param('month', ParseMonthPipe) month: string,
+    @Query() q: BoardQueryDto,
+  ) {
+    return this.evaluations.board(code, month, q.format ?? 'json');
+  }
+}

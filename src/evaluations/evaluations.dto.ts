@@ -1,0 +1,76 @@
+import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { IsIn, IsOptional } from 'class-validator';
+import { isMonth } from '../common/time';
+import type { EvaluationStatus } from './evaluation.entity';
+import type { BlackListRow, HouseholdRow, RedListRow } from './ranking';
+
+/** A `YYYY-MM` path parameter: 400 naming the parameter when it is not one. */
+@Injectable()
+export class ParseMonthPipe implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    if (!isMonth(value)) {
+      throw new BadRequestException(
+        `${meta.data ?? 'month'} must be a month as YYYY-MM, e.g. 2026-11`,
+      );
+    }
+    return value;
+  }
+}
+
+export const BOARD_FORMATS = ['json', 'csv', 'xlsx', 'html'] as const;
+export type BoardFormat = (typeof BOARD_FORMATS)[number];
+
+export class BoardQueryDto {
+  /** json (default), csv (UTF-8 with BOM), xlsx, or a printable html page. */
+  @IsOptional() @IsIn(BOARD_FORMATS) format?: BoardFormat;
+}
+
+/** The cadre's view of a month: the draft or the published lists, with who and when. */
+export class EvaluationResponseDto {
+  villageId!: number;
+  month!: string;
+  status!: EvaluationStatus;
+  redList!: RedListRow[];
+  blackList!: BlackListRow[];
+  households!: HouseholdRow[];
+  computedBy!: number;
+  computedAt!: Date;
+  publishedBy!: number | null;
+  publishedAt!: Date | null;
+}
+
+export class PublicRedRowDto {
+  rank!: number;
+  name!: string;
+  net!: number;
+}
+
+export class PublicBlackRowDto {
+  rank!: number;
+  name!: string;
+  deductions!: number;
+  /** Titles of the broken rules, e.g. 乱倒垃圾. */
+  reasons!: string[];
+}
+
+export class PublicHouseholdRowDto {
+  rank!: number;
+  headName!: string;
+  members!: number;
+  net!: number;
+}
+
+/**
+ * A published month as posted on the notice board: names and points only, never ID numbers,
+ * phones, household numbers or groups, nor internal ids.
+ */
+export class PublicBoardDto {
+  village!: { code: string; name: string; town: string };
+  month!: string;
+  publishedAt!: Date;
+  /** The publication date in the district's time zone, YYYY-MM-DD. */
+  publishedOn!: string;
+  redList!: PublicRedRowDto[];
+  blackList!: PublicBlackRowDto[];
+  households!: PublicHouseholdRowDto[];
+}
