@@ -1,4 +1,28 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LedgerModule } from '../ledger/ledger.module';
+import { GoodsController } from './goods.controller';
+import { Redemption, RedemptionItem } from './redemption.entity';
+import { RedemptionsController } from './redemptions.controller';
+import { RedemptionsService } from './redemptions.service';
+import { Goods, StockMovement, Store, StoreVillage } from './store.entity';
+import { StoresController } from './stores.controller';
+import { StoresService } from './stores.service';
 
-@Module({})
+/** The points store (积分超市): stores, goods, stock movements, redemptions. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([
+      Store,
+      StoreVillage,
+      Goods,
+      StockMovement,
+      Redemption,
+      RedemptionItem,
+    ]),
+    LedgerModule,
+  ],
+  controllers: [StoresController, GoodsController, RedemptionsController],
+  providers: [StoresService, RedemptionsService],
+})
 export class StoreModule {}

@@ -1,0 +1,322 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import { defined } from '../common/scope';
+import { Tx } from '../db/transaction';
+import { LedgerService } from '../ledger/ledger.service';
+import { Villager } from '../villagers/villager.entity';
+import { MAX_INT, mergeLines, priceLines } from './basket';
+import { replayDecision, requestHash } from './idempotency';
+import { Redemption, RedemptionItem } from './redemption.entity';
+import type {
+  RedemptionCancelDto,
+  RedemptionCreateDto,
+  RedemptionItemResponseDto,
+  RedemptionListQueryDto,
+  RedemptionResponseDto,
+} from './store.dto';
+import { Goods, StoreVillage } from './store.entity';
+import { StoresService } from './stores.service';
+
+type ItemLine = Pick<RedemptionItem, 'goodsId' | 'goodsName' | 'quantity' | 'unitPrice'>;
+
+export function toRedemptionResponse(r: Redemption, items: ItemLine[]): RedemptionResponseDto {
+  return {
+    id: r.id,
+    storeId: r.storeId,
+    villagerId: r.villagerId,
+    villageId: r.villageId,
+    total: r.total,
+    status: r.status,
+    items: items.map((i): RedemptionItemResponseDto => ({
+      goodsId: i.goodsId,
+      goodsName: i.goodsName,
+      quantity: i.quantity,
+      unitPrice: i.unitPrice,
+      amount: i.unitPrice * i.quantity,
+    })),
+    operatorId: r.operatorId,
+    createdAt: r.createdAt,
+    idempotencyKey: r.idempotencyKey,
+    cancelledBy: r.cancelledBy,
+    cancelledAt: r.cancelledAt,
+    cancelReason: r.cancelReason,
+  };
+}
+
+@Injectable()
+export class RedemptionsService {
+  constructor(
+    @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
+    @InjectRepository(RedemptionItem) private readonly items: Repository<RedemptionItem>,
+    private readonly ledger: LedgerService,
+    private readonly stores: StoresService,
+    private readonly tx: Tx,
+  ) {}
+
+  /**
+   * One atomic step: the villager's balance is debited and every line's stock decremented by
+   * conditional UPDATEs, or nothing changes. With an Idempotency-Key the unique index on
+   * (store, key) decides which of several identical requests does the work; the others return
+   * its redemption, on one instance or many.
+   */
+  async redeem(
+    caller: Caller,
+    dto: RedemptionCreateDto,
+    key?: string,
+  ): Promise<RedemptionResponseDto> {
+    if (caller.storeId !== dto.storeId) throw forbidden('You may only redeem at your own store');
+    const hash = key === undefined ? null : requestHash(dto);
+    return this.tx.run(async (em) => {
+      const earlier = key === undefined ? null : await this.byKey(em, dto.storeId, key);
+      if (earlier) return this.replay(em, earlier, hash);
+      return this.redeemIn(em, caller, dto, key ?? null, hash);
+    });
+  }
+
+  /** Refunds the points and restocks the goods, once: the status flip is conditional. */
+  cancel(caller: Caller, id: number, dto: RedemptionCancelDto): Promise<RedemptionResponseDto> {
+    return this.tx.run(async (em) => {
+      const r = await this.findScoped(em, caller, id);
+      const now = new Date();
+      const { affected } = await em
+        .createQueryBuilder()
+        .update(Redemption)
+        .set({
+          status: 'cancelled',
+          cancelledBy: caller.id,
+          cancelledAt: now,
+          cancelReason: dto.reason,
+        })
+        .where('id = :id AND status = :completed', { id, completed: 'completed' })
+        .execute();
+      if (affected !== 1) {
+        throw refuse('ALREADY_CANCELLED', '该兑换已取消 (this redemption is already cancelled)');
+      }
+      const items = await this.itemsOf(em, [id]);
+      // The villager's row, then goods rows in goodsId order: the lock order of a redemption.
+      await this.ledger.post(em, {
+        villagerId: r.villagerId,
+        delta: r.total,
+        kind: 'refund',
+        actorId: caller.id,
+        redemptionId: id,
+        note: dto.reason,
+      });
+      await this.stores.moveStock(
+        em,
+        items.map((item) => ({
+          goodsId: item.goodsId,
+          delta: item.quantity,
+          reason: 'cancellation' as const,
+          redemptionId: id,
+          actorId: caller.id,
+          note: dto.reason,
+        })),
+      );
+      Object.assign(r, {
+        status: 'cancelled',
+        cancelledBy: caller.id,
+        cancelledAt: now,
+        cancelReason: dto.reason,
+      });
+      return toRedemptionResponse(r, items);
+    });
+  }
+
+  /** Admin: all; shopkeeper: their store's; villager: their own. Newest first. */
+  async list(caller: Caller, q: RedemptionListQueryDto): Promise<Page<RedemptionResponseDto>> {
+    let { storeId, villagerId } = q;
+    if (caller.role === 'shopkeeper') {
+      if (storeId !== undefined && storeId !== caller.storeId) {
+        throw forbidden('You may only see your own store');
+      }
+      storeId = caller.storeId ?? -1;
+    }
+    if (caller.role === 'villager') {
+      if (villagerId !== undefined && villagerId !== caller.villagerId) {
+        throw forbidden('You may only see your own redemptions');
+      }
+      villagerId = caller.villagerId ?? -1;
+    }
+    const [rows, total] = await this.redemptions.findAndCount({
+      where: defined({ storeId, villagerId, status: q.status }),
+      order: { id: 'DESC' },
+      ...skipTake(q),
+    });
+    const items = await this.itemsOf(
+      this.redemptions.manager,
+      rows.map((r) => r.id),
+    );
+    return pageOf(
+      rows.map((r) =>
+        toRedemptionResponse(
+          r,
+          items.filter((i) => i.redemptionId === r.id),
+        ),
+      ),
+      total,
+      q,
+    );
+  }
+
+  async get(caller: Caller, id: number): Promise<RedemptionResponseDto> {
+    const r = await this.findScoped(this.redemptions.manager, caller, id);
+    return toRedemptionResponse(r, await this.itemsOf(this.redemptions.manager, [id]));
+  }
+
+  private async redeemIn(
+    em: EntityManager,
+    caller: Caller,
+    dto: RedemptionCreateDto,
+    idempotencyKey: string | null,
+    requestHash: string | null,
+  ): Promise<RedemptionResponseDto> {
+    const { storeId } = dto;
+    const lines = mergeLines(dto.items);
+    const villager = await em.findOneBy(Villager, { id: dto.villagerId });
+    if (!villager) throw notFound('Villager');
+    if (!(await em.existsBy(StoreVillage, { storeId, villageId: villager.villageId }))) {
+      throw refuse(
+        'VILLAGE_NOT_SERVED',
+        "本超市不服务该村民所在的村 (this store does not serve the villager's village)",
+      );
+    }
+    if (villager.status !== 'active') {
+      throw refuse(
+        'VILLAGER_NOT_ACTIVE',
+        `该村民状态为 ${villager.status}，不能兑换 (only active villagers may redeem)`,
+      );
+    }
+    const goods = await em.findBy(Goods, { id: In(lines.map((l) => l.goodsId)), storeId });
+    const byId = new Map(goods.map((g) => [g.id, g]));
+    const missing = lines.find((l) => !byId.has(l.goodsId));
+    if (missing) throw notFound(`Goods ${missing.goodsId} in this store`);
+    const inactive = goods.find((g) => !g.active);
+    if (inactive) {
+      throw refuse(
+        'GOODS_INACTIVE',
+        `${inactive.name} 已下架 (goods ${inactive.id} is not on sale)`,
+      );
+    }
+    const priced = priceLines(lines, byId);
+    // No balance fits in the integer column past MAX_INT, and the total column would overflow.
+    if (priced.total > MAX_INT)
+      throw refuse('INSUFFICIENT_POINTS', '积分余额不足 (not enough points)');
+
+    const redemption = em.create(Redemption, {
+      storeId,
+      villagerId: villager.id,
+      villageId: villager.villageId,
+      total: priced.total,
+      status: 'completed',
+      idempotencyKey,
+      requestHash,
+      operatorId: caller.id,
+      createdAt: new Date(),
+      cancelledBy: null,
+      cancelledAt: null,
+      cancelReason: null,
+    });
+    const id = await this.insertRedemption(em, redemption);
+    if (id === null) {
+      // A concurrent request with the same key committed first: its redemption is the answer.
+      const winner = await this.byKey(em, storeId, idempotencyKey!);
+      if (!winner) throw new Error(`redemption key ${idempotencyKey} conflicted but is not there`);
+      return this.replay(em, winner, requestHash);
+    }
+    redemption.id = id;
+    const items = priced.lines.map((l) => ({
+      redemptionId: id,
+      goodsId: l.goodsId,
+      goodsName: l.goodsName,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+    }));
+    await em.insert(RedemptionItem, items);
+    // The rows other requests wait for come last, so they are held for as short a time as
+    // possible: the villager's balance (one villager's requests), then the goods (everyone's).
+    await this.ledger.post(
+      em,
+      {
+        villagerId: villager.id,
+        delta: -priced.total,
+        kind: 'redemption',
+        actorId: caller.id,
+        redemptionId: id,
+      },
+      { requireFunds: true },
+    );
+    await this.stores.moveStock(
+      em,
+      priced.lines.map((l) => ({
+        goodsId: l.goodsId,
+        delta: -l.quantity,
+        reason: 'redemption' as const,
+        redemptionId: id,
+        actorId: caller.id,
+      })),
+    );
+    return toRedemptionResponse(redemption, items);
+  }
+
+  /**
+   * Inserts the redemption; null when a concurrent request with the same store and key got there
+   * first. On PostgreSQL that request may still be mid-transaction: ON CONFLICT DO NOTHING waits
+   * for it and then skips the row if it committed (or inserts it if it rolled back), where a
+   * plain INSERT would raise a unique violation, abort this transaction and log an error for
+   * every lost race. SQLite runs transactions one at a time, so the lookup at the start of the
+   * transaction has already seen any earlier redemption with this key.
+   */
+  private async insertRedemption(em: EntityManager, row: Redemption): Promise<number | null> {
+    const insert = em.createQueryBuilder().insert().into(Redemption).values(row);
+    if (!this.tx.isSqlite && row.idempotencyKey !== null) insert.orIgnore();
+    const result = await insert.execute();
+    const id: unknown = result.identifiers[0]?.id;
+    return typeof id === 'number' ? id : null;
+  }
+
+  /** The first redemption made with this key, as a receipt; or 409 if the key meant another request. */
+  private async replay(
+    em: EntityManager,
+    earlier: Redemption,
+    hash: string | null,
+  ): Promise<RedemptionResponseDto> {
+    if (hash === null || replayDecision(earlier.requestHash, hash) === 'conflict') {
+      throw refuse(
+        'IDEMPOTENCY_KEY_REUSED',
+        '该 Idempotency-Key 已用于另一笔兑换 (this Idempotency-Key was used for a different request)',
+      );
+    }
+    return toRedemptionResponse(earlier, await this.itemsOf(em, [earlier.id]));
+  }
+
+  private byKey(em: EntityManager, storeId: number, key: string): Promise<Redemption | null> {
+    return em.findOneBy(Redemption, { storeId, idempotencyKey: key });
+  }
+
+  private itemsOf(em: EntityManager, redemptionIds: number[]): Promise<RedemptionItem[]> {
+    if (!redemptionIds.length) return Promise.resolve([]);
+    return em.find(RedemptionItem, {
+      where: { redemptionId: In(redemptionIds) },
+      order: { id: 'ASC' },
+    });
+  }
+
+  /** A redemption the caller may see, or 404: another store's or villager's does not exist for them. */
+  private async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Redemption> {
+    const r = await em.findOneBy(
+      Redemption,
+      defined({
+        id,
+        storeId: caller.role === 'shopkeeper' ? (caller.storeId ?? -1) : undefined,
+        villagerId: caller.role === 'villager' ? (caller.villagerId ?? -1) : undefined,
+      }),
+    );
+    if (!r) throw notFound('Redemption');
+    return r;
+  }
+}

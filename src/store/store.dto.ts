@@ -1,0 +1,222 @@
+import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import type { Request } from 'express';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+  NotEquals,
+  ValidateBy,
+  ValidateIf,
+  ValidationArguments,
+  ValidateNested,
+} from 'class-validator';
+import { IsId, IsIdQuery, MAX_ID } from '../common/ids';
+import { PageQueryDto } from '../common/pagination';
+import { isValidIdempotencyKey } from './idempotency';
+import type { RedemptionStatus } from './redemption.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * Absent is fine, null is not: IsOptional would also let null through, and null in a NOT NULL
+ * column is a database error (500), not a 400.
+ */
+const Absent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
+/**
+ * Text a person typed, shown on receipts and lists: no control characters except tab and line
+ * breaks. PostgreSQL refuses NUL in text outright (a 500 if it got that far).
+ */
+const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
+const PlainText = () =>
+  ValidateBy({
+    name: 'plainText',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value !== 'string' || ![...value].some((ch) => isControl(ch.charCodeAt(0))),
+      defaultMessage: (args?: ValidationArguments) =>
+        `${args?.property} must not contain control characters`,
+    },
+  });
+
+/** Query strings carry text: "true" / "false" become booleans, anything else fails IsBoolean. */
+const queryBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/** Upper bounds that keep every product of price and quantity far from integer overflow. */
+export const MAX_PRICE = 1_000_000;
+export const MAX_QUANTITY = 10_000;
+export const MAX_STOCK_DELTA = 1_000_000;
+
+// ── stores ──────────────────────────────────────────────────────────────────────────────
+
+export class StoreCreateDto {
+  @Transform(trim) @IsString() @Length(1, 50) @PlainText() name!: string;
+
+  /** The villages whose villagers may redeem at this store. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(MAX_ID, { each: true })
+  villageIds!: number[];
+}
+
+export class StoreUpdateDto {
+  @Absent() @Transform(trim) @IsString() @Length(1, 50) @PlainText() name?: string;
+
+  /** Replaces the whole set of villages served. */
+  @Absent()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(MAX_ID, { each: true })
+  villageIds?: number[];
+}
+
+export class StoreListQueryDto extends PageQueryDto {
+  /** Only stores serving this village. */
+  @IsOptional() @IsIdQuery() villageId?: number;
+}
+
+export class StoreResponseDto {
+  id!: number;
+  name!: string;
+  villageIds!: number[];
+  createdAt!: Date;
+}
+
+// ── goods and stock ─────────────────────────────────────────────────────────────────────
+
+export class GoodsCreateDto {
+  @Transform(trim) @IsString() @Length(1, 50) @PlainText() name!: string;
+  @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice!: number;
+  /** Opening stock, recorded as a restock movement. */
+  @Absent() @IsInt() @Min(0) @Max(MAX_STOCK_DELTA) stock?: number;
+  @Absent() @IsBoolean() active?: boolean;
+}
+
+/** Stock is not here on purpose: it changes only through stock movements. */
+export class GoodsUpdateDto {
+  @Absent() @Transform(trim) @IsString() @Length(1, 50) @PlainText() name?: string;
+  @Absent() @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice?: number;
+  @Absent() @IsBoolean() active?: boolean;
+}
+
+export class GoodsListQueryDto extends PageQueryDto {
+  @IsOptional() @Transform(queryBoolean) @IsBoolean() active?: boolean;
+}
+
+/** The reasons a person may give; redemption and cancellation movements are written by the system. */
+export const MANUAL_STOCK_REASONS = ['restock', 'correction'] as const;
+export type ManualStockReason = (typeof MANUAL_STOCK_REASONS)[number];
+
+export class StockMovementCreateDto {
+  /** Positive adds, negative removes; a restock must add. */
+  @IsInt()
+  @NotEquals(0, { message: 'delta must not be zero' })
+  @Min(-MAX_STOCK_DELTA)
+  @Max(MAX_STOCK_DELTA)
+  delta!: number;
+
+  @ApiProperty({ enum: MANUAL_STOCK_REASONS })
+  @IsIn(MANUAL_STOCK_REASONS)
+  reason!: ManualStockReason;
+
+  @IsOptional() @Transform(trim) @IsString() @Length(0, 200) @PlainText() note?: string;
+}
+
+// ── redemptions ─────────────────────────────────────────────────────────────────────────
+
+export class RedemptionLineDto {
+  @IsId() goodsId!: number;
+  @IsInt() @Min(1) @Max(MAX_QUANTITY) quantity!: number;
+}
+
+export class RedemptionCreateDto {
+  @IsId() villagerId!: number;
+  @IsId() storeId!: number;
+
+  /** Repeated goods are merged into one line. */
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => RedemptionLineDto)
+  items!: RedemptionLineDto[];
+}
+
+export class RedemptionCancelDto {
+  @Transform(trim) @IsString() @Length(1, 200) @PlainText() reason!: string;
+}
+
+export const REDEMPTION_STATUSES = ['completed', 'cancelled'] as const;
+
+export class RedemptionListQueryDto extends PageQueryDto {
+  @IsOptional() @IsIdQuery() storeId?: number;
+  @IsOptional() @IsIdQuery() villagerId?: number;
+  @ApiProperty({ enum: REDEMPTION_STATUSES, required: false })
+  @IsOptional()
+  @IsIn(REDEMPTION_STATUSES)
+  status?: RedemptionStatus;
+}
+
+export class RedemptionItemResponseDto {
+  goodsId!: number;
+  goodsName!: string;
+  quantity!: number;
+  /** The goods' price when it was redeemed; later price changes do not touch it. */
+  unitPrice!: number;
+  amount!: number;
+}
+
+/** A receipt: what was taken, at which prices, by whom and when. */
+export class RedemptionResponseDto {
+  id!: number;
+  storeId!: number;
+  villagerId!: number;
+  villageId!: number;
+  total!: number;
+  @ApiProperty({ enum: REDEMPTION_STATUSES })
+  status!: RedemptionStatus;
+  items!: RedemptionItemResponseDto[];
+  operatorId!: number;
+  createdAt!: Date;
+  idempotencyKey!: string | null;
+  cancelledBy!: number | null;
+  cancelledAt!: Date | null;
+  cancelReason!: string | null;
+}
+
+/**
+ * The optional `Idempotency-Key` header as a handler parameter: undefined when absent, 400 when
+ * it is not 1-100 visible ASCII characters.
+ */
+export const IdempotencyKey = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): string | undefined => {
+    const value: unknown = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !isValidIdempotencyKey(value)) {
+      throw new BadRequestException(
+        'Idempotency-Key must be 1-100 visible ASCII characters (e.g. a UUID)',
+      );
+    }
+    return value;
+  },
+);

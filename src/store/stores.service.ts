@@ -1,0 +1,294 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
+import { defined } from '../common/scope';
+import { Tx } from '../db/transaction';
+import { Village } from '../villages/village.entity';
+import { stockBounds } from './basket';
+import type {
+  GoodsCreateDto,
+  GoodsListQueryDto,
+  GoodsUpdateDto,
+  StockMovementCreateDto,
+  StoreCreateDto,
+  StoreListQueryDto,
+  StoreResponseDto,
+  StoreUpdateDto,
+} from './store.dto';
+import { Goods, StockMovement, Store, StoreVillage, type StockReason } from './store.entity';
+
+export interface StockChange {
+  goodsId: number;
+  delta: number;
+  reason: StockReason;
+  actorId: number;
+  redemptionId?: number;
+  note?: string | null;
+}
+
+export type StockMovementResponse = StockMovement & { stockAfter: number };
+
+/** The store a shopkeeper is bound to, or undefined for an admin (every store). */
+export function storeScope(caller: Caller): number | undefined {
+  return caller.role === 'admin' ? undefined : (caller.storeId ?? -1);
+}
+
+@Injectable()
+export class StoresService {
+  constructor(
+    @InjectRepository(Store) private readonly stores: Repository<Store>,
+    @InjectRepository(Goods) private readonly goods: Repository<Goods>,
+    @InjectRepository(StockMovement) private readonly movements: Repository<StockMovement>,
+    private readonly tx: Tx,
+  ) {}
+
+  // ── stores ──────────────────────────────────────────────────────────────────────────
+
+  async create(dto: StoreCreateDto): Promise<StoreResponseDto> {
+    const store = await this.tx.run(async (em) => {
+      await this.checkVillages(em, dto.villageIds);
+      const saved = await em.save(em.create(Store, { name: dto.name }));
+      await em.insert(
+        StoreVillage,
+        dto.villageIds.map((villageId) => ({ storeId: saved.id, villageId })),
+      );
+      return saved;
+    });
+    return this.toResponse(
+      store,
+      [...dto.villageIds].sort((a, b) => a - b),
+    );
+  }
+
+  /** Admin: every store; shopkeeper: their own; villager: the stores serving their village. */
+  async list(caller: Caller, q: StoreListQueryDto): Promise<Page<StoreResponseDto>> {
+    const qb = this.stores
+      .createQueryBuilder('s')
+      .orderBy('s.id', 'ASC')
+      .skip(skipTake(q).skip)
+      .take(q.pageSize);
+    const serving = (param: string) =>
+      `s.id IN (SELECT sv.store_id FROM store_villages sv WHERE sv.village_id = :${param})`;
+    if (caller.role === 'shopkeeper') qb.andWhere('s.id = :own', { own: caller.storeId ?? -1 });
+    if (caller.role === 'villager') qb.andWhere(serving('home'), { home: caller.villageId ?? -1 });
+    if (q.villageId !== undefined) qb.andWhere(serving('villageId'), { villageId: q.villageId });
+    const [rows, total] = await qb.getManyAndCount();
+    const villages = await this.villagesOf(rows.map((s) => s.id));
+    return pageOf(
+      rows.map((s) => this.toResponse(s, villages.get(s.id) ?? [])),
+      total,
+      q,
+    );
+  }
+
+  async get(caller: Caller, id: number): Promise<StoreResponseDto> {
+    await this.assertReader(caller, id);
+    const store = await this.stores.findOneBy({ id });
+    if (!store) throw notFound('Store');
+    return this.toResponse(store, (await this.villagesOf([id])).get(id) ?? []);
+  }
+
+  async update(id: number, dto: StoreUpdateDto): Promise<StoreResponseDto> {
+    const store = await this.tx.run(async (em) => {
+      const store = await em.findOneBy(Store, { id });
+      if (!store) throw notFound('Store');
+      if (dto.villageIds) {
+        await this.checkVillages(em, dto.villageIds);
+        await em.delete(StoreVillage, { storeId: id });
+        await em.insert(
+          StoreVillage,
+          dto.villageIds.map((villageId) => ({ storeId: id, villageId })),
+        );
+      }
+      if (dto.name !== undefined) store.name = dto.name;
+      return em.save(store);
+    });
+    return this.toResponse(store, (await this.villagesOf([id])).get(id) ?? []);
+  }
+
+  // ── goods ───────────────────────────────────────────────────────────────────────────
+
+  async createGoods(caller: Caller, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
+    this.assertManager(caller, storeId);
+    return this.tx.run(async (em) => {
+      if (!(await em.existsBy(Store, { id: storeId }))) throw notFound('Store');
+      const goods = await em.save(
+        em.create(Goods, {
+          storeId,
+          name: dto.name,
+          pointsPrice: dto.pointsPrice,
+          stock: 0,
+          active: dto.active ?? true,
+        }),
+      );
+      if (dto.stock) {
+        await this.moveStock(em, [
+          {
+            goodsId: goods.id,
+            delta: dto.stock,
+            reason: 'restock',
+            actorId: caller.id,
+            note: '初始库存 (opening stock)',
+          },
+        ]);
+        goods.stock = dto.stock;
+      }
+      return goods;
+    });
+  }
+
+  /** Villagers see only goods on sale; the store's own staff see everything. */
+  async listGoods(caller: Caller, storeId: number, q: GoodsListQueryDto): Promise<Page<Goods>> {
+    await this.assertReader(caller, storeId);
+    if (!(await this.stores.existsBy({ id: storeId }))) throw notFound('Store');
+    const active = caller.role === 'villager' ? true : q.active;
+    const [items, total] = await this.goods.findAndCount({
+      where: defined({ storeId, active }),
+      order: { id: 'ASC' },
+      ...skipTake(q),
+    });
+    return pageOf(items, total, q);
+  }
+
+  updateGoods(caller: Caller, id: number, dto: GoodsUpdateDto): Promise<Goods> {
+    return this.tx.run(async (em) => {
+      const goods = await this.findGoods(em, caller, id);
+      // defined(): a DTO instance carries its absent fields as own undefined properties
+      return em.save(Object.assign(goods, defined(dto)));
+    });
+  }
+
+  // ── stock ───────────────────────────────────────────────────────────────────────────
+
+  addStockMovement(
+    caller: Caller,
+    goodsId: number,
+    dto: StockMovementCreateDto,
+  ): Promise<StockMovementResponse> {
+    if (dto.reason === 'restock' && dto.delta < 0) {
+      const message = 'delta must be positive for a restock; use a correction to remove stock';
+      return Promise.reject(new BadRequestException(message));
+    }
+    return this.tx.run(async (em) => {
+      await this.findGoods(em, caller, goodsId);
+      const change = { ...dto, goodsId, actorId: caller.id, note: dto.note || null };
+      const [movement] = await this.moveStock(em, [change]);
+      const { stock } = await em.findOneByOrFail(Goods, { id: goodsId });
+      return { ...movement, stockAfter: stock };
+    });
+  }
+
+  async listStockMovements(
+    caller: Caller,
+    goodsId: number,
+    q: PageQueryDto,
+  ): Promise<Page<StockMovement>> {
+    await this.findGoods(this.goods.manager, caller, goodsId);
+    const [items, total] = await this.movements.findAndCount({
+      where: { goodsId },
+      order: { id: 'DESC' },
+      ...skipTake(q),
+    });
+    return pageOf(items, total, q);
+  }
+
+  /**
+   * Moves stock and records one movement per change, inside the caller's transaction. Each
+   * conditional UPDATE refuses, in the database, a level below zero (409 OUT_OF_STOCK) or past
+   * the integer column, so concurrent redemptions cannot oversell. On PostgreSQL each UPDATE
+   * holds its goods row until the transaction ends, so rows are taken in goodsId order (no two
+   * transactions wait on each other crosswise) and the movements are written after, in one insert.
+   */
+  async moveStock(em: EntityManager, changes: StockChange[]): Promise<StockMovement[]> {
+    for (const c of [...changes].sort((a, b) => a.goodsId - b.goodsId)) {
+      const { min, max } = stockBounds(c.delta);
+      const { affected } = await em
+        .createQueryBuilder()
+        .update(Goods)
+        .set({ stock: () => 'stock + :delta' })
+        .where('id = :id AND stock >= :min AND stock <= :max', { id: c.goodsId, min, max })
+        .setParameter('delta', c.delta)
+        .execute();
+      if (affected !== 1) await this.refuseStock(em, c);
+    }
+    const now = new Date();
+    const movements = changes.map((c) =>
+      em.create(StockMovement, {
+        goodsId: c.goodsId,
+        delta: c.delta,
+        reason: c.reason,
+        redemptionId: c.redemptionId ?? null,
+        note: c.note ?? null,
+        actorId: c.actorId,
+        createdAt: now,
+      }),
+    );
+    // insert, not save: append-only rows need no change detection or reload
+    const { identifiers } = await em.insert(StockMovement, movements);
+    movements.forEach((m, i) => (m.id = identifiers[i].id));
+    return movements;
+  }
+
+  private async refuseStock(em: EntityManager, c: StockChange): Promise<never> {
+    const goods = await em.findOneBy(Goods, { id: c.goodsId });
+    if (!goods) throw notFound('Goods');
+    throw c.delta < 0
+      ? refuse(
+          'OUT_OF_STOCK',
+          `库存不足：${goods.name} 仅剩 ${goods.stock} (not enough stock of goods ${c.goodsId})`,
+        )
+      : refuse('STOCK_LIMIT', `库存数量超出上限 (stock of goods ${c.goodsId} would overflow)`);
+  }
+
+  // ── scope ───────────────────────────────────────────────────────────────────────────
+
+  /** Writing a store's goods: an admin, or that store's shopkeeper (403 for another store). */
+  private assertManager(caller: Caller, storeId: number): void {
+    const scope = storeScope(caller);
+    if (scope !== undefined && scope !== storeId) {
+      throw forbidden('You may only manage your own store');
+    }
+  }
+
+  /** Reading a store: its staff, an admin, or a villager of a village it serves. */
+  private async assertReader(caller: Caller, storeId: number): Promise<void> {
+    if (caller.role !== 'villager') return this.assertManager(caller, storeId);
+    const serves = await this.stores.manager.existsBy(StoreVillage, {
+      storeId,
+      villageId: caller.villageId ?? -1,
+    });
+    if (!serves) throw forbidden('This store does not serve your village');
+  }
+
+  /** Goods the caller may manage, or 404: another store's goods do not exist for them. */
+  private async findGoods(em: EntityManager, caller: Caller, id: number): Promise<Goods> {
+    const goods = await em.findOneBy(Goods, defined({ id, storeId: storeScope(caller) }));
+    if (!goods) throw notFound('Goods');
+    return goods;
+  }
+
+  private async checkVillages(em: EntityManager, villageIds: number[]): Promise<void> {
+    const found = await em.find(Village, { select: { id: true }, where: { id: In(villageIds) } });
+    const missing = villageIds.find((id) => !found.some((v) => v.id === id));
+    if (missing !== undefined) throw notFound(`Village ${missing}`);
+  }
+
+  private async villagesOf(storeIds: number[]): Promise<Map<number, number[]>> {
+    const rows = storeIds.length
+      ? await this.stores.manager.find(StoreVillage, {
+          where: { storeId: In(storeIds) },
+          order: { storeId: 'ASC', villageId: 'ASC' },
+        })
+      : [];
+    const byStore = new Map<number, number[]>();
+    for (const r of rows) byStore.set(r.storeId, [...(byStore.get(r.storeId) ?? []), r.villageId]);
+    return byStore;
+  }
+
+  private toResponse(s: Store, villageIds: number[]): StoreResponseDto {
+    return { id: s.id, name: s.name, villageIds, createdAt: s.createdAt };
+  }
+}

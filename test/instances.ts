@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Several copies of the built service (`node dist/src/main.js`, run from a private copy of dist/)
+ * as separate processes against one database: what a deployment behind a load balancer looks
+ * like. Needs `nest build` first (`npm run test:pg` does it).
+ */
+export interface Instances {
+  /** Base URLs, e.g. http://127.0.0.1:41234 (no /api). */
+  urls: string[];
+  /** Everything the processes printed, for a failing test's message. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface InstanceEnv {
+  DATABASE_URL: string;
+  JWT_SECRET: string;
+  ADMIN_PASSWORD: string;
+  [name: string]: string;
+}
+
+const ROOT = resolve(__dirname, '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+/**
+ * Refuses a missing or stale build, which would otherwise test yesterday's code. Only the folders
+ * the multi-process proofs exercise are compared, so an unrelated edit elsewhere does not fail it.
+ */
+export function assertBuildIsFresh(
+  dirs = ['src/store', 'src/ledger', 'src/db', 'src/common'],
+): void {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: run "npx nest build" first (npm run test:pg does)`);
+  }
+  const built = statSync(MAIN).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  const stale = dirs.find((dir) => newest(join(ROOT, dir)) > built);
+  if (stale) {
+    throw new Error(
+      `dist/ is older than ${stale}/: run "npx nest build" first (npm run test:pg does)`,
+    );
+  }
+}
+
+/**
+ * A private copy of dist/ to run from: several people build in this tree, and `nest build`
+ * empties dist/ first, which would pull the code from under running instances.
+ */
+function snapshotBuild(): { main: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-instances-'));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return {
+    main: join(dir, 'dist', 'src', 'main.js'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A port nobody listens on right now (the OS picks it; the service is told to use it). */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHealth(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`instance ${url} exited with ${child.exitCode}:\n${log()}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`instance ${url} not healthy after ${timeoutMs} ms:\n${log()}`);
+}
+
+/**
+ * Starts `count` instances and waits until each answers GET /api/health. The first starts alone:
+ * it applies the migrations, and TypeORM takes no lock for that, so several first starts on an
+ * empty database would race to create the same tables.
+ */
+export async function startInstances(
+  count: number,
+  env: InstanceEnv,
+  opts: { timeoutMs?: number } = {},
+): Promise<Instances> {
+  assertBuildIsFresh();
+  const build = snapshotBuild();
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  const logs: string[] = [];
+  const output = () => logs.join('');
+
+  const startOne = async (i: number) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [build.main], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port), LOG_REQUESTS: '0', NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const tag = `[instance ${i} :${port}] `;
+    child.stdout!.on('data', (d: Buffer) => logs.push(tag + d.toString()));
+    child.stderr!.on('data', (d: Buffer) => logs.push(tag + d.toString()));
+    await waitForHealth(url, child, output, opts.timeoutMs ?? 30_000);
+    urls[i] = url;
+  };
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    build.remove();
+  };
+
+  try {
+    await startOne(0);
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => startOne(i + 1)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { urls, output, stop };
+}
