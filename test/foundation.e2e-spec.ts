@@ -475,3 +475,67 @@ describe('bad input never writes and never 5xx', () => {
     await t.http().get('/api/villagers?q[$ne]=1').set(bearer(admin)).expect(400);
   });
 });
+
+describe('5xx found and fixed', () => {
+  it('a NUL or other control character anywhere in a body or query is 400 naming the field', async () => {
+    const res = await t
+      .http()
+      .post('/api/villagers')
+      .set(bearer(admin))
+      .send({ name: 'a\u0000b' })
+      .expect(400);
+    expect(JSON.stringify(res.body.message)).toContain('name');
+    await t.http().get('/api/villagers?q=%00').set(bearer(admin)).expect(400);
+    // tabs and line breaks are text
+    const v = await t.newVillage();
+    await t
+      .http()
+      .post(`/api/villages/${v.id}/households`)
+      .set(bearer(admin))
+      .send({ householdNo: 'N1', headName: '王\t五' })
+      .expect(201);
+  });
+
+  it('null for a required field is 400, not a NOT NULL violation', async () => {
+    const v = await t.newVillage();
+    const villager = await t.newVillager(v.id);
+    const res = await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(admin))
+      .send({ name: null })
+      .expect(400);
+    expect(JSON.stringify(res.body.message)).toContain('name');
+    await t
+      .http()
+      .patch(`/api/villages/${v.id}`)
+      .set(bearer(admin))
+      .send({ redListSize: null })
+      .expect(400);
+    // where null means "clear", it clears
+    const cleared = await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(admin))
+      .send({ phone: null, householdId: null })
+      .expect(200);
+    expect(cleared.body).toMatchObject({ phone: null, householdId: null, name: villager.name });
+  });
+
+  it('PATCH answers the whole record, not only the fields sent', async () => {
+    const v = await t.newVillage();
+    const villager = await t.newVillager(v.id, { name: '赵六', phone: '13900000000' });
+    const res = await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(admin))
+      .send({ status: 'moved' })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      name: '赵六',
+      phone: '13900000000',
+      status: 'moved',
+      villageId: v.id,
+    });
+  });
+});

@@ -155,16 +155,12 @@ describe('random sequences of record / self-report / approve / reject / revoke',
           for (const a of actions) {
             if (a.kind === 'record' || a.kind === 'report') {
               const token = a.kind === 'record' ? cadre : villager;
-              const res = await t
-                .http()
-                .post('/api/deeds')
-                .set(bearer(token))
-                .send({
-                  villagerId: v.id,
-                  ruleId: rules[a.rule].id,
-                  occurredOn: today(),
-                  description: a.kind,
-                });
+              const res = await t.http().post('/api/deeds').set(bearer(token)).send({
+                villagerId: v.id,
+                ruleId: rules[a.rule].id,
+                occurredOn: today(),
+                description: a.kind,
+              });
               const capped =
                 rules[a.rule].maxPerMonth !== null &&
                 approvedOf(a.rule) >= rules[a.rule].maxPerMonth!;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
+import { Optional } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { ROLES, type Role } from './user.entity';
 
@@ -21,11 +22,11 @@ export class UserCreateDto {
   role!: Role;
 
   /** Required for a cadre. */
-  @IsOptional() @IsId() villageId?: number;
+  @Optional() @IsId() villageId?: number;
   /** Required for a shopkeeper. */
-  @IsOptional() @IsId() storeId?: number;
+  @Optional() @IsId() storeId?: number;
   /** Required for a villager. */
-  @IsOptional() @IsId() villagerId?: number;
+  @Optional() @IsId() villagerId?: number;
 }
 
 export class UserListQueryDto extends PageQueryDto {

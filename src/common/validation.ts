@@ -1,4 +1,10 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { controlCharPath } from './dto';
 
 /** Flattens nested errors into "items.0.quantity must be ..." messages that name the field. */
 function messages(errors: ValidationError[], prefix = ''): string[] {
@@ -11,8 +17,19 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/** class-validator on every DTO, after refusing control characters anywhere in the input. */
+class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata) {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const path = controlCharPath(value);
+      if (path) throw new BadRequestException([`${path} must not contain control characters`]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function validationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

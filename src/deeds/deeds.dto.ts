@@ -2,12 +2,12 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim } from '../common/transforms';
+import { Trim, Optional } from '../common/dto';
 import { DEED_STATUSES, type DeedStatus } from './deed.entity';
 
 export class DeedCreateDto {
   /** A villager records only for themselves and may omit it. */
-  @IsOptional() @IsId() villagerId?: number;
+  @Optional() @IsId() villagerId?: number;
   @IsId() ruleId!: number;
   /** The day it happened, YYYY-MM-DD, not in the future (district time zone). */
   @IsString()
@@ -15,7 +15,7 @@ export class DeedCreateDto {
   occurredOn!: string;
   @Trim() @IsString() @Length(1, 500) description!: string;
   /** Text or a URL to a photo. */
-  @IsOptional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
+  @Optional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
 }
 
 export class DeedReasonDto {

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, QueryBool } from '../common/transforms';
+import { Trim, QueryBool, Optional } from '../common/dto';
 import { CATEGORY_CODES, type CategoryCode } from './categories';
 
 export class RuleCreateDto {
@@ -38,12 +38,12 @@ export class RuleCreateDto {
   @IsOptional() @IsInt() @Min(1) @Max(1000) maxPerMonth?: number | null;
 
   /** Admin only: the village this rule belongs to; omit for the district catalogue. A cadre's rule is always their village's. */
-  @IsOptional() @IsId() villageId?: number;
+  @Optional() @IsId() villageId?: number;
 }
 
 export class RuleUpdateDto {
-  @IsOptional() @Trim() @IsString() @Length(1, 100) title?: string;
-  @IsOptional()
+  @Optional() @Trim() @IsString() @Length(1, 100) title?: string;
+  @Optional()
   @IsInt()
   @Min(-1000)
   @Max(1000)
@@ -51,7 +51,7 @@ export class RuleUpdateDto {
   points?: number;
   /** null removes the monthly limit. */
   @IsOptional() @IsInt() @Min(1) @Max(1000) maxPerMonth?: number | null;
-  @IsOptional() @IsBoolean() active?: boolean;
+  @Optional() @IsBoolean() active?: boolean;
 }
 
 export class RuleListQueryDto extends PageQueryDto {

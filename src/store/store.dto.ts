@@ -1,6 +1,6 @@
 import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import type { Request } from 'express';
 import {
   ArrayMaxSize,
@@ -16,43 +16,13 @@ import {
   Max,
   Min,
   NotEquals,
-  ValidateBy,
-  ValidateIf,
-  ValidationArguments,
   ValidateNested,
 } from 'class-validator';
 import { IsId, IsIdQuery, MAX_ID } from '../common/ids';
+import { Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { isValidIdempotencyKey } from './idempotency';
 import type { RedemptionStatus } from './redemption.entity';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-/**
- * Absent is fine, null is not: IsOptional would also let null through, and null in a NOT NULL
- * column is a database error (500), not a 400.
- */
-const Absent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
-
-/**
- * Text a person typed, shown on receipts and lists: no control characters except tab and line
- * breaks. PostgreSQL refuses NUL in text outright (a 500 if it got that far).
- */
-const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
-const PlainText = () =>
-  ValidateBy({
-    name: 'plainText',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value !== 'string' || ![...value].some((ch) => isControl(ch.charCodeAt(0))),
-      defaultMessage: (args?: ValidationArguments) =>
-        `${args?.property} must not contain control characters`,
-    },
-  });
-
-/** Query strings carry text: "true" / "false" become booleans, anything else fails IsBoolean. */
-const queryBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 /** Upper bounds that keep every product of price and quantity far from integer overflow. */
 export const MAX_PRICE = 1_000_000;
@@ -62,7 +32,7 @@ export const MAX_STOCK_DELTA = 1_000_000;
 // ── stores ──────────────────────────────────────────────────────────────────────────────
 
 export class StoreCreateDto {
-  @Transform(trim) @IsString() @Length(1, 50) @PlainText() name!: string;
+  @Trim() @IsString() @Length(1, 50) name!: string;
 
   /** The villages whose villagers may redeem at this store. */
   @IsArray()
@@ -76,10 +46,10 @@ export class StoreCreateDto {
 }
 
 export class StoreUpdateDto {
-  @Absent() @Transform(trim) @IsString() @Length(1, 50) @PlainText() name?: string;
+  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
 
   /** Replaces the whole set of villages served. */
-  @Absent()
+  @Optional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
@@ -105,22 +75,22 @@ export class StoreResponseDto {
 // ── goods and stock ─────────────────────────────────────────────────────────────────────
 
 export class GoodsCreateDto {
-  @Transform(trim) @IsString() @Length(1, 50) @PlainText() name!: string;
+  @Trim() @IsString() @Length(1, 50) name!: string;
   @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice!: number;
   /** Opening stock, recorded as a restock movement. */
-  @Absent() @IsInt() @Min(0) @Max(MAX_STOCK_DELTA) stock?: number;
-  @Absent() @IsBoolean() active?: boolean;
+  @Optional() @IsInt() @Min(0) @Max(MAX_STOCK_DELTA) stock?: number;
+  @Optional() @IsBoolean() active?: boolean;
 }
 
 /** Stock is not here on purpose: it changes only through stock movements. */
 export class GoodsUpdateDto {
-  @Absent() @Transform(trim) @IsString() @Length(1, 50) @PlainText() name?: string;
-  @Absent() @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice?: number;
-  @Absent() @IsBoolean() active?: boolean;
+  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice?: number;
+  @Optional() @IsBoolean() active?: boolean;
 }
 
 export class GoodsListQueryDto extends PageQueryDto {
-  @IsOptional() @Transform(queryBoolean) @IsBoolean() active?: boolean;
+  @IsOptional() @QueryBool() @IsBoolean() active?: boolean;
 }
 
 /** The reasons a person may give; redemption and cancellation movements are written by the system. */
@@ -139,7 +109,7 @@ export class StockMovementCreateDto {
   @IsIn(MANUAL_STOCK_REASONS)
   reason!: ManualStockReason;
 
-  @IsOptional() @Transform(trim) @IsString() @Length(0, 200) @PlainText() note?: string;
+  @IsOptional() @Trim() @IsString() @Length(0, 200) note?: string;
 }
 
 // ── redemptions ─────────────────────────────────────────────────────────────────────────
@@ -163,7 +133,7 @@ export class RedemptionCreateDto {
 }
 
 export class RedemptionCancelDto {
-  @Transform(trim) @IsString() @Length(1, 200) @PlainText() reason!: string;
+  @Trim() @IsString() @Length(1, 200) reason!: string;
 }
 
 export const REDEMPTION_STATUSES = ['completed', 'cancelled'] as const;

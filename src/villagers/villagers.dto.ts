@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, TrimUpper } from '../common/transforms';
+import { Trim, TrimUpper, Optional } from '../common/dto';
 import { isValidIdNumber } from './id-number';
 import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
 
@@ -29,23 +29,23 @@ const PHONE = /^\+?[0-9 -]{5,20}$/;
 
 export class VillagerCreateDto {
   /** Defaults to the cadre's own village; required for an admin. */
-  @IsOptional() @IsId() villageId?: number;
+  @Optional() @IsId() villageId?: number;
   @IsOptional() @IsId() householdId?: number;
   @Trim() @IsString() @Length(1, 50) name!: string;
-  @IsOptional()
+  @Optional()
   @TrimUpper()
   @Validate(IdNumberConstraint)
   idNumber?: string;
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(PHONE, { message: 'phone must be 5-20 digits' })
   phone?: string;
 }
 
 export class VillagerUpdateDto {
-  /** null takes the villager out of their household. */
+  /** null takes the villager out of their household (and null clears idNumber or phone). */
   @IsOptional() @IsId() householdId?: number | null;
-  @IsOptional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
   @IsOptional()
   @TrimUpper()
   @Validate(IdNumberConstraint)
@@ -55,7 +55,7 @@ export class VillagerUpdateDto {
   @Matches(PHONE, { message: 'phone must be 5-20 digits' })
   phone?: string;
   @ApiProperty({ enum: VILLAGER_STATUSES, required: false })
-  @IsOptional()
+  @Optional()
   @IsIn(VILLAGER_STATUSES)
   status?: VillagerStatus;
 }

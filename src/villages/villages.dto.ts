@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { Trim } from '../common/transforms';
+import { Trim, Optional } from '../common/dto';
 
 export class VillageCreateDto {
   @IsString()
@@ -9,13 +9,13 @@ export class VillageCreateDto {
 
   @Trim() @IsString() @Length(1, 50) name!: string;
   @Trim() @IsString() @Length(1, 50) town!: string;
-  @IsOptional() @IsInt() @Min(1) @Max(100) redListSize?: number;
+  @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
 export class VillageUpdateDto {
-  @IsOptional() @Trim() @IsString() @Length(1, 50) name?: string;
-  @IsOptional() @Trim() @IsString() @Length(1, 50) town?: string;
-  @IsOptional() @IsInt() @Min(1) @Max(100) redListSize?: number;
+  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @Length(1, 50) town?: string;
+  @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
 export class VillageListQueryDto extends PageQueryDto {
@@ -26,7 +26,7 @@ export class HouseholdCreateDto {
   @Trim() @IsString() @Length(1, 32) householdNo!: string;
   @Trim() @IsString() @Length(1, 50) headName!: string;
   /** 村民小组 / 屋场 */
-  @IsOptional() @Trim() @IsString() @Length(0, 50) group?: string;
+  @Optional() @Trim() @IsString() @Length(0, 50) group?: string;
 }
 
 export class HouseholdListQueryDto extends PageQueryDto {
