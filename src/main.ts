@@ -24,8 +24,9 @@ async function main(): Promise<void> {
   setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
   app.enableShutdownHooks();
   await app.listen(config.port);
+  const { port } = app.getHttpServer().address() as { port: number };
   new ConsoleLogger('Main').log(
-    `Civility Points listening on :${config.port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
+    `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
   );
 }
 

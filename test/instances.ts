@@ -110,9 +110,9 @@ async function waitForHealth(
 }
 
 /**
- * Starts `count` instances and waits until each answers GET /api/health. The first starts alone:
- * it applies the migrations, and TypeORM takes no lock for that, so several first starts on an
- * empty database would race to create the same tables.
+ * Starts `count` instances at once and waits until each answers GET /api/health. On an empty
+ * database they race to migrate and to create `admin`: the migration advisory lock and the
+ * conflict-ignoring insert are what this exercises.
  */
 export async function startInstances(
   count: number,
@@ -161,8 +161,7 @@ export async function startInstances(
   };
 
   try {
-    await startOne(0);
-    await Promise.all(Array.from({ length: count - 1 }, (_, i) => startOne(i + 1)));
+    await Promise.all(Array.from({ length: count }, (_, i) => startOne(i)));
   } catch (err) {
     await stop();
     throw err;

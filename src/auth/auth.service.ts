@@ -77,10 +77,18 @@ export class AuthService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     const password = this.config.adminPassword ?? randomBytes(12).toString('base64url');
     const passwordHash = await hashPassword(password);
-    const created = await this.tx
-      .run((em) => em.insert(User, { username: 'admin', passwordHash, role: 'admin' }))
-      .then(() => true)
-      .catch(() => false); // another instance created it first
+    // Several instances may start at once on an empty database: the first insert wins.
+    await this.tx.run((em) =>
+      em
+        .createQueryBuilder()
+        .insert()
+        .into(User)
+        .values({ username: 'admin', passwordHash, role: 'admin' })
+        .orIgnore()
+        .execute(),
+    );
+    const created =
+      (await this.users.findOneBy({ username: 'admin' }))?.passwordHash === passwordHash;
     if (created && !this.config.adminPassword) {
       this.logger.warn(`Created user "admin" with generated password: ${password} (shown once)`);
     } else if (created) {

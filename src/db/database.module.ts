@@ -1,8 +1,32 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
 import { Tx } from './transaction';
+
+/**
+ * Applies pending migrations. On PostgreSQL several instances may start at once: an advisory
+ * lock lets one migrate while the others wait, then find nothing left to do.
+ */
+async function migrated(ds: DataSource): Promise<DataSource> {
+  if (ds.options.type !== 'postgres') {
+    await ds.runMigrations({ transaction: 'all' });
+    return ds;
+  }
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await ds.runMigrations({ transaction: 'all' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
+  return ds;
+}
+
+const MIGRATION_LOCK = 727_001; // any constant shared by every instance
 
 /** The data source (migrations applied at start) and the transaction helper, for every module. */
 @Global()
@@ -10,10 +34,8 @@ import { Tx } from './transaction';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.database),
-        migrationsRun: true,
-      }),
+      useFactory: (config: AppConfig) => dataSourceOptions(config.database),
+      dataSourceFactory: async (options) => migrated(await new DataSource(options!).initialize()),
     }),
   ],
   providers: [Tx],
