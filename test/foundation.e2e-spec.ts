@@ -25,6 +25,22 @@ describe('health, docs and headers', () => {
     expect(res.body.paths['/api/villagers']).toBeDefined();
   });
 
+  it('deny by default: every documented route but login, health and the public board answers 401 without a token', async () => {
+    const doc = (await t.http().get('/api/docs-json').expect(200)).body;
+    const open = ['/api/health', '/api/auth/login', '/api/public/villages/{code}/boards/{month}'];
+    let checked = 0;
+    for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      if (open.includes(path)) continue;
+      const url = path.replace(/\{[^}]+\}/g, '1');
+      for (const method of Object.keys(ops) as ('get' | 'post' | 'patch')[]) {
+        const res = await t.http()[method](url).send({});
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(25);
+  });
+
   it('every other route needs a token', async () => {
     for (const path of [
       '/api/me',
