@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as { port: number };
-  new ConsoleLogger('Main').log(
+  new Logger('Main').log(
     `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
   );
 }
