@@ -51,26 +51,29 @@ export class DeedsService {
       const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
       const now = new Date();
       const cadre = caller.role === 'cadre';
-      const deed = await em.save(
-        em.create(Deed, {
-          villageId: villager.villageId,
-          villagerId,
-          ruleId: rule.id,
-          ruleTitle: rule.title,
-          category: rule.category,
-          points: rule.points,
-          occurredOn: dto.occurredOn,
-          month: monthOf(dto.occurredOn),
-          description: dto.description,
-          evidence: dto.evidence ?? null,
-          source: cadre ? 'cadre' : 'self_report',
-          status: cadre ? 'approved' : 'pending',
-          recordedBy: caller.id,
-          recordedAt: now,
-          reviewedBy: cadre ? caller.id : null,
-          reviewedAt: cadre ? now : null,
-        }),
-      );
+      const deed = em.create(Deed, {
+        villageId: villager.villageId,
+        villagerId,
+        ruleId: rule.id,
+        ruleTitle: rule.title,
+        category: rule.category,
+        points: rule.points,
+        occurredOn: dto.occurredOn,
+        month: monthOf(dto.occurredOn),
+        description: dto.description,
+        evidence: dto.evidence ?? null,
+        source: cadre ? 'cadre' : 'self_report',
+        status: cadre ? 'approved' : 'pending',
+        recordedBy: caller.id,
+        recordedAt: now,
+        reviewedBy: cadre ? caller.id : null,
+        reviewedAt: cadre ? now : null,
+        reviewReason: null,
+        revokedBy: null,
+        revokedAt: null,
+        revokeReason: null,
+      });
+      await em.insert(Deed, deed);
       if (cadre) await this.award(em, deed, rule, caller);
       return deed;
     });

@@ -38,7 +38,10 @@ export class LedgerService {
    * already one at a time), so checks such as a rule's monthly cap cannot race.
    */
   async lockVillager(em: EntityManager, villagerId: number): Promise<Villager> {
-    const qb = em.createQueryBuilder(Villager, 'v').where('v.id = :villagerId', { villagerId });
+    const qb = em
+      .createQueryBuilder(Villager, 'v')
+      .select(['v.id', 'v.villageId', 'v.status', 'v.balance'])
+      .where('v.id = :villagerId', { villagerId });
     if (!this.tx.isSqlite) qb.setLock('pessimistic_write');
     const villager = await qb.getOne();
     if (!villager) throw notFound('Villager');
@@ -55,39 +58,57 @@ export class LedgerService {
     e: PostEntry,
     opts: { requireFunds?: boolean } = {},
   ): Promise<LedgerEntry> {
-    if (!Number.isSafeInteger(e.delta))
+    if (!Number.isSafeInteger(e.delta)) {
       throw new Error(`ledger delta must be an integer: ${e.delta}`);
-    const update = em
-      .createQueryBuilder()
-      .update(Villager)
-      .set({ balance: () => `balance + (${e.delta})` })
-      .where('id = :id', { id: e.villagerId });
-    if (opts.requireFunds) update.andWhere('balance + (:delta) >= 0', { delta: e.delta });
-    const { affected } = await update.execute();
-    if (affected !== 1) {
+    }
+    const moved = await this.moveBalance(em, e.villagerId, e.delta, opts.requireFunds ?? false);
+    if (!moved) {
       if (opts.requireFunds && (await em.existsBy(Villager, { id: e.villagerId }))) {
         throw refuse('INSUFFICIENT_POINTS', '积分余额不足 (not enough points)');
       }
       throw notFound('Villager');
     }
-    const { balance, villageId } = await em.findOneOrFail(Villager, {
-      select: { balance: true, villageId: true },
-      where: { id: e.villagerId },
+    const entry = em.create(LedgerEntry, {
+      villagerId: e.villagerId,
+      villageId: moved.villageId,
+      delta: e.delta,
+      kind: e.kind,
+      deedId: e.deedId ?? null,
+      redemptionId: e.redemptionId ?? null,
+      note: e.note ?? null,
+      actorId: e.actorId,
+      balanceAfter: moved.balance,
+      createdAt: new Date(),
     });
-    return em.save(
-      em.create(LedgerEntry, {
-        villagerId: e.villagerId,
-        villageId,
-        delta: e.delta,
-        kind: e.kind,
-        deedId: e.deedId ?? null,
-        redemptionId: e.redemptionId ?? null,
-        note: e.note ?? null,
-        actorId: e.actorId,
-        balanceAfter: balance,
-        createdAt: new Date(),
-      }),
+    await em.insert(LedgerEntry, entry);
+    return entry;
+  }
+
+  /**
+   * One conditional UPDATE … RETURNING (both databases support it): the new balance comes back
+   * from the row this transaction now holds, so no second read is needed. undefined when no row
+   * matched (no such villager, or not enough points with `requireFunds`).
+   */
+  private async moveBalance(
+    em: EntityManager,
+    villagerId: number,
+    delta: number,
+    requireFunds: boolean,
+  ): Promise<{ balance: number; villageId: number } | undefined> {
+    const [p1, p2, p3] = this.tx.isSqlite ? ['?', '?', '?'] : ['$1', '$2', '$3'];
+    const params = requireFunds ? [delta, villagerId, delta] : [delta, villagerId];
+    const result: unknown[] = await em.query(
+      `UPDATE villagers SET balance = balance + ${p1} WHERE id = ${p2}` +
+        (requireFunds ? ` AND balance + ${p3} >= 0` : '') +
+        ' RETURNING balance, village_id',
+      params,
     );
+    // PostgreSQL's driver answers an UPDATE with [rows, rowCount], SQLite's with the rows.
+    const rows = (this.tx.isSqlite ? result : result[0]) as {
+      balance: number;
+      village_id: number;
+    }[];
+    return rows[0] && { balance: Number(rows[0].balance), villageId: Number(rows[0].village_id) };
   }
 
   /** Balance (one row) and the entries newest first, for the villager, their village's cadre or an admin. */
