@@ -57,6 +57,13 @@ describe('default catalogue', () => {
       expect(titles).toContain(t);
     }
     expect(rules.some((r) => r.points < 0)).toBe(true);
+    // the catalogue's monthly caps arrive too (an earlier migration silently dropped them)
+    expect(rules.find((r) => r.code === 'ENV-01')).toMatchObject({
+      maxPerMonth: 1,
+      active: true,
+      villageId: null,
+    });
+    expect(rules.find((r) => r.code === 'KND-02')).toMatchObject({ maxPerMonth: null });
     expect(
       rules.every((r) => r.points !== 0 && Math.abs(r.points) <= 1000 && r.villageId === null),
     ).toBe(true);
