@@ -72,6 +72,7 @@ import {
   latencyWhy,
   microChecks,
   ratioText,
+  SERVICE_HEAP_FLAG,
   topOf,
   writeWhy,
   type Row,
@@ -85,8 +86,8 @@ const BASELINE = resolve(ROOT, 'dist', 'bench', 'raw-baseline.js');
 const PROFILE_HOOK = resolve(ROOT, 'dist', 'bench', 'profile-hook.js');
 const nodeArgs = (value: string | undefined) => (value ?? '').split(' ').filter(Boolean);
 /** Extra node options for an experiment, e.g. --max-old-space-size=160 or -r ./some-hook.js. */
-const SERVICE_NODE_ARGS = nodeArgs(process.env.BENCH_SERVICE_NODE_ARGS);
-const BASELINE_NODE_ARGS = nodeArgs(process.env.BENCH_BASELINE_NODE_ARGS);
+const SERVICE_NODE_ARGS = nodeArgs(process.env.BENCH_SERVICE_NODE_ARGS ?? SERVICE_HEAP_FLAG);
+const BASELINE_NODE_ARGS = nodeArgs(process.env.BENCH_BASELINE_NODE_ARGS ?? SERVICE_HEAP_FLAG);
 
 async function main(): Promise<void> {
   const target = benchTarget();

@@ -15,6 +15,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool, type PoolClient } from 'pg';
+import { todayIn } from '../src/common/time';
 import { benchTarget, TIME_ZONE } from './common';
 import { Database, type SqliteStatement } from './drivers';
 
@@ -185,14 +186,6 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 const isId = (v: unknown): v is number =>
   Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 2147483647;
-
-/**
- * As src/common/time.ts computes it, a new formatter per call (~40 µs and some ICU memory): the
- * baseline repeats the service's own work so that the ratio measures framework and ORM only.
- */
-function todayIn(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-}
 
 // ── POST /api/deeds (a cadre records a deed: approved at once, one ledger entry) ─────────
 

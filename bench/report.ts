@@ -169,21 +169,21 @@ export function latencyWhy(s: LoadResult, limitMs: number, oneWriter: boolean): 
   );
 }
 
+/** The heap cap of `npm start`, used for both servers unless BENCH_*_NODE_ARGS say otherwise. */
+export const SERVICE_HEAP_FLAG = '--max-old-space-size=192';
+
 export function memoryWhy(
   afterStartMiB: number,
   service: LoadResult[],
   baseline: LoadResult[],
-  m: MicroChecks,
+  _m: MicroChecks,
 ): string {
   const peaks = (xs: LoadResult[]) => xs.map((r) => r.serverPeakRssMiB).join(' / ');
   return (
     `${afterStartMiB} MiB after start, ${peaks(service)} MiB after the record-deed rounds (the ` +
-    `raw baseline under the same load: ${peaks(baseline)} MiB). Two causes: V8 lets the old ` +
-    `space grow with the allocation rate while the machine has free memory (measure the peak ` +
-    `with a capped heap: BENCH_SERVICE_NODE_ARGS=--max-old-space-size=128 npm run bench), and ` +
-    `every todayIn() call builds an Intl.DateTimeFormat that leaves ~${m.todayInNativeKiB} KiB of ` +
-    `ICU memory outside V8's heap, which V8 does not count and glibc keeps after it is freed ` +
-    `(this is what inflates the baseline). Fix: start the service with --max-old-space-size ` +
-    `(e.g. 128-192) and keep one formatter per time zone in src/common/time.ts`
+    `raw baseline under the same load: ${peaks(baseline)} MiB). V8 lets the old space grow with ` +
+    `the allocation rate while the machine has free memory; the heap cap the service is started ` +
+    `with (${SERVICE_HEAP_FLAG}, as in npm start) bounds it. Fix if still over: a lower cap ` +
+    `(BENCH_SERVICE_NODE_ARGS=--max-old-space-size=128) at the price of more frequent GC`
   );
 }
