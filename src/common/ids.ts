@@ -6,13 +6,25 @@ import {
   PipeTransform,
 } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, Max, Min } from 'class-validator';
 
 /** Ids are 32-bit on both databases; a larger number would reach PostgreSQL as an error. */
 export const MAX_ID = 2147483647;
 
 /** A JSON body field holding a record id (a number, not a string). */
 export const IsId = () => applyDecorators(IsInt(), Min(1), Max(MAX_ID));
+
+/** A JSON body field holding a non-empty list of distinct record ids. */
+export const IsIdList = (maxSize = 200) =>
+  applyDecorators(
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(maxSize),
+    ArrayUnique(),
+    IsInt({ each: true }),
+    Min(1, { each: true }),
+    Max(MAX_ID, { each: true }),
+  );
 
 /** A query-string field holding a record id. */
 export const IsIdQuery = () =>

@@ -5,7 +5,6 @@ import type { Request } from 'express';
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -18,7 +17,7 @@ import {
   NotEquals,
   ValidateNested,
 } from 'class-validator';
-import { IsId, IsIdQuery, MAX_ID } from '../common/ids';
+import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { isValidIdempotencyKey } from './idempotency';
@@ -35,13 +34,7 @@ export class StoreCreateDto {
   @Trim() @IsString() @Length(1, 50) name!: string;
 
   /** The villages whose villagers may redeem at this store. */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(200)
-  @ArrayUnique()
-  @IsInt({ each: true })
-  @Min(1, { each: true })
-  @Max(MAX_ID, { each: true })
+  @IsIdList()
   villageIds!: number[];
 }
 
@@ -50,13 +43,7 @@ export class StoreUpdateDto {
 
   /** Replaces the whole set of villages served. */
   @Optional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(200)
-  @ArrayUnique()
-  @IsInt({ each: true })
-  @Min(1, { each: true })
-  @Max(MAX_ID, { each: true })
+  @IsIdList()
   villageIds?: number[];
 }
 
