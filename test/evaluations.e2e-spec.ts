@@ -1,15 +1,14 @@
 import ExcelJS from 'exceljs';
-import type { DataSource } from 'typeorm';
 import { Deed, type DeedStatus } from '../src/deeds/deed.entity';
 import { Evaluation } from '../src/evaluations/evaluation.entity';
 import { rankMonth, type VillagerMonth } from '../src/evaluations/ranking';
-import type { CategoryCode } from '../src/rules/categories';
-import { Rule } from '../src/rules/rule.entity';
+import type { Rule } from '../src/rules/rule.entity';
 import { monthOf, todayIn } from '../src/common/time';
 import { withCheckChar } from '../src/villagers/id-number';
 import { Villager } from '../src/villagers/villager.entity';
 import { Household, Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
+import { newRule } from './factories';
 
 /*
  * Deeds go straight into the table: the evaluation reads only what the deeds feature stores
@@ -25,20 +24,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const MONTH = '2026-10';
-let ruleCounter = 0;
-
-function newRule(ds: DataSource, title: string, points: number): Promise<Rule> {
-  const category: CategoryCode = points < 0 ? 'environment' : 'kindness';
-  return ds.getRepository(Rule).save({
-    code: `EV${process.pid}_${++ruleCounter}`,
-    category,
-    title,
-    points,
-    maxPerMonth: null,
-    active: true,
-    villageId: null,
-  });
-}
+/** A district rule; deductions file under 环境卫生, merits under 善行义举. */
+const rule = (title: string, points: number): Promise<Rule> =>
+  newRule(t, { title, points, category: points < 0 ? 'environment' : 'kindness' });
 
 function deedRow(
   villager: Pick<Villager, 'id' | 'villageId'>,
@@ -221,13 +209,13 @@ describe('the computation', () => {
       h2: await t.newHousehold(village.id, { headName: '李老四' }),
       h3: await t.newHousehold(village.id, { headName: '陈三' }),
     };
-    const good = await newRule(t.ds, '好人好事', 10);
-    const clean = await newRule(t.ds, '门前三包', 5);
-    const big = await newRule(t.ds, '帮扶困难户', 30);
-    const lavish = await newRule(t.ds, '大操大办', -20);
-    const litter = await newRule(t.ds, '乱倒垃圾', -5);
-    const huge = await newRule(t.ds, '高价彩礼', -100);
-    const tiny = await newRule(t.ds, '不文明养犬', -1);
+    const good = await rule('好人好事', 10);
+    const clean = await rule('门前三包', 5);
+    const big = await rule('帮扶困难户', 30);
+    const lavish = await rule('大操大办', -20);
+    const litter = await rule('乱倒垃圾', -5);
+    const huge = await rule('高价彩礼', -100);
+    const tiny = await rule('不文明养犬', -1);
 
     const mk = (name: string, household: Household | null, status: Villager['status'] = 'active') =>
       t.newVillager(village.id, { name, householdId: household?.id ?? null, status });
@@ -341,7 +329,7 @@ describe('the computation', () => {
   it('a draft is recomputed at will and picks up new deeds', async () => {
     const first = await t.http().get(evalPath(village.id)).set(bearer(cadre)).expect(200);
     const D = { id: ids.D, villageId: village.id };
-    await addDeeds([deedRow(D, await newRule(t.ds, '见义勇为', 50), '2026-10-20')]);
+    await addDeeds([deedRow(D, await rule('见义勇为', 50), '2026-10-20')]);
     const again = await t.http().post(evalPath(village.id)).set(bearer(cadre)).expect(201);
     expect(again.body.status).toBe('draft');
     expect(again.body.redList[0]).toMatchObject({ rank: 1, villagerId: ids.D, net: 60 });
@@ -366,7 +354,7 @@ describe('publication', () => {
     village = await t.newVillage();
     cadre = await t.tokenFor('cadre', { villageId: village.id });
     a = await t.newVillager(village.id, { name: '周一' });
-    good = await newRule(t.ds, '好人好事', 10);
+    good = await rule('好人好事', 10);
     await addDeeds([deedRow(a, good, '2026-10-03')]);
   });
 
@@ -477,7 +465,7 @@ describe('the query agrees with the ranking rules on random data', () => {
       ['子', -10],
       ['丑', 1],
     ] as const) {
-      rules.push(await newRule(t.ds, title, points));
+      rules.push(await rule(title, points));
     }
     const villagers: Villager[] = [];
     for (let i = 0; i < 40; i++) {
@@ -575,13 +563,13 @@ describe('public board', () => {
       phone: '13900009999',
     });
     const hostile = await t.newVillager(village.id, { name: '<b>"=1+1"</b>' });
-    good = await newRule(t.ds, '好人好事', 10);
+    good = await rule('好人好事', 10);
     await addDeeds([
       deedRow(wang, good, '2026-10-03'),
       deedRow(wang, good, '2026-10-04'),
       deedRow(hostile, good, '2026-10-05'),
-      deedRow(li, await newRule(t.ds, '大操大办', -20), '2026-10-06'),
-      deedRow(li, await newRule(t.ds, '乱倒垃圾 & 焚烧秸秆', -5), '2026-10-07'),
+      deedRow(li, await rule('大操大办', -20), '2026-10-06'),
+      deedRow(li, await rule('乱倒垃圾 & 焚烧秸秆', -5), '2026-10-07'),
     ]);
     // a draft only, for the 404 below
     await t.http().post(evalPath(village.id, '2026-09')).set(bearer(cadre)).expect(201);
@@ -767,7 +755,7 @@ describe('public board', () => {
       .http()
       .get(`${boardPath(village.code)}?format=csv`)
       .expect(200);
-    await addDeeds([deedRow(wang, await newRule(t.ds, '见义勇为', 100), '2026-10-30')]);
+    await addDeeds([deedRow(wang, await rule('见义勇为', 100), '2026-10-30')]);
     const after = await t.http().get(boardPath(village.code)).expect(200);
     expect(after.body).toEqual(before.body);
     const csvAfter = await t

@@ -17,14 +17,6 @@ export function newRule(t: TestApp, o: Partial<Rule> = {}): Promise<Rule> {
   });
 }
 
-/** The sum of a villager's ledger entries, straight from the database. */
-export async function ledgerSum(t: TestApp, villagerId: number): Promise<number> {
-  const [row] = await t.ds.query(
-    `SELECT COALESCE(SUM(delta), 0) AS s FROM ledger_entries WHERE villager_id = ${Number(villagerId)}`,
-  );
-  return Number(row.s);
-}
-
 /** Checks the ledger's invariants for one villager: cached balance = sum, balanceAfter chains. */
 export async function expectLedgerConsistent(t: TestApp, villagerId: number): Promise<number> {
   const entries: { delta: number; balance_after: number }[] = await t.ds.query(

@@ -115,22 +115,22 @@ export class DeedsService {
       });
       await this.ledger.lockVillager(em, deed.villagerId);
       const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
-      await em.update(Deed, { id }, { points: rule.points, ruleTitle: rule.title });
+      const copied = { points: rule.points, ruleTitle: rule.title };
+      await em.update(Deed, { id }, copied);
       await this.award(em, deed, rule, caller);
-      return em.findOneByOrFail(Deed, { id });
+      return { ...deed, ...copied };
     });
   }
 
   /** pending → rejected, with the reason; nothing is posted. */
   reject(caller: Caller, id: number, reason: string): Promise<Deed> {
-    return this.tx.run(async (em) => {
-      await this.transition(em, caller, id, 'pending', 'rejected', {
+    return this.tx.run((em) =>
+      this.transition(em, caller, id, 'pending', 'rejected', {
         reviewedBy: caller.id,
         reviewedAt: new Date(),
         reviewReason: reason,
-      });
-      return em.findOneByOrFail(Deed, { id });
-    });
+      }),
+    );
   }
 
   /** approved → revoked: one reversal entry takes the points back. */
@@ -149,13 +149,13 @@ export class DeedsService {
         actorId: caller.id,
         note: reason.slice(0, 200),
       });
-      return em.findOneByOrFail(Deed, { id });
+      return deed;
     });
   }
 
   /**
    * Moves a deed between states with a conditional UPDATE, so of two concurrent reviews exactly
-   * one wins and the other gets 409, on either database.
+   * one wins and the other gets 409, on either database. Returns the deed as it now stands.
    */
   private async transition(
     em: EntityManager,
