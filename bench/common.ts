@@ -87,11 +87,6 @@ export function lastTwelveMonths(today: string): string[] {
   return months;
 }
 
-export function daysIn(month: string): number {
-  const [y, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
 /** One progress line on stderr, redrawn in place at most every 200 ms. */
 export class Progress {
   private last = 0;

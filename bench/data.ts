@@ -20,7 +20,7 @@ import { dirname } from 'node:path';
 import * as bcrypt from 'bcryptjs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { todayIn } from '../src/common/time';
+import { daysInMonth, todayIn } from '../src/common/time';
 import { parseDatabaseUrl } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import {
@@ -28,7 +28,6 @@ import {
   DEFAULT_SQLITE_FILE,
   TIME_ZONE,
   benchTarget,
-  daysIn,
   describeTarget,
   fmt,
   lastTwelveMonths,
@@ -547,7 +546,7 @@ async function main(): Promise<void> {
   let id = 0;
   await phase('deeds + ledger entries', async () => {
     for (const month of months) {
-      const days = daysIn(month);
+      const days = daysInMonth(month);
       const byDay: number[][] = Array.from({ length: days }, () => []);
       const chosen: number[] = [];
       for (let v = 0; v < villagerCount; v++) {

@@ -41,9 +41,13 @@ export function monthOf(date: string): string {
   return date.slice(0, 7);
 }
 
+/** How many days a month (YYYY-MM) has. */
+export function daysInMonth(month: string): number {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /** First and last day of a month, as YYYY-MM-DD. */
 export function monthRange(month: string): { first: string; last: string } {
-  const [y, m] = month.split('-').map(Number);
-  const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return { first: `${month}-01`, last: `${month}-${String(lastDay).padStart(2, '0')}` };
+  return { first: `${month}-01`, last: `${month}-${String(daysInMonth(month)).padStart(2, '0')}` };
 }
