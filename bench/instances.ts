@@ -3,8 +3,8 @@
  *
  * The same approach as test/instances.ts (which cannot be reused from here: it finds the
  * repository from its own folder, and compiled into dist/test/ it would look for
- * dist/dist/src/main.js). The first instance starts alone because it applies the migrations, and
- * TypeORM takes no lock for that; the others start together once it answers.
+ * dist/dist/src/main.js). All start at once: the migration advisory lock in src/db lets one
+ * migrate while the others wait.
  */
 import { resolve } from 'node:path';
 import { freePort, ROOT, startNode, type Child } from './common';
@@ -33,8 +33,7 @@ export async function startInstances(
     return child;
   };
   try {
-    await startOne();
-    await Promise.all(Array.from({ length: count - 1 }, startOne));
+    await Promise.all(Array.from({ length: count }, startOne));
   } catch (err) {
     await stop();
     throw err;
