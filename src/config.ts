@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /** Which database the service talks to, derived from DATABASE_URL. */
-export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+export type DatabaseConfig =
+  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; poolSize?: number };
 
 export interface AppConfig {
   port: number;
@@ -64,6 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const database = parseDatabaseUrl(env.DATABASE_URL);
+  if (env.DB_POOL_SIZE !== undefined && env.DB_POOL_SIZE !== '') {
+    const poolSize = Number(env.DB_POOL_SIZE);
+    if (!/^\d+$/.test(env.DB_POOL_SIZE) || poolSize < 1 || poolSize > 200) {
+      throw new ConfigError(`DB_POOL_SIZE: "${env.DB_POOL_SIZE}" is not a pool size (1-200)`);
+    }
+    if (database.type === 'postgres') database.poolSize = poolSize;
+  }
 
   let jwtSecret = env.JWT_SECRET ?? '';
   if (!jwtSecret) {

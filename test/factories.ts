@@ -1,3 +1,7 @@
+import type { Caller } from '../src/common/auth.decorators';
+import { ctxOf } from '../src/common/request-context';
+import type { Tx } from '../src/db/transaction';
+import type { LedgerService } from '../src/ledger/ledger.service';
 import { Rule } from '../src/rules/rule.entity';
 import type { TestApp } from './app';
 
@@ -35,4 +39,26 @@ export async function expectLedgerConsistent(t: TestApp, villagerId: number): Pr
   if (Number(balance) !== running)
     throw new Error(`cached balance ${balance} != sum of entries ${running}`);
   return running;
+}
+
+/** The admin as a caller, for operations a test runs straight through a service. */
+export const ADMIN_CALLER: Caller = {
+  id: 1,
+  username: 'admin',
+  role: 'admin',
+  villageId: null,
+  storeId: null,
+  villagerId: null,
+};
+
+/** Points through the real ledger (an adjustment entry), so balance = sum of entries holds. */
+export function grantPoints(
+  tx: Tx,
+  ledger: LedgerService,
+  villagerId: number,
+  points: number,
+): Promise<unknown> {
+  return tx.run((em) =>
+    ledger.credit(ctxOf(em, ADMIN_CALLER), { villagerId, kind: 'adjustment' }, points),
+  );
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/db/data-source';
+import { Dialect } from '../src/db/dialect';
 import { Tx } from '../src/db/transaction';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { LedgerService } from '../src/ledger/ledger.service';
@@ -11,6 +12,7 @@ import { Villager } from '../src/villagers/villager.entity';
 import { VillagersService } from '../src/villagers/villagers.service';
 import { ADMIN_PASSWORD, createTestApp, freshDatabaseUrl, isPostgres, TestApp } from './app';
 import { startInstances, type Instances } from './instances';
+import { grantPoints } from './factories';
 
 /**
  * The store's guarantees under load, proved over real HTTP with many requests in flight at once:
@@ -311,9 +313,7 @@ describe('one service', () => {
       adminToken,
       ...(await openStore(url, adminToken)),
       grant: async (villagerId, points) => {
-        await tx.run((em) =>
-          ledger.post(em, { villagerId, delta: points, kind: 'adjustment', actorId: 1 }),
-        );
+        await grantPoints(tx, ledger, villagerId, points);
       },
     };
   });
@@ -351,7 +351,7 @@ describe('one service', () => {
       const ledger = new LedgerService(
         ds.getRepository(LedgerEntry),
         new VillagersService(ds.getRepository(Villager), tx),
-        tx,
+        new Dialect(ds),
       );
       const login = await ok(
         call(instances.urls[0], 'POST', '/auth/login', null, {
@@ -367,9 +367,7 @@ describe('one service', () => {
         adminToken,
         ...(await openStore(instances.urls[0], adminToken)),
         grant: async (villagerId, points) => {
-          await tx.run((em) =>
-            ledger.post(em, { villagerId, delta: points, kind: 'adjustment', actorId: 1 }),
-          );
+          await grantPoints(tx, ledger, villagerId, points);
         },
       };
     }, 60_000);

@@ -6,6 +6,7 @@ import { Goods, StockMovement, Store } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
 import { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
+import { grantPoints } from './factories';
 
 let t: TestApp;
 let admin: string;
@@ -41,10 +42,7 @@ afterAll(() => t.close());
 
 /** Points through the real ledger (an adjustment entry), so balance = sum of entries holds. */
 async function grant(villagerId: number, points: number): Promise<void> {
-  const ledger = t.app.get(LedgerService);
-  await t.app
-    .get(Tx)
-    .run((em) => ledger.post(em, { villagerId, delta: points, kind: 'adjustment', actorId: 1 }));
+  await grantPoints(t.app.get(Tx), t.app.get(LedgerService), villagerId, points);
 }
 
 async function newGoods(

@@ -1,4 +1,14 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  ForeignKey,
+} from 'typeorm';
+import { Store } from '../store/store.entity';
+import { Villager } from '../villagers/villager.entity';
+import { Village } from '../villages/village.entity';
 import { TIMESTAMP } from '../db/columns';
 
 export const ROLES = ['admin', 'cadre', 'shopkeeper', 'villager'] as const;
@@ -10,9 +20,10 @@ export class User {
   @Index({ unique: true }) @Column({ type: 'varchar', length: 50 }) username!: string;
   @Column({ type: 'varchar', length: 100 }) passwordHash!: string;
   @Column({ type: 'varchar', length: 20 }) role!: Role;
-  @Column({ type: 'integer', nullable: true }) villageId!: number | null;
-  @Column({ type: 'integer', nullable: true }) storeId!: number | null;
-  @Column({ type: 'integer', nullable: true }) villagerId!: number | null;
+  @ForeignKey(() => Village) @Column({ type: 'integer', nullable: true }) villageId!: number | null;
+  @ForeignKey(() => Store) @Column({ type: 'integer', nullable: true }) storeId!: number | null;
+  @ForeignKey(() => Villager) @Column({ type: 'integer', nullable: true }) villagerId!:
+    number | null;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
 }
 

@@ -1,21 +1,15 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { MIGRATIONS } from '../../migrations';
+import { adaptColumnTypes } from './columns';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
+import { prepareSqlite } from './sqlite';
 
-/**
- * SQLite pragmas, applied on every open: the driver's WAL switch leaves `synchronous` at the
- * compiled-in NORMAL, which can lose the last acknowledged writes on power loss.
- */
-export function prepareSqlite(db: { pragma(sql: string): unknown }): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-}
+export { prepareSqlite };
 
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  adaptColumnTypes(database.type);
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -29,7 +23,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'postgres',
       url: database.url,
-      extra: { max: Number(process.env.DB_POOL_SIZE) || 10 },
+      extra: { max: database.poolSize ?? 10 },
     };
   }
   return {

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
+import { Dialect } from './dialect';
+import { SqliteConnections } from './sqlite';
 import { Tx } from './transaction';
 
 /**
@@ -12,6 +14,7 @@ import { Tx } from './transaction';
 async function migrated(ds: DataSource): Promise<DataSource> {
   if (ds.options.type !== 'postgres') {
     await ds.runMigrations({ transaction: 'all' });
+    SqliteConnections.install(ds);
     return ds;
   }
   const lock = ds.createQueryRunner();
@@ -28,7 +31,7 @@ async function migrated(ds: DataSource): Promise<DataSource> {
 
 const MIGRATION_LOCK = 727_001; // any constant shared by every instance
 
-/** The data source (migrations applied at start) and the transaction helper, for every module. */
+/** The data source (migrations applied at start), the transaction helper and the dialect, for every module. */
 @Global()
 @Module({
   imports: [
@@ -38,7 +41,7 @@ const MIGRATION_LOCK = 727_001; // any constant shared by every instance
       dataSourceFactory: async (options) => migrated(await new DataSource(options!).initialize()),
     }),
   ],
-  providers: [Tx],
-  exports: [Tx],
+  providers: [Tx, Dialect],
+  exports: [Tx, Dialect],
 })
 export class DatabaseModule {}

@@ -1,27 +1,25 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { sqliteConnectionsOf } from './sqlite';
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /**
- * The one way to run a write that spans statements.
+ * The one way to run a write that spans statements, and to read several statements as one
+ * consistent picture.
  *
- * SQLite through TypeORM shares one connection, so two overlapping `transaction()` calls would
- * interleave on it; here they queue and run one after another. Nesting is refused on both
- * databases: pass the EntityManager down instead. On PostgreSQL transactions run side by side and
- * correctness comes from constraints, conditional updates and row locks; a deadlock or
- * serialization failure is retried a few times.
+ * On SQLite the writer's connection takes one transaction at a time, in arrival order, and reads
+ * outside a transaction see only committed data (`src/db/sqlite.ts`). Nesting is refused on both
+ * databases: pass the EntityManager down instead (the inner half of every write takes it). On
+ * PostgreSQL transactions run side by side and correctness comes from constraints, conditional
+ * updates and row locks; a deadlock or serialization failure is retried a few times.
  */
 @Injectable()
 export class Tx {
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly inside = new AsyncLocalStorage<boolean>();
-  readonly isSqlite: boolean;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.isSqlite = dataSource.options.type === 'better-sqlite3';
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.inside.getStore()) {
@@ -29,11 +27,24 @@ export class Tx {
         new Error('Nested transaction refused: pass the EntityManager down instead'),
       );
     }
-    const once = () => this.inside.run(true, () => this.dataSource.transaction(work));
-    if (!this.isSqlite) return this.withRetry(once);
-    const result = this.queue.then(once, once);
-    this.queue = result.catch(() => undefined);
-    return result;
+    const sqlite = sqliteConnectionsOf(this.dataSource);
+    if (sqlite) {
+      return sqlite.queue.run(() =>
+        this.inside.run(true, () => sqlite.writer.manager.transaction(work)),
+      );
+    }
+    return this.withRetry(() => this.inside.run(true, () => this.dataSource.transaction(work)));
+  }
+
+  /**
+   * Reads on one snapshot: every statement sees the database as of the same moment, with no
+   * half-done transaction in it (PostgreSQL: a REPEATABLE READ transaction; SQLite: one read
+   * transaction on the read connection).
+   */
+  read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const sqlite = sqliteConnectionsOf(this.dataSource);
+    if (sqlite) return sqlite.snapshot((runner) => work(runner.manager));
+    return this.withRetry(() => this.dataSource.transaction('REPEATABLE READ', work));
   }
 
   private async withRetry<T>(once: () => Promise<T>): Promise<T> {

@@ -1,4 +1,8 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, ForeignKey } from 'typeorm';
+import { Rule } from '../rules/rule.entity';
+import { Villager } from '../villagers/villager.entity';
+import { Village } from '../villages/village.entity';
+import { CHECKS } from '../db/checks';
 import { TIMESTAMP } from '../db/columns';
 import type { CategoryCode } from '../rules/categories';
 
@@ -9,11 +13,13 @@ export type DeedSource = 'self_report' | 'cadre';
 @Entity('deeds')
 @Index(['villageId', 'month', 'status'])
 @Index(['villagerId', 'ruleId', 'month', 'status'])
+@Index(['recordedBy', 'idempotencyKey'], { unique: true })
+@Check(CHECKS.points)
 export class Deed {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) villageId!: number;
-  @Column({ type: 'integer' }) villagerId!: number;
-  @Column({ type: 'integer' }) ruleId!: number;
+  @ForeignKey(() => Village) @Column({ type: 'integer' }) villageId!: number;
+  @ForeignKey(() => Villager) @Column({ type: 'integer' }) villagerId!: number;
+  @ForeignKey(() => Rule) @Column({ type: 'integer' }) ruleId!: number;
   /** Copied from the rule when the deed is recorded, so later edits rewrite no history. */
   @Column({ type: 'varchar', length: 100 }) ruleTitle!: string;
   @Column({ type: 'varchar', length: 20 }) category!: CategoryCode;
@@ -34,4 +40,9 @@ export class Deed {
   @Column({ type: 'integer', nullable: true }) revokedBy!: number | null;
   @Column({ type: TIMESTAMP, nullable: true }) revokedAt!: Date | null;
   @Column({ type: 'varchar', length: 500, nullable: true }) revokeReason!: string | null;
+  /** The recorder's `Idempotency-Key`, unique per recorder: a retry finds the first deed. */
+  @Column({ type: 'varchar', length: 100, nullable: true }) idempotencyKey!: string | null;
+  /** SHA-256 of the request the key was first used for; not part of any answer. */
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false }) requestHash!:
+    string | null;
 }

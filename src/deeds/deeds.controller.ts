@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
+import { IdempotencyKey } from '../common/idempotency';
 import { ParseIdPipe } from '../common/ids';
 import { DeedCreateDto, DeedListQueryDto, DeedReasonDto } from './deeds.dto';
 import { DeedsService } from './deeds.service';
@@ -13,8 +14,17 @@ export class DeedsController {
 
   @Auth('cadre', 'villager')
   @Post()
-  create(@CurrentUser() caller: Caller, @Body() dto: DeedCreateDto) {
-    return this.deeds.create(caller, dto);
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A retry with the same key and body returns the first deed, never a second award',
+  })
+  create(
+    @CurrentUser() caller: Caller,
+    @Body() dto: DeedCreateDto,
+    @IdempotencyKey() key?: string,
+  ) {
+    return this.deeds.create(caller, dto, key);
   }
 
   @Auth('admin', 'cadre', 'villager')

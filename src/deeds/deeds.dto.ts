@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { Trim, Optional } from '../common/dto';
-import { DEED_STATUSES, type DeedStatus } from './deed.entity';
+import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
 
 export class DeedCreateDto {
   /** A villager records only for themselves and may omit it. */
@@ -33,3 +33,6 @@ export class DeedListQueryDto extends PageQueryDto {
   @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
   month?: string;
 }
+
+/** A deed as answered by create, approve and revoke: with the villager's balance after it. */
+export type DeedResponse = Omit<Deed, 'requestHash'> & { balance: number };

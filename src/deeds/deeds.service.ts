@@ -3,15 +3,20 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
+import { keyReused, replayDecision, sha256Hex } from '../common/idempotency';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { isCalendarDate, monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
+import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { LedgerService } from '../ledger/ledger.service';
 import { Rule } from '../rules/rule.entity';
+import { Villager } from '../villagers/villager.entity';
 import { Deed, type DeedStatus } from './deed.entity';
-import type { DeedCreateDto, DeedListQueryDto } from './deeds.dto';
+import type { DeedCreateDto, DeedListQueryDto, DeedResponse } from './deeds.dto';
 import { capReached } from './monthly-cap';
 
 @Injectable()
@@ -20,11 +25,16 @@ export class DeedsService {
     @InjectRepository(Deed) private readonly deeds: Repository<Deed>,
     private readonly ledger: LedgerService,
     private readonly tx: Tx,
+    private readonly dialect: Dialect,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A cadre's record is approved at once; a villager's self-report waits for review. */
-  create(caller: Caller, dto: DeedCreateDto): Promise<Deed> {
+  /**
+   * A cadre's record is approved at once; a villager's self-report waits for review. With an
+   * Idempotency-Key a retry of the same request returns the first deed without a second award,
+   * on one instance or many; the key reused for another request is 409.
+   */
+  create(caller: Caller, dto: DeedCreateDto, key?: string): Promise<DeedResponse> {
     const villagerId = caller.role === 'villager' ? caller.villagerId! : dto.villagerId;
     if (villagerId === undefined) throw new BadRequestException('villagerId is required');
     if (
@@ -39,44 +49,69 @@ export class DeedsService {
     if (dto.occurredOn > todayIn(this.config.timeZone)) {
       throw new BadRequestException('occurredOn must not be in the future');
     }
+    const request = { ...dto, villagerId };
+    const hash = key === undefined ? null : sha256Hex(canonicalDeed(request));
     return this.tx.run(async (em) => {
-      const villager = await this.ledger.lockVillager(em, villagerId);
-      assertVillageAccess(caller, villager.villageId);
-      if (villager.status !== 'active') {
-        throw refuse(
-          'VILLAGER_INACTIVE',
-          '该村民已迁出或已故，不能记录积分 (villager is not active)',
-        );
-      }
-      const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
-      const now = new Date();
-      const cadre = caller.role === 'cadre';
-      const deed = em.create(Deed, {
-        villageId: villager.villageId,
-        villagerId,
-        ruleId: rule.id,
-        ruleTitle: rule.title,
-        category: rule.category,
-        points: rule.points,
-        occurredOn: dto.occurredOn,
-        month: monthOf(dto.occurredOn),
-        description: dto.description,
-        evidence: dto.evidence ?? null,
-        source: cadre ? 'cadre' : 'self_report',
-        status: cadre ? 'approved' : 'pending',
-        recordedBy: caller.id,
-        recordedAt: now,
-        reviewedBy: cadre ? caller.id : null,
-        reviewedAt: cadre ? now : null,
-        reviewReason: null,
-        revokedBy: null,
-        revokedAt: null,
-        revokeReason: null,
-      });
-      await em.insert(Deed, deed);
-      if (cadre) await this.award(em, deed, rule, caller);
-      return deed;
+      const ctx = ctxOf(em, caller);
+      const earlier = key === undefined ? null : await this.byKey(em, caller.id, key);
+      if (earlier) return this.replay(ctx, earlier, hash);
+      return this.createIn(ctx, request, key ?? null, hash);
     });
+  }
+
+  /** The inner half of `create`, in the caller's transaction. */
+  async createIn(
+    ctx: Ctx,
+    dto: DeedCreateDto & { villagerId: number },
+    idempotencyKey: string | null = null,
+    requestHash: string | null = null,
+  ): Promise<DeedResponse> {
+    const { em, caller } = ctx;
+    const villager = await this.ledger.lock(em, dto.villagerId);
+    assertVillageAccess(caller, villager.villageId);
+    if (villager.status !== 'active') {
+      throw refuse(
+        'VILLAGER_INACTIVE',
+        '该村民已迁出或已故，不能记录积分 (villager is not active)',
+      );
+    }
+    const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
+    const now = new Date();
+    const cadre = caller.role === 'cadre';
+    const deed = em.create(Deed, {
+      villageId: villager.villageId,
+      villagerId: villager.id,
+      ruleId: rule.id,
+      ruleTitle: rule.title,
+      category: rule.category,
+      points: rule.points,
+      occurredOn: dto.occurredOn,
+      month: monthOf(dto.occurredOn),
+      description: dto.description,
+      evidence: dto.evidence ?? null,
+      source: cadre ? 'cadre' : 'self_report',
+      status: cadre ? 'approved' : 'pending',
+      recordedBy: caller.id,
+      recordedAt: now,
+      reviewedBy: cadre ? caller.id : null,
+      reviewedAt: cadre ? now : null,
+      reviewReason: null,
+      revokedBy: null,
+      revokedAt: null,
+      revokeReason: null,
+      idempotencyKey,
+    });
+    const id = await this.dialect.insertUnlessPresent(em, Deed, { ...deed, requestHash });
+    if (id === null) {
+      // A concurrent request with the same key committed first: its deed is the answer.
+      const winner = await this.byKey(em, caller.id, idempotencyKey!);
+      if (!winner) throw new Error(`deed key ${idempotencyKey} conflicted but is not there`);
+      return this.replay(ctx, winner, requestHash);
+    }
+    deed.id = id;
+    if (!cadre) return { ...deed, balance: villager.balance };
+    const entry = await this.award(ctx, deed, rule);
+    return { ...deed, balance: entry.balanceAfter };
   }
 
   async list(caller: Caller, q: DeedListQueryDto): Promise<Page<Deed>> {
@@ -107,50 +142,63 @@ export class DeedsService {
   }
 
   /** pending → approved: the rule's current points are copied and posted to the ledger. */
-  approve(caller: Caller, id: number): Promise<Deed> {
-    return this.tx.run(async (em) => {
-      const deed = await this.transition(em, caller, id, 'pending', 'approved', {
-        reviewedBy: caller.id,
-        reviewedAt: new Date(),
-      });
-      await this.ledger.lockVillager(em, deed.villagerId);
-      const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
-      const copied = { points: rule.points, ruleTitle: rule.title };
-      await em.update(Deed, { id }, copied);
-      await this.award(em, deed, rule, caller);
-      return { ...deed, ...copied };
+  approve(caller: Caller, id: number): Promise<DeedResponse> {
+    return this.tx.run((em) => this.approveIn(ctxOf(em, caller), id));
+  }
+
+  async approveIn(ctx: Ctx, id: number): Promise<DeedResponse> {
+    const { em, caller } = ctx;
+    const deed = await this.transition(em, caller, id, 'pending', 'approved', {
+      reviewedBy: caller.id,
+      reviewedAt: new Date(),
     });
+    await this.ledger.lock(em, deed.villagerId);
+    const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
+    const copied = { points: rule.points, ruleTitle: rule.title };
+    await em.update(Deed, { id }, copied);
+    const entry = await this.award(ctx, { ...deed, ...copied }, rule);
+    return { ...deed, ...copied, balance: entry.balanceAfter };
   }
 
   /** pending → rejected, with the reason; nothing is posted. */
   reject(caller: Caller, id: number, reason: string): Promise<Deed> {
-    return this.tx.run((em) =>
-      this.transition(em, caller, id, 'pending', 'rejected', {
-        reviewedBy: caller.id,
-        reviewedAt: new Date(),
-        reviewReason: reason,
-      }),
-    );
+    return this.tx.run((em) => this.rejectIn(ctxOf(em, caller), id, reason));
   }
 
-  /** approved → revoked: one reversal entry takes the points back. */
-  revoke(caller: Caller, id: number, reason: string): Promise<Deed> {
-    return this.tx.run(async (em) => {
-      const deed = await this.transition(em, caller, id, 'approved', 'revoked', {
-        revokedBy: caller.id,
-        revokedAt: new Date(),
-        revokeReason: reason,
-      });
-      await this.ledger.post(em, {
+  rejectIn(ctx: Ctx, id: number, reason: string): Promise<Deed> {
+    return this.transition(ctx.em, ctx.caller, id, 'pending', 'rejected', {
+      reviewedBy: ctx.caller.id,
+      reviewedAt: new Date(),
+      reviewReason: reason,
+    });
+  }
+
+  /**
+   * approved → revoked: one reversal entry takes back what the deed awarded (`deed.points`, not
+   * the rule's points today). If those points were spent meanwhile the balance goes below zero;
+   * the answer carries the new balance.
+   */
+  revoke(caller: Caller, id: number, reason: string): Promise<DeedResponse> {
+    return this.tx.run((em) => this.revokeIn(ctxOf(em, caller), id, reason));
+  }
+
+  async revokeIn(ctx: Ctx, id: number, reason: string): Promise<DeedResponse> {
+    const deed = await this.transition(ctx.em, ctx.caller, id, 'approved', 'revoked', {
+      revokedBy: ctx.caller.id,
+      revokedAt: new Date(),
+      revokeReason: reason,
+    });
+    const entry = await this.ledger.credit(
+      ctx,
+      {
         villagerId: deed.villagerId,
-        delta: -deed.points,
         kind: 'reversal',
         deedId: deed.id,
-        actorId: caller.id,
         note: reason.slice(0, 200),
-      });
-      return deed;
-    });
+      },
+      -deed.points,
+    );
+    return { ...deed, balance: entry.balanceAfter };
   }
 
   /**
@@ -177,9 +225,9 @@ export class DeedsService {
   }
 
   /** Posts the deed's award, refusing it past the rule's monthly cap. Caller holds the villager lock. */
-  private async award(em: EntityManager, deed: Deed, rule: Rule, caller: Caller): Promise<void> {
+  private async award(ctx: Ctx, deed: Deed, rule: Rule): Promise<LedgerEntry> {
     if (rule.maxPerMonth !== null) {
-      const approved = await em.countBy(Deed, {
+      const approved = await ctx.em.countBy(Deed, {
         villagerId: deed.villagerId,
         ruleId: rule.id,
         month: deed.month,
@@ -193,13 +241,29 @@ export class DeedsService {
         );
       }
     }
-    await this.ledger.post(em, {
-      villagerId: deed.villagerId,
-      delta: rule.points,
-      kind: 'deed',
-      deedId: deed.id,
-      actorId: caller.id,
-    });
+    return this.ledger.credit(
+      ctx,
+      { villagerId: deed.villagerId, kind: 'deed', deedId: deed.id },
+      rule.points,
+    );
+  }
+
+  private byKey(em: EntityManager, recordedBy: number, key: string): Promise<Deed | null> {
+    return em
+      .createQueryBuilder(Deed, 'd')
+      .addSelect('d.requestHash')
+      .where('d.recordedBy = :recordedBy AND d.idempotencyKey = :key', { recordedBy, key })
+      .getOne();
+  }
+
+  /** The first deed made with this key, with the villager's balance now; or 409 if the key meant another request. */
+  private async replay(ctx: Ctx, earlier: Deed, hash: string | null): Promise<DeedResponse> {
+    if (hash === null || replayDecision(earlier.requestHash, hash) === 'conflict') {
+      throw keyReused();
+    }
+    const { balance } = await ctx.em.findOneByOrFail(Villager, { id: earlier.villagerId });
+    delete (earlier as Partial<Deed>).requestHash;
+    return { ...earlier, balance };
   }
 
   private async usableRule(em: EntityManager, ruleId: number, villageId: number): Promise<Rule> {
@@ -223,6 +287,11 @@ export class DeedsService {
     if (!deed) throw notFound('Deed');
     return deed;
   }
+}
+
+/** The request in a canonical form: what a retry must repeat exactly. */
+function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {
+  return JSON.stringify([r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null]);
 }
 
 const verb: Record<DeedStatus, string> = {

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, ForeignKey } from 'typeorm';
+import { Village } from '../villages/village.entity';
 import { TIMESTAMP } from '../db/columns';
 import type { EvaluationResult } from './ranking';
 
@@ -9,7 +10,7 @@ export type EvaluationStatus = 'draft' | 'published';
 @Index(['villageId', 'month'], { unique: true })
 export class Evaluation {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) villageId!: number;
+  @ForeignKey(() => Village) @Column({ type: 'integer' }) villageId!: number;
   @Column({ type: 'varchar', length: 7 }) month!: string;
   @Column({ type: 'varchar', length: 10 }) status!: EvaluationStatus;
   @Column({ type: 'simple-json' }) result!: EvaluationResult;

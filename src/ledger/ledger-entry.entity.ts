@@ -1,4 +1,7 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, ForeignKey } from 'typeorm';
+import { Deed } from '../deeds/deed.entity';
+import { Redemption } from '../store/redemption.entity';
+import { Villager } from '../villagers/villager.entity';
 import { TIMESTAMP } from '../db/columns';
 
 export const LEDGER_KINDS = ['deed', 'reversal', 'redemption', 'refund', 'adjustment'] as const;
@@ -14,12 +17,13 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 @Index(['redemptionId', 'kind'], { unique: true })
 export class LedgerEntry {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) villagerId!: number;
+  @ForeignKey(() => Villager) @Column({ type: 'integer' }) villagerId!: number;
   @Column({ type: 'integer' }) villageId!: number;
   @Column({ type: 'integer' }) delta!: number;
   @Column({ type: 'varchar', length: 12 }) kind!: LedgerKind;
-  @Column({ type: 'integer', nullable: true }) deedId!: number | null;
-  @Column({ type: 'integer', nullable: true }) redemptionId!: number | null;
+  @ForeignKey(() => Deed) @Column({ type: 'integer', nullable: true }) deedId!: number | null;
+  @ForeignKey(() => Redemption) @Column({ type: 'integer', nullable: true }) redemptionId!:
+    number | null;
   @Column({ type: 'integer' }) balanceAfter!: number;
   @Column({ type: 'varchar', length: 200, nullable: true }) note!: string | null;
   @Column({ type: 'integer' }) actorId!: number;

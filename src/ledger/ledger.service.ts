@@ -4,16 +4,16 @@ import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
-import { Tx } from '../db/transaction';
+import type { Ctx } from '../common/request-context';
+import { Dialect } from '../db/dialect';
 import { Villager } from '../villagers/villager.entity';
 import { VillagersService } from '../villagers/villagers.service';
 import { LedgerEntry, type LedgerKind } from './ledger-entry.entity';
 
-export interface PostEntry {
+/** What an entry is for; the amount and who acts come separately. */
+export interface EntrySource {
   villagerId: number;
-  delta: number;
   kind: LedgerKind;
-  actorId: number;
   deedId?: number;
   redemptionId?: number;
   note?: string;
@@ -25,90 +25,93 @@ export interface PointsResponse {
   entries: Page<LedgerEntry>;
 }
 
+/** Points fit in the database's 32-bit integer columns on either side of zero. */
+const MAX_POINTS = 2_147_483_647;
+
+/**
+ * The villager's points account: the one owner of `villagers.balance` and of the ledger. Every
+ * change is an appended entry and the cached balance moved by the same amount, in the caller's
+ * transaction, so the balance always equals the sum of the entries.
+ */
 @Injectable()
 export class LedgerService {
   constructor(
     @InjectRepository(LedgerEntry) private readonly entries: Repository<LedgerEntry>,
     private readonly villagers: VillagersService,
-    private readonly tx: Tx,
+    private readonly dialect: Dialect,
   ) {}
 
   /**
-   * Locks the villager's row until the transaction ends (PostgreSQL; SQLite transactions are
-   * already one at a time), so checks such as a rule's monthly cap cannot race.
+   * Locks the villager's account until the transaction ends, so checks such as a rule's monthly
+   * cap cannot race; answers the villager as locked.
    */
-  async lockVillager(em: EntityManager, villagerId: number): Promise<Villager> {
-    const qb = em
-      .createQueryBuilder(Villager, 'v')
-      .select(['v.id', 'v.villageId', 'v.status', 'v.balance'])
-      .where('v.id = :villagerId', { villagerId });
-    if (!this.tx.isSqlite) qb.setLock('pessimistic_write');
-    const villager = await qb.getOne();
+  async lock(em: EntityManager, villagerId: number): Promise<Villager> {
+    const villager = await this.dialect
+      .lockRows(
+        em
+          .createQueryBuilder(Villager, 'v')
+          .select(['v.id', 'v.villageId', 'v.status', 'v.balance'])
+          .where('v.id = :villagerId', { villagerId }),
+      )
+      .getOne();
     if (!villager) throw notFound('Villager');
     return villager;
   }
 
   /**
-   * Appends one entry and moves the cached balance by the same delta, inside the caller's
-   * transaction. With `requireFunds` the balance may not go below zero: the conditional UPDATE
-   * refuses it in the database (409 INSUFFICIENT_POINTS), so concurrent debits cannot overdraw.
+   * Posts `delta` whatever the balance: an award, a deduction, a reversal, a refund. The balance
+   * may go below zero (a deduction, or revoking points already spent).
    */
-  async post(
-    em: EntityManager,
-    e: PostEntry,
-    opts: { requireFunds?: boolean } = {},
-  ): Promise<LedgerEntry> {
-    if (!Number.isSafeInteger(e.delta)) {
-      throw new Error(`ledger delta must be an integer: ${e.delta}`);
+  async credit(ctx: Ctx, source: EntrySource, delta: number): Promise<LedgerEntry> {
+    if (!Number.isSafeInteger(delta) || delta === 0) {
+      throw new Error(`ledger delta must be a non-zero integer: ${delta}`);
     }
-    const moved = await this.moveBalance(em, e.villagerId, e.delta, opts.requireFunds ?? false);
+    const moved = await this.move(
+      ctx.em,
+      'UPDATE villagers SET balance = balance + $1 WHERE id = $2 AND balance >= $3 AND balance <= $4',
+      [
+        delta,
+        source.villagerId,
+        delta < 0 ? -MAX_POINTS - delta : -MAX_POINTS,
+        MAX_POINTS - Math.max(delta, 0),
+      ],
+    );
     if (!moved) {
-      if (opts.requireFunds && (await em.existsBy(Villager, { id: e.villagerId }))) {
+      if (await ctx.em.existsBy(Villager, { id: source.villagerId })) {
+        throw refuse(
+          'BALANCE_LIMIT',
+          '积分超出可记录的范围 (the balance would leave the integer range)',
+        );
+      }
+      throw notFound('Villager');
+    }
+    return this.append(ctx, source, delta, moved);
+  }
+
+  /**
+   * Takes `amount` (> 0) only if the balance covers it: the condition is in the UPDATE itself
+   * (`balance >= amount`, which cannot overflow), so concurrent debits cannot overdraw
+   * (409 INSUFFICIENT_POINTS).
+   */
+  async debit(ctx: Ctx, source: EntrySource, amount: number): Promise<LedgerEntry> {
+    if (!Number.isSafeInteger(amount) || amount <= 0) {
+      throw new Error(`ledger debit must be a positive integer: ${amount}`);
+    }
+    const moved =
+      amount <= MAX_POINTS
+        ? await this.move(
+            ctx.em,
+            'UPDATE villagers SET balance = balance - $1 WHERE id = $2 AND balance >= $3',
+            [amount, source.villagerId, amount],
+          )
+        : undefined;
+    if (!moved) {
+      if (await ctx.em.existsBy(Villager, { id: source.villagerId })) {
         throw refuse('INSUFFICIENT_POINTS', '积分余额不足 (not enough points)');
       }
       throw notFound('Villager');
     }
-    const entry = em.create(LedgerEntry, {
-      villagerId: e.villagerId,
-      villageId: moved.villageId,
-      delta: e.delta,
-      kind: e.kind,
-      deedId: e.deedId ?? null,
-      redemptionId: e.redemptionId ?? null,
-      note: e.note ?? null,
-      actorId: e.actorId,
-      balanceAfter: moved.balance,
-      createdAt: new Date(),
-    });
-    await em.insert(LedgerEntry, entry);
-    return entry;
-  }
-
-  /**
-   * One conditional UPDATE … RETURNING (both databases support it): the new balance comes back
-   * from the row this transaction now holds, so no second read is needed. undefined when no row
-   * matched (no such villager, or not enough points with `requireFunds`).
-   */
-  private async moveBalance(
-    em: EntityManager,
-    villagerId: number,
-    delta: number,
-    requireFunds: boolean,
-  ): Promise<{ balance: number; villageId: number } | undefined> {
-    const [p1, p2, p3] = this.tx.isSqlite ? ['?', '?', '?'] : ['$1', '$2', '$3'];
-    const params = requireFunds ? [delta, villagerId, delta] : [delta, villagerId];
-    const result: unknown[] = await em.query(
-      `UPDATE villagers SET balance = balance + ${p1} WHERE id = ${p2}` +
-        (requireFunds ? ` AND balance + ${p3} >= 0` : '') +
-        ' RETURNING balance, village_id',
-      params,
-    );
-    // PostgreSQL's driver answers an UPDATE with [rows, rowCount], SQLite's with the rows.
-    const rows = (this.tx.isSqlite ? result : result[0]) as {
-      balance: number;
-      village_id: number;
-    }[];
-    return rows[0] && { balance: Number(rows[0].balance), villageId: Number(rows[0].village_id) };
+    return this.append(ctx, source, -amount, moved);
   }
 
   /** Balance (one row) and the entries newest first, for the villager, their village's cadre or an admin. */
@@ -120,5 +123,45 @@ export class LedgerService {
       ...skipTake(q),
     });
     return { villagerId, balance: villager.balance, entries: pageOf(items, total, q) };
+  }
+
+  /**
+   * One conditional UPDATE … RETURNING: the new balance comes back from the row this transaction
+   * now holds, so no second read is needed. undefined when no row matched.
+   */
+  private async move(
+    em: EntityManager,
+    update: string,
+    params: number[],
+  ): Promise<{ balance: number; villageId: number } | undefined> {
+    const [row] = await this.dialect.updateReturning<{ balance: number; village_id: number }>(
+      em,
+      `${update} RETURNING balance, village_id`,
+      params,
+    );
+    return row && { balance: Number(row.balance), villageId: Number(row.village_id) };
+  }
+
+  private async append(
+    ctx: Ctx,
+    source: EntrySource,
+    delta: number,
+    moved: { balance: number; villageId: number },
+  ): Promise<LedgerEntry> {
+    const entry = ctx.em.create(LedgerEntry, {
+      villagerId: source.villagerId,
+      villageId: moved.villageId,
+      delta,
+      kind: source.kind,
+      deedId: source.deedId ?? null,
+      redemptionId: source.redemptionId ?? null,
+      note: source.note ?? null,
+      actorId: ctx.caller.id,
+      balanceAfter: moved.balance,
+      createdAt: new Date(),
+    });
+    // insert, not save: append-only rows need no change detection or reload
+    await ctx.em.insert(LedgerEntry, entry);
+    return entry;
   }
 }

@@ -1,15 +1,20 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
   Index,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
+  ForeignKey,
 } from 'typeorm';
+import { Village } from '../villages/village.entity';
+import { CHECKS } from '../db/checks';
 import { TIMESTAMP } from '../db/columns';
 import type { CategoryCode } from './categories';
 
 @Entity('rules')
+@Check(CHECKS.points)
 export class Rule {
   @PrimaryGeneratedColumn() id!: number;
   @Index({ unique: true }) @Column({ type: 'varchar', length: 32 }) code!: string;
@@ -19,7 +24,8 @@ export class Rule {
   @Column({ type: 'integer', nullable: true }) maxPerMonth!: number | null;
   @Column({ type: 'boolean', default: true }) active!: boolean;
   /** null: the district-wide catalogue; otherwise one village's own rule. */
-  @Index() @Column({ type: 'integer', nullable: true }) villageId!: number | null;
+  @Index() @ForeignKey(() => Village) @Column({ type: 'integer', nullable: true }) villageId!:
+    number | null;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
   @UpdateDateColumn({ type: TIMESTAMP }) updatedAt!: Date;
 }

@@ -1,17 +1,10 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../common/idempotency';
 import { mergeLines, type RequestedLine } from './basket';
 
 export interface RedemptionRequest {
   villagerId: number;
   storeId: number;
   items: readonly RequestedLine[];
-}
-
-/** Visible ASCII, 1-100 characters: a UUID, a ULID, a till's own receipt number… */
-const KEY = /^[\x21-\x7e]{1,100}$/;
-
-export function isValidIdempotencyKey(key: string): boolean {
-  return KEY.test(key);
 }
 
 /**
@@ -26,22 +19,5 @@ export function canonicalRequest(req: RedemptionRequest): string {
 
 /** SHA-256 of the canonical request, hex (64 characters, the width of `request_hash`). */
 export function requestHash(req: RedemptionRequest): string {
-  return createHash('sha256').update(canonicalRequest(req)).digest('hex');
-}
-
-/**
- * What to do when a redemption with the same store and key already exists: return it (same
- * request, a retry) or refuse (the key was reused for another request).
- */
-export function replayDecision(storedHash: string | null, hash: string): 'replay' | 'conflict' {
-  return storedHash === hash ? 'replay' : 'conflict';
-}
-
-const UNIQUE_VIOLATION = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE']);
-
-/** A unique-constraint violation from either database, as TypeORM surfaces it. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.driverError?.code ?? e?.code;
-  return typeof code === 'string' && UNIQUE_VIOLATION.has(code);
+  return sha256Hex(canonicalRequest(req));
 }

@@ -1,4 +1,7 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, ForeignKey } from 'typeorm';
+import { Goods, Store } from './store.entity';
+import { Villager } from '../villagers/villager.entity';
+import { CHECKS } from '../db/checks';
 import { TIMESTAMP } from '../db/columns';
 
 export type RedemptionStatus = 'completed' | 'cancelled';
@@ -6,10 +9,11 @@ export type RedemptionStatus = 'completed' | 'cancelled';
 @Entity('redemptions')
 @Index(['storeId', 'idempotencyKey'], { unique: true })
 @Index(['villagerId', 'id'])
+@Check(CHECKS.total)
 export class Redemption {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) storeId!: number;
-  @Column({ type: 'integer' }) villagerId!: number;
+  @ForeignKey(() => Store) @Column({ type: 'integer' }) storeId!: number;
+  @ForeignKey(() => Villager) @Column({ type: 'integer' }) villagerId!: number;
   @Column({ type: 'integer' }) villageId!: number;
   @Column({ type: 'integer' }) total!: number;
   @Column({ type: 'varchar', length: 10 }) status!: RedemptionStatus;
@@ -25,10 +29,12 @@ export class Redemption {
 
 @Entity('redemption_items')
 @Index(['redemptionId'])
+@Check(CHECKS.quantity)
+@Check(CHECKS.unitPrice)
 export class RedemptionItem {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) redemptionId!: number;
-  @Column({ type: 'integer' }) goodsId!: number;
+  @ForeignKey(() => Redemption) @Column({ type: 'integer' }) redemptionId!: number;
+  @ForeignKey(() => Goods) @Column({ type: 'integer' }) goodsId!: number;
   @Column({ type: 'varchar', length: 50 }) goodsName!: string;
   @Column({ type: 'integer' }) quantity!: number;
   @Column({ type: 'integer' }) unitPrice!: number;

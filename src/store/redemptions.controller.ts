@@ -2,12 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
-import {
-  IdempotencyKey,
-  RedemptionCancelDto,
-  RedemptionCreateDto,
-  RedemptionListQueryDto,
-} from './store.dto';
+import { IdempotencyKey } from '../common/idempotency';
+import { RedemptionCancelDto, RedemptionCreateDto, RedemptionListQueryDto } from './store.dto';
 import { RedemptionsService } from './redemptions.service';
 
 @ApiTags('store')

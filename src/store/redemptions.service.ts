@@ -3,13 +3,16 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
+import { keyReused, replayDecision } from '../common/idempotency';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined } from '../common/scope';
+import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { LedgerService } from '../ledger/ledger.service';
 import { Villager } from '../villagers/villager.entity';
 import { MAX_INT, mergeLines, priceLines } from './basket';
-import { replayDecision, requestHash } from './idempotency';
+import { requestHash } from './idempotency';
 import { Redemption, RedemptionItem } from './redemption.entity';
 import type {
   RedemptionCancelDto,
@@ -55,6 +58,7 @@ export class RedemptionsService {
     private readonly ledger: LedgerService,
     private readonly stores: StoresService,
     private readonly tx: Tx,
+    private readonly dialect: Dialect,
   ) {}
 
   /**
@@ -73,58 +77,58 @@ export class RedemptionsService {
     return this.tx.run(async (em) => {
       const earlier = key === undefined ? null : await this.byKey(em, dto.storeId, key);
       if (earlier) return this.replay(em, earlier, hash);
-      return this.redeemIn(em, caller, dto, key ?? null, hash);
+      return this.redeemIn(ctxOf(em, caller), dto, key ?? null, hash);
     });
   }
 
   /** Refunds the points and restocks the goods, once: the status flip is conditional. */
   cancel(caller: Caller, id: number, dto: RedemptionCancelDto): Promise<RedemptionResponseDto> {
-    return this.tx.run(async (em) => {
-      const r = await this.findScoped(em, caller, id);
-      const now = new Date();
-      const { affected } = await em
-        .createQueryBuilder()
-        .update(Redemption)
-        .set({
-          status: 'cancelled',
-          cancelledBy: caller.id,
-          cancelledAt: now,
-          cancelReason: dto.reason,
-        })
-        .where('id = :id AND status = :completed', { id, completed: 'completed' })
-        .execute();
-      if (affected !== 1) {
-        throw refuse('ALREADY_CANCELLED', '该兑换已取消 (this redemption is already cancelled)');
-      }
-      const items = await this.itemsOf(em, [id]);
-      // The villager's row, then goods rows in goodsId order: the lock order of a redemption.
-      await this.ledger.post(em, {
-        villagerId: r.villagerId,
-        delta: r.total,
-        kind: 'refund',
-        actorId: caller.id,
-        redemptionId: id,
-        note: dto.reason,
-      });
-      await this.stores.moveStock(
-        em,
-        items.map((item) => ({
-          goodsId: item.goodsId,
-          delta: item.quantity,
-          reason: 'cancellation' as const,
-          redemptionId: id,
-          actorId: caller.id,
-          note: dto.reason,
-        })),
-      );
-      Object.assign(r, {
+    return this.tx.run((em) => this.cancelIn(ctxOf(em, caller), id, dto));
+  }
+
+  async cancelIn(ctx: Ctx, id: number, dto: RedemptionCancelDto): Promise<RedemptionResponseDto> {
+    const { em, caller } = ctx;
+    const r = await this.findScoped(em, caller, id);
+    const now = new Date();
+    const { affected } = await em
+      .createQueryBuilder()
+      .update(Redemption)
+      .set({
         status: 'cancelled',
         cancelledBy: caller.id,
         cancelledAt: now,
         cancelReason: dto.reason,
-      });
-      return toRedemptionResponse(r, items);
+      })
+      .where('id = :id AND status = :completed', { id, completed: 'completed' })
+      .execute();
+    if (affected !== 1) {
+      throw refuse('ALREADY_CANCELLED', '该兑换已取消 (this redemption is already cancelled)');
+    }
+    const items = await this.itemsOf(em, [id]);
+    // The villager's row, then goods rows in goodsId order: the lock order of a redemption.
+    await this.ledger.credit(
+      ctx,
+      { villagerId: r.villagerId, kind: 'refund', redemptionId: id, note: dto.reason },
+      r.total,
+    );
+    await this.stores.moveStock(
+      em,
+      items.map((item) => ({
+        goodsId: item.goodsId,
+        delta: item.quantity,
+        reason: 'cancellation' as const,
+        redemptionId: id,
+        actorId: caller.id,
+        note: dto.reason,
+      })),
+    );
+    Object.assign(r, {
+      status: 'cancelled',
+      cancelledBy: caller.id,
+      cancelledAt: now,
+      cancelReason: dto.reason,
     });
+    return toRedemptionResponse(r, items);
   }
 
   /** Admin: all; shopkeeper: their store's; villager: their own. Newest first. */
@@ -168,13 +172,14 @@ export class RedemptionsService {
     return toRedemptionResponse(r, await this.itemsOf(this.redemptions.manager, [id]));
   }
 
-  private async redeemIn(
-    em: EntityManager,
-    caller: Caller,
+  /** The inner half of `redeem`, in the caller's transaction. */
+  async redeemIn(
+    ctx: Ctx,
     dto: RedemptionCreateDto,
     idempotencyKey: string | null,
     requestHash: string | null,
   ): Promise<RedemptionResponseDto> {
+    const { em, caller } = ctx;
     const { storeId } = dto;
     const lines = mergeLines(dto.items);
     const villager = await em.findOneBy(Villager, { id: dto.villagerId });
@@ -221,7 +226,7 @@ export class RedemptionsService {
       cancelledAt: null,
       cancelReason: null,
     });
-    const id = await this.insertRedemption(em, redemption);
+    const id = await this.dialect.insertUnlessPresent(em, Redemption, redemption);
     if (id === null) {
       // A concurrent request with the same key committed first: its redemption is the answer.
       const winner = await this.byKey(em, storeId, idempotencyKey!);
@@ -239,16 +244,10 @@ export class RedemptionsService {
     await em.insert(RedemptionItem, items);
     // The rows other requests wait for come last, so they are held for as short a time as
     // possible: the villager's balance (one villager's requests), then the goods (everyone's).
-    await this.ledger.post(
-      em,
-      {
-        villagerId: villager.id,
-        delta: -priced.total,
-        kind: 'redemption',
-        actorId: caller.id,
-        redemptionId: id,
-      },
-      { requireFunds: true },
+    await this.ledger.debit(
+      ctx,
+      { villagerId: villager.id, kind: 'redemption', redemptionId: id },
+      priced.total,
     );
     await this.stores.moveStock(
       em,
@@ -258,25 +257,11 @@ export class RedemptionsService {
         reason: 'redemption' as const,
         redemptionId: id,
         actorId: caller.id,
+        // still on sale at the price charged, checked in the same conditional UPDATE
+        soldAt: l.unitPrice,
       })),
     );
     return toRedemptionResponse(redemption, items);
-  }
-
-  /**
-   * Inserts the redemption; null when a concurrent request with the same store and key got there
-   * first. On PostgreSQL that request may still be mid-transaction: ON CONFLICT DO NOTHING waits
-   * for it and then skips the row if it committed (or inserts it if it rolled back), where a
-   * plain INSERT would raise a unique violation, abort this transaction and log an error for
-   * every lost race. SQLite runs transactions one at a time, so the lookup at the start of the
-   * transaction has already seen any earlier redemption with this key.
-   */
-  private async insertRedemption(em: EntityManager, row: Redemption): Promise<number | null> {
-    const insert = em.createQueryBuilder().insert().into(Redemption).values(row);
-    if (!this.tx.isSqlite && row.idempotencyKey !== null) insert.orIgnore();
-    const result = await insert.execute();
-    const id: unknown = result.identifiers[0]?.id;
-    return typeof id === 'number' ? id : null;
   }
 
   /** The first redemption made with this key, as a receipt; or 409 if the key meant another request. */
@@ -286,10 +271,7 @@ export class RedemptionsService {
     hash: string | null,
   ): Promise<RedemptionResponseDto> {
     if (hash === null || replayDecision(earlier.requestHash, hash) === 'conflict') {
-      throw refuse(
-        'IDEMPOTENCY_KEY_REUSED',
-        '该 Idempotency-Key 已用于另一笔兑换 (this Idempotency-Key was used for a different request)',
-      );
+      throw keyReused();
     }
     return toRedemptionResponse(earlier, await this.itemsOf(em, [earlier.id]));
   }

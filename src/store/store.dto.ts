@@ -1,7 +1,5 @@
-import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { Request } from 'express';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -20,7 +18,6 @@ import {
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
-import { isValidIdempotencyKey } from './idempotency';
 import type { RedemptionStatus } from './redemption.entity';
 
 /** Upper bounds that keep every product of price and quantity far from integer overflow. */
@@ -160,20 +157,3 @@ export class RedemptionResponseDto {
   cancelledAt!: Date | null;
   cancelReason!: string | null;
 }
-
-/**
- * The optional `Idempotency-Key` header as a handler parameter: undefined when absent, 400 when
- * it is not 1-100 visible ASCII characters.
- */
-export const IdempotencyKey = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): string | undefined => {
-    const value: unknown = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !isValidIdempotencyKey(value)) {
-      throw new BadRequestException(
-        'Idempotency-Key must be 1-100 visible ASCII characters (e.g. a UUID)',
-      );
-    }
-    return value;
-  },
-);

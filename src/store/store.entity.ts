@@ -1,11 +1,16 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
   Index,
   PrimaryColumn,
   PrimaryGeneratedColumn,
+  ForeignKey,
 } from 'typeorm';
+import { Redemption } from './redemption.entity';
+import { Village } from '../villages/village.entity';
+import { CHECKS } from '../db/checks';
 import { TIMESTAMP } from '../db/columns';
 
 @Entity('stores')
@@ -19,15 +24,17 @@ export class Store {
 @Entity('store_villages')
 @Index(['villageId'])
 export class StoreVillage {
-  @PrimaryColumn({ type: 'integer' }) storeId!: number;
-  @PrimaryColumn({ type: 'integer' }) villageId!: number;
+  @ForeignKey(() => Store) @PrimaryColumn({ type: 'integer' }) storeId!: number;
+  @ForeignKey(() => Village) @PrimaryColumn({ type: 'integer' }) villageId!: number;
 }
 
 @Entity('goods')
 @Index(['storeId'])
+@Check(CHECKS.stock)
+@Check(CHECKS.pointsPrice)
 export class Goods {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) storeId!: number;
+  @ForeignKey(() => Store) @Column({ type: 'integer' }) storeId!: number;
   @Column({ type: 'varchar', length: 50 }) name!: string;
   @Column({ type: 'integer' }) pointsPrice!: number;
   /** Always the sum of this goods' stock movements; changed only with a movement. */
@@ -43,10 +50,11 @@ export type StockReason = (typeof STOCK_REASONS)[number];
 @Index(['goodsId', 'id'])
 export class StockMovement {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) goodsId!: number;
+  @ForeignKey(() => Goods) @Column({ type: 'integer' }) goodsId!: number;
   @Column({ type: 'integer' }) delta!: number;
   @Column({ type: 'varchar', length: 12 }) reason!: StockReason;
-  @Column({ type: 'integer', nullable: true }) redemptionId!: number | null;
+  @ForeignKey(() => Redemption) @Column({ type: 'integer', nullable: true }) redemptionId!:
+    number | null;
   @Column({ type: 'varchar', length: 200, nullable: true }) note!: string | null;
   @Column({ type: 'integer' }) actorId!: number;
   @Column({ type: TIMESTAMP }) createdAt!: Date;

@@ -27,6 +27,8 @@ export interface StockChange {
   actorId: number;
   redemptionId?: number;
   note?: string | null;
+  /** A sale: the goods must still be on sale at this unit price (checked in the same UPDATE). */
+  soldAt?: number;
 }
 
 export type StockMovementResponse = StockMovement & { stockAfter: number };
@@ -205,13 +207,19 @@ export class StoresService {
   async moveStock(em: EntityManager, changes: StockChange[]): Promise<StockMovement[]> {
     for (const c of [...changes].sort((a, b) => a.goodsId - b.goodsId)) {
       const { min, max } = stockBounds(c.delta);
-      const { affected } = await em
+      const update = em
         .createQueryBuilder()
         .update(Goods)
         .set({ stock: () => 'stock + :delta' })
         .where('id = :id AND stock >= :min AND stock <= :max', { id: c.goodsId, min, max })
-        .setParameter('delta', c.delta)
-        .execute();
+        .setParameter('delta', c.delta);
+      if (c.soldAt !== undefined) {
+        update.andWhere('active = :active AND points_price = :price', {
+          active: true,
+          price: c.soldAt,
+        });
+      }
+      const { affected } = await update.execute();
       if (affected !== 1) await this.refuseStock(em, c);
     }
     const now = new Date();
@@ -235,6 +243,15 @@ export class StoresService {
   private async refuseStock(em: EntityManager, c: StockChange): Promise<never> {
     const goods = await em.findOneBy(Goods, { id: c.goodsId });
     if (!goods) throw notFound('Goods');
+    if (c.soldAt !== undefined && !goods.active) {
+      throw refuse('GOODS_INACTIVE', `${goods.name} 已下架 (goods ${goods.id} is not on sale)`);
+    }
+    if (c.soldAt !== undefined && goods.pointsPrice !== c.soldAt) {
+      throw refuse(
+        'PRICE_CHANGED',
+        `${goods.name} 的价格已改为 ${goods.pointsPrice} 积分，请重新确认 (the price changed)`,
+      );
+    }
     throw c.delta < 0
       ? refuse(
           'OUT_OF_STOCK',

@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  ForeignKey,
+} from 'typeorm';
+import { Household, Village } from '../villages/village.entity';
 import { TIMESTAMP } from '../db/columns';
 
 export const VILLAGER_STATUSES = ['active', 'moved', 'deceased'] as const;
@@ -9,8 +17,9 @@ export type VillagerStatus = (typeof VILLAGER_STATUSES)[number];
 @Index(['householdId'])
 export class Villager {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) villageId!: number;
-  @Column({ type: 'integer', nullable: true }) householdId!: number | null;
+  @ForeignKey(() => Village) @Column({ type: 'integer' }) villageId!: number;
+  @ForeignKey(() => Household) @Column({ type: 'integer', nullable: true }) householdId!:
+    number | null;
   @Column({ type: 'varchar', length: 50 }) name!: string;
   @Index({ unique: true })
   @Column({ type: 'varchar', length: 18, nullable: true })

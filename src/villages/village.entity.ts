@@ -1,4 +1,11 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  ForeignKey,
+} from 'typeorm';
 import { TIMESTAMP } from '../db/columns';
 
 @Entity('villages')
@@ -15,7 +22,7 @@ export class Village {
 @Index(['villageId', 'householdNo'], { unique: true })
 export class Household {
   @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'integer' }) villageId!: number;
+  @ForeignKey(() => Village) @Column({ type: 'integer' }) villageId!: number;
   @Column({ type: 'varchar', length: 32 }) householdNo!: string;
   @Column({ type: 'varchar', length: 50 }) headName!: string;
   /** 村民小组 / 屋场, free text. */
