@@ -120,8 +120,9 @@ export class EvaluationsService {
     }
   }
 
+  /** The month's lists from its three totals, read on one snapshot of committed data. */
   private async calculate(village: Village, month: string): Promise<EvaluationResult> {
-    const { villagers, households } = await loadMonth(this.evaluations.manager, village.id, month);
+    const { villagers, households } = await this.tx.read((em) => loadMonth(em, village.id, month));
     return rankMonth(villagers, households, village.redListSize);
   }
 
