@@ -362,3 +362,15 @@ async function waitForLockWaiter(c: Client): Promise<void> {
   }
   throw new Error('no session started waiting for the lock');
 }
+
+describe('request ids', () => {
+  it('every answer carries an X-Request-Id: the client’s if sane, else a new one', async () => {
+    const own = await t.http().get('/api/me').set(bearer(admin)).set('X-Request-Id', 'till-7.42');
+    expect(own.headers['x-request-id']).toBe('till-7.42');
+    const bad = await t.http().get('/api/me').set(bearer(admin)).set('X-Request-Id', 'a b');
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const none = await t.http().get('/api/me').set(bearer(admin));
+    expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(none.headers['x-request-id']).not.toBe(bad.headers['x-request-id']);
+  });
+});

@@ -1,11 +1,12 @@
 import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { assertVillageAccess } from '../common/scope';
 import { monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './board';
@@ -50,7 +51,7 @@ export class EvaluationsService {
     if ((await this.find(villageId, month))?.status === 'published') throw monthPublished(month);
     const result = await this.calculate(village, month);
     const saved = await this.tx.run(async (em) => {
-      await this.saveDraft(em, caller, villageId, month, result);
+      await this.saveDraftIn(ctxOf(em, caller), villageId, month, result);
       return em.findOneByOrFail(Evaluation, { villageId, month });
     });
     return toEvaluationResponse(saved);
@@ -74,18 +75,29 @@ export class EvaluationsService {
     const existing = await this.find(villageId, month);
     if (existing?.status === 'published') throw monthPublished(month);
     const result = existing ? undefined : await this.calculate(village, month);
-    const saved = await this.tx.run(async (em) => {
-      if (result) await this.insertDraft(em, caller, villageId, month, result);
-      const { affected } = await em
-        .createQueryBuilder()
-        .update(Evaluation)
-        .set({ status: 'published', publishedBy: caller.id, publishedAt: new Date() })
-        .where({ villageId, month, status: 'draft' })
-        .execute();
-      if (affected !== 1) throw monthPublished(month);
-      return em.findOneByOrFail(Evaluation, { villageId, month });
-    });
+    const saved = await this.tx.run((em) =>
+      this.publishIn(ctxOf(em, caller), villageId, month, result),
+    );
     return toEvaluationResponse(saved);
+  }
+
+  /** The inner half of `publish`: inserts `result` as the draft first when the month has none. */
+  async publishIn(
+    ctx: Ctx,
+    villageId: number,
+    month: string,
+    result?: EvaluationResult,
+  ): Promise<Evaluation> {
+    const { em, caller } = ctx;
+    if (result) await this.insertDraft(ctx, villageId, month, result);
+    const { affected } = await em
+      .createQueryBuilder()
+      .update(Evaluation)
+      .set({ status: 'published', publishedBy: caller.id, publishedAt: new Date() })
+      .where({ villageId, month, status: 'draft' })
+      .execute();
+    if (affected !== 1) throw monthPublished(month);
+    return em.findOneByOrFail(Evaluation, { villageId, month });
   }
 
   /** A published month for the notice board; 404 for an unknown village or an unpublished month. */
@@ -130,13 +142,13 @@ export class EvaluationsService {
    * Overwrites the draft, or inserts it when the month has none. Every write is conditional on
    * the row still being a draft, so a publish that lands in between is never overwritten.
    */
-  private async saveDraft(
-    em: EntityManager,
-    caller: Caller,
+  async saveDraftIn(
+    ctx: Ctx,
     villageId: number,
     month: string,
     result: EvaluationResult,
   ): Promise<void> {
+    const { em, caller } = ctx;
     const overwrite = () =>
       em
         .createQueryBuilder()
@@ -145,15 +157,14 @@ export class EvaluationsService {
         .where({ villageId, month, status: 'draft' })
         .execute();
     if ((await overwrite()).affected === 1) return;
-    await this.insertDraft(em, caller, villageId, month, result);
+    await this.insertDraft(ctx, villageId, month, result);
     // Either our row, or one a concurrent request inserted first: still a draft unless published.
     if ((await overwrite()).affected !== 1) throw monthPublished(month);
   }
 
   /** Inserts the draft unless the month already has a row (unique village_id + month). */
   private async insertDraft(
-    em: EntityManager,
-    caller: Caller,
+    { em, caller }: Ctx,
     villageId: number,
     month: string,
     result: EvaluationResult,

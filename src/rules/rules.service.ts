@@ -5,6 +5,7 @@ import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, villageScope } from '../common/scope';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { Rule } from './rule.entity';
@@ -39,35 +40,39 @@ export class RulesService {
   }
 
   create(caller: Caller, dto: RuleCreateDto): Promise<Rule> {
+    return this.tx.run((em) => this.createIn(ctxOf(em, caller), dto));
+  }
+
+  async createIn({ em, caller }: Ctx, dto: RuleCreateDto): Promise<Rule> {
     let villageId: number | null = dto.villageId ?? null;
     if (caller.role === 'cadre') {
       if (dto.villageId !== undefined) assertVillageAccess(caller, dto.villageId);
       villageId = caller.villageId;
     }
-    return this.tx.run(async (em) => {
-      if (villageId !== null && !(await em.existsBy(Village, { id: villageId }))) {
-        throw new BadRequestException('villageId: no such village');
-      }
-      if (await em.existsBy(Rule, { code: dto.code })) {
-        throw refuse('RULE_CODE_TAKEN', `Rule code "${dto.code}" already exists`);
-      }
-      return em.save(
-        em.create(Rule, { ...dto, maxPerMonth: dto.maxPerMonth ?? null, villageId, active: true }),
-      );
-    });
+    if (villageId !== null && !(await em.existsBy(Village, { id: villageId }))) {
+      throw new BadRequestException('villageId: no such village');
+    }
+    if (await em.existsBy(Rule, { code: dto.code })) {
+      throw refuse('RULE_CODE_TAKEN', `Rule code "${dto.code}" already exists`);
+    }
+    return em.save(
+      em.create(Rule, { ...dto, maxPerMonth: dto.maxPerMonth ?? null, villageId, active: true }),
+    );
   }
 
   /** Edits apply from now on: deeds copied the title and points they were awarded under. */
   update(caller: Caller, id: number, dto: RuleUpdateDto): Promise<Rule> {
-    return this.tx.run(async (em) => {
-      const rule = await em.findOneBy(Rule, { id });
-      if (!rule) throw notFound('Rule');
-      if (caller.role === 'cadre') {
-        if (rule.villageId === null)
-          throw forbidden('Only the district may edit the district catalogue');
-        if (rule.villageId !== caller.villageId) throw notFound('Rule');
-      }
-      return em.save(Object.assign(rule, dto));
-    });
+    return this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
+  }
+
+  async updateIn({ em, caller }: Ctx, id: number, dto: RuleUpdateDto): Promise<Rule> {
+    const rule = await em.findOneBy(Rule, { id });
+    if (!rule) throw notFound('Rule');
+    if (caller.role === 'cadre') {
+      if (rule.villageId === null)
+        throw forbidden('Only the district may edit the district catalogue');
+      if (rule.villageId !== caller.villageId) throw notFound('Rule');
+    }
+    return em.save(Object.assign(rule, dto));
   }
 }

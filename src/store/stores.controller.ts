@@ -19,8 +19,8 @@ export class StoresController {
 
   @Auth('admin')
   @Post()
-  create(@Body() dto: StoreCreateDto) {
-    return this.stores.create(dto);
+  create(@CurrentUser() caller: Caller, @Body() dto: StoreCreateDto) {
+    return this.stores.create(caller, dto);
   }
 
   @Auth('admin', 'shopkeeper', 'villager')
@@ -37,8 +37,12 @@ export class StoresController {
 
   @Auth('admin')
   @Patch(':id')
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: StoreUpdateDto) {
-    return this.stores.update(id, dto);
+  update(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: StoreUpdateDto,
+  ) {
+    return this.stores.update(caller, id, dto);
   }
 
   @Auth('admin', 'shopkeeper')

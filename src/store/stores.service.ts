@@ -5,6 +5,7 @@ import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import { defined } from '../common/scope';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { stockBounds } from './basket';
@@ -49,20 +50,22 @@ export class StoresService {
 
   // ── stores ──────────────────────────────────────────────────────────────────────────
 
-  async create(dto: StoreCreateDto): Promise<StoreResponseDto> {
-    const store = await this.tx.run(async (em) => {
-      await this.checkVillages(em, dto.villageIds);
-      const saved = await em.save(em.create(Store, { name: dto.name }));
-      await em.insert(
-        StoreVillage,
-        dto.villageIds.map((villageId) => ({ storeId: saved.id, villageId })),
-      );
-      return saved;
-    });
+  async create(caller: Caller, dto: StoreCreateDto): Promise<StoreResponseDto> {
+    const store = await this.tx.run((em) => this.createIn(ctxOf(em, caller), dto));
     return this.toResponse(
       store,
       [...dto.villageIds].sort((a, b) => a - b),
     );
+  }
+
+  async createIn({ em }: Ctx, dto: StoreCreateDto): Promise<Store> {
+    await this.checkVillages(em, dto.villageIds);
+    const saved = await em.save(em.create(Store, { name: dto.name }));
+    await em.insert(
+      StoreVillage,
+      dto.villageIds.map((villageId) => ({ storeId: saved.id, villageId })),
+    );
+    return saved;
   }
 
   /** Admin: every store; shopkeeper: their own; villager: the stores serving their village. */
@@ -93,53 +96,57 @@ export class StoresService {
     return this.toResponse(store, (await this.villagesOf([id])).get(id) ?? []);
   }
 
-  async update(id: number, dto: StoreUpdateDto): Promise<StoreResponseDto> {
-    const store = await this.tx.run(async (em) => {
-      const store = await em.findOneBy(Store, { id });
-      if (!store) throw notFound('Store');
-      if (dto.villageIds) {
-        await this.checkVillages(em, dto.villageIds);
-        await em.delete(StoreVillage, { storeId: id });
-        await em.insert(
-          StoreVillage,
-          dto.villageIds.map((villageId) => ({ storeId: id, villageId })),
-        );
-      }
-      if (dto.name !== undefined) store.name = dto.name;
-      return em.save(store);
-    });
+  async update(caller: Caller, id: number, dto: StoreUpdateDto): Promise<StoreResponseDto> {
+    const store = await this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
     return this.toResponse(store, (await this.villagesOf([id])).get(id) ?? []);
+  }
+
+  async updateIn({ em }: Ctx, id: number, dto: StoreUpdateDto): Promise<Store> {
+    const store = await em.findOneBy(Store, { id });
+    if (!store) throw notFound('Store');
+    if (dto.villageIds) {
+      await this.checkVillages(em, dto.villageIds);
+      await em.delete(StoreVillage, { storeId: id });
+      await em.insert(
+        StoreVillage,
+        dto.villageIds.map((villageId) => ({ storeId: id, villageId })),
+      );
+    }
+    if (dto.name !== undefined) store.name = dto.name;
+    return em.save(store);
   }
 
   // ── goods ───────────────────────────────────────────────────────────────────────────
 
-  async createGoods(caller: Caller, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
+  createGoods(caller: Caller, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
+    return this.tx.run((em) => this.createGoodsIn(ctxOf(em, caller), storeId, dto));
+  }
+
+  async createGoodsIn({ em, caller }: Ctx, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
     this.assertManager(caller, storeId);
-    return this.tx.run(async (em) => {
-      if (!(await em.existsBy(Store, { id: storeId }))) throw notFound('Store');
-      const goods = await em.save(
-        em.create(Goods, {
-          storeId,
-          name: dto.name,
-          pointsPrice: dto.pointsPrice,
-          stock: 0,
-          active: dto.active ?? true,
-        }),
-      );
-      if (dto.stock) {
-        await this.moveStock(em, [
-          {
-            goodsId: goods.id,
-            delta: dto.stock,
-            reason: 'restock',
-            actorId: caller.id,
-            note: '初始库存 (opening stock)',
-          },
-        ]);
-        goods.stock = dto.stock;
-      }
-      return goods;
-    });
+    if (!(await em.existsBy(Store, { id: storeId }))) throw notFound('Store');
+    const goods = await em.save(
+      em.create(Goods, {
+        storeId,
+        name: dto.name,
+        pointsPrice: dto.pointsPrice,
+        stock: 0,
+        active: dto.active ?? true,
+      }),
+    );
+    if (dto.stock) {
+      await this.moveStock(em, [
+        {
+          goodsId: goods.id,
+          delta: dto.stock,
+          reason: 'restock',
+          actorId: caller.id,
+          note: '初始库存 (opening stock)',
+        },
+      ]);
+      goods.stock = dto.stock;
+    }
+    return goods;
   }
 
   /** Villagers see only goods on sale; the store's own staff see everything. */
@@ -156,11 +163,13 @@ export class StoresService {
   }
 
   updateGoods(caller: Caller, id: number, dto: GoodsUpdateDto): Promise<Goods> {
-    return this.tx.run(async (em) => {
-      const goods = await this.findGoods(em, caller, id);
-      // defined(): a DTO instance carries its absent fields as own undefined properties
-      return em.save(Object.assign(goods, defined(dto)));
-    });
+    return this.tx.run((em) => this.updateGoodsIn(ctxOf(em, caller), id, dto));
+  }
+
+  async updateGoodsIn({ em, caller }: Ctx, id: number, dto: GoodsUpdateDto): Promise<Goods> {
+    const goods = await this.findGoods(em, caller, id);
+    // defined(): a DTO instance carries its absent fields as own undefined properties
+    return em.save(Object.assign(goods, defined(dto)));
   }
 
   // ── stock ───────────────────────────────────────────────────────────────────────────
@@ -174,13 +183,19 @@ export class StoresService {
       const message = 'delta must be positive for a restock; use a correction to remove stock';
       return Promise.reject(new BadRequestException(message));
     }
-    return this.tx.run(async (em) => {
-      await this.findGoods(em, caller, goodsId);
-      const change = { ...dto, goodsId, actorId: caller.id, note: dto.note || null };
-      const [movement] = await this.moveStock(em, [change]);
-      const { stock } = await em.findOneByOrFail(Goods, { id: goodsId });
-      return { ...movement, stockAfter: stock };
-    });
+    return this.tx.run((em) => this.addStockMovementIn(ctxOf(em, caller), goodsId, dto));
+  }
+
+  async addStockMovementIn(
+    { em, caller }: Ctx,
+    goodsId: number,
+    dto: StockMovementCreateDto,
+  ): Promise<StockMovementResponse> {
+    await this.findGoods(em, caller, goodsId);
+    const change = { ...dto, goodsId, actorId: caller.id, note: dto.note || null };
+    const [movement] = await this.moveStock(em, [change]);
+    const { stock } = await em.findOneByOrFail(Goods, { id: goodsId });
+    return { ...movement, stockAfter: stock };
   }
 
   async listStockMovements(

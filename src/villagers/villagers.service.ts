@@ -5,6 +5,7 @@ import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
 import { maskIdNumber } from './id-number';
@@ -41,26 +42,27 @@ export class VillagersService {
   ) {}
 
   async create(caller: Caller, dto: VillagerCreateDto): Promise<VillagerResponseDto> {
+    return toVillagerResponse(await this.tx.run((em) => this.createIn(ctxOf(em, caller), dto)));
+  }
+
+  async createIn({ em, caller }: Ctx, dto: VillagerCreateDto): Promise<Villager> {
     const villageId = dto.villageId ?? villageScope(caller);
     if (villageId === undefined) throw new BadRequestException('villageId is required');
     assertVillageAccess(caller, villageId);
-    const saved = await this.tx.run(async (em) => {
-      if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
-      await this.checkHousehold(em, villageId, dto.householdId);
-      await this.checkIdNumberFree(em, dto.idNumber);
-      return em.save(
-        em.create(Villager, {
-          villageId,
-          householdId: dto.householdId ?? null,
-          name: dto.name,
-          idNumber: dto.idNumber ?? null,
-          phone: dto.phone ?? null,
-          status: 'active',
-          balance: 0,
-        }),
-      );
-    });
-    return toVillagerResponse(saved);
+    if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
+    await this.checkHousehold(em, villageId, dto.householdId);
+    await this.checkIdNumberFree(em, dto.idNumber);
+    return em.save(
+      em.create(Villager, {
+        villageId,
+        householdId: dto.householdId ?? null,
+        name: dto.name,
+        idNumber: dto.idNumber ?? null,
+        phone: dto.phone ?? null,
+        status: 'active',
+        balance: 0,
+      }),
+    );
   }
 
   async list(caller: Caller, q: VillagerListQueryDto): Promise<Page<VillagerResponseDto>> {
@@ -89,16 +91,18 @@ export class VillagersService {
   }
 
   async update(caller: Caller, id: number, dto: VillagerUpdateDto): Promise<VillagerResponseDto> {
-    const saved = await this.tx.run(async (em) => {
-      const villager = await this.findScoped(em, caller, id);
-      if (dto.householdId !== undefined)
-        await this.checkHousehold(em, villager.villageId, dto.householdId);
-      if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
-        await this.checkIdNumberFree(em, dto.idNumber);
-      }
-      return em.save(Object.assign(villager, dto));
-    });
+    const saved = await this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
     return toVillagerResponse(saved);
+  }
+
+  async updateIn({ em, caller }: Ctx, id: number, dto: VillagerUpdateDto): Promise<Villager> {
+    const villager = await this.findScoped(em, caller, id);
+    if (dto.householdId !== undefined)
+      await this.checkHousehold(em, villager.villageId, dto.householdId);
+    if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
+      await this.checkIdNumberFree(em, dto.idNumber);
+    }
+    return em.save(Object.assign(villager, dto));
   }
 
   /** A villager the caller may see, or 404: another village's villager does not exist for them. */

@@ -19,8 +19,8 @@ export class VillagesController {
 
   @Auth('admin')
   @Post()
-  create(@Body() dto: VillageCreateDto) {
-    return this.villages.create(dto);
+  create(@CurrentUser() caller: Caller, @Body() dto: VillageCreateDto) {
+    return this.villages.create(caller, dto);
   }
 
   @Get()
@@ -35,8 +35,12 @@ export class VillagesController {
 
   @Auth('admin')
   @Patch(':id')
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: VillageUpdateDto) {
-    return this.villages.update(id, dto);
+  update(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: VillageUpdateDto,
+  ) {
+    return this.villages.update(caller, id, dto);
   }
 
   @Auth('admin', 'cadre')

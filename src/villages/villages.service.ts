@@ -5,6 +5,7 @@ import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import type {
   HouseholdCreateDto,
@@ -23,13 +24,15 @@ export class VillagesService {
     private readonly tx: Tx,
   ) {}
 
-  create(dto: VillageCreateDto): Promise<Village> {
-    return this.tx.run(async (em) => {
-      if (await em.existsBy(Village, { code: dto.code })) {
-        throw refuse('VILLAGE_CODE_TAKEN', `Village code "${dto.code}" already exists`);
-      }
-      return em.save(em.create(Village, dto));
-    });
+  create(caller: Caller, dto: VillageCreateDto): Promise<Village> {
+    return this.tx.run((em) => this.createIn(ctxOf(em, caller), dto));
+  }
+
+  async createIn({ em }: Ctx, dto: VillageCreateDto): Promise<Village> {
+    if (await em.existsBy(Village, { code: dto.code })) {
+      throw refuse('VILLAGE_CODE_TAKEN', `Village code "${dto.code}" already exists`);
+    }
+    return em.save(em.create(Village, dto));
   }
 
   async list(caller: Caller, q: VillageListQueryDto): Promise<Page<Village>> {
@@ -49,12 +52,14 @@ export class VillagesService {
     return village;
   }
 
-  update(id: number, dto: VillageUpdateDto): Promise<Village> {
-    return this.tx.run(async (em) => {
-      const village = await em.findOneBy(Village, { id });
-      if (!village) throw notFound('Village');
-      return em.save(Object.assign(village, dto));
-    });
+  update(caller: Caller, id: number, dto: VillageUpdateDto): Promise<Village> {
+    return this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
+  }
+
+  async updateIn({ em }: Ctx, id: number, dto: VillageUpdateDto): Promise<Village> {
+    const village = await em.findOneBy(Village, { id });
+    if (!village) throw notFound('Village');
+    return em.save(Object.assign(village, dto));
   }
 
   async createHousehold(
@@ -62,17 +67,23 @@ export class VillagesService {
     villageId: number,
     dto: HouseholdCreateDto,
   ): Promise<Household> {
+    return this.tx.run((em) => this.createHouseholdIn(ctxOf(em, caller), villageId, dto));
+  }
+
+  async createHouseholdIn(
+    { em, caller }: Ctx,
+    villageId: number,
+    dto: HouseholdCreateDto,
+  ): Promise<Household> {
     assertVillageAccess(caller, villageId);
-    return this.tx.run(async (em) => {
-      if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
-      if (await em.existsBy(Household, { villageId, householdNo: dto.householdNo })) {
-        throw refuse(
-          'HOUSEHOLD_NO_TAKEN',
-          `Household number "${dto.householdNo}" already exists in this village`,
-        );
-      }
-      return em.save(em.create(Household, { ...dto, group: dto.group ?? '', villageId }));
-    });
+    if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
+    if (await em.existsBy(Household, { villageId, householdNo: dto.householdNo })) {
+      throw refuse(
+        'HOUSEHOLD_NO_TAKEN',
+        `Household number "${dto.householdNo}" already exists in this village`,
+      );
+    }
+    return em.save(em.create(Household, { ...dto, group: dto.group ?? '', villageId }));
   }
 
   async listHouseholds(
