@@ -7,18 +7,21 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, IsNull } from 'typeorm';
 import { AppModule } from '../src/app.module';
-import { hashPassword } from '../src/auth/auth.service';
 import { User } from '../src/auth/user.entity';
+import { UsersService } from '../src/auth/users.service';
 import type { Caller } from '../src/common/auth.decorators';
+import { ctxOf } from '../src/common/request-context';
 import { todayIn } from '../src/common/time';
 import { loadConfig } from '../src/config';
 import { Tx } from '../src/db/transaction';
 import { DeedsService } from '../src/deeds/deeds.service';
 import { Rule } from '../src/rules/rule.entity';
-import { Goods, StockMovement, Store, StoreVillage } from '../src/store/store.entity';
+import { StoresService } from '../src/store/stores.service';
 import { withCheckChar } from '../src/villagers/id-number';
-import { Villager } from '../src/villagers/villager.entity';
-import { Household, Village } from '../src/villages/village.entity';
+import type { Villager } from '../src/villagers/villager.entity';
+import { VillagersService } from '../src/villagers/villagers.service';
+import { Village } from '../src/villages/village.entity';
+import { VillagesService } from '../src/villages/villages.service';
 
 const SURNAMES = ['李', '王', '张', '刘', '陈', '杨', '黄', '赵', '周', '吴', '谭', '曾'];
 const GIVEN = [
@@ -51,23 +54,36 @@ async function main() {
     await app.close();
     return;
   }
-  const passwordHash = await hashPassword(PASSWORD);
   const rules = await ds.getRepository(Rule).find({ where: { villageId: IsNull(), active: true } });
   const positive = rules.filter((r) => r.points > 0);
   const negative = rules.filter((r) => r.points < 0);
+  const { id } = await ds.getRepository(User).findOneByOrFail({ username: 'admin' });
+  const admin: Caller = {
+    id,
+    username: 'admin',
+    role: 'admin',
+    villageId: null,
+    storeId: null,
+    villagerId: null,
+  };
 
+  // The roster and the store in one transaction, through the same inner operations the API uses.
   const { villages, villagers, store } = await tx.run(async (em) => {
-    const villages = await em.save(Village, [
-      { code: 'DEMO-SJ', name: '石井村', town: '杉山镇', redListSize: 10 },
-      { code: 'DEMO-SS', name: '杉山村', town: '杉山镇', redListSize: 5 },
-    ]);
+    const ctx = ctxOf(em, admin);
+    const villages = [
+      await app
+        .get(VillagesService)
+        .createIn(ctx, { code: 'DEMO-SJ', name: '石井村', town: '杉山镇' }),
+      await app
+        .get(VillagesService)
+        .createIn(ctx, { code: 'DEMO-SS', name: '杉山村', town: '杉山镇', redListSize: 5 }),
+    ];
     const villagers: Villager[] = [];
     let n = 0;
     for (const village of villages) {
       for (let h = 1; h <= 8; h++) {
         const headName = SURNAMES[(h + village.id) % SURNAMES.length] + GIVEN[h % GIVEN.length];
-        const household = await em.save(Household, {
-          villageId: village.id,
+        const household = await app.get(VillagesService).createHouseholdIn(ctx, village.id, {
           householdNo: String(h).padStart(3, '0'),
           headName,
           group: h <= 4 ? '老屋场' : '新屋场',
@@ -76,7 +92,7 @@ async function main() {
           n++;
           const name = m === 0 ? headName : headName[0] + GIVEN[(h * 3 + m) % GIVEN.length];
           villagers.push(
-            await em.save(Villager, {
+            await app.get(VillagersService).createIn(ctx, {
               villageId: village.id,
               householdId: household.id,
               name,
@@ -84,54 +100,36 @@ async function main() {
                 `4313021980${pad2(1 + (n % 12))}${pad2(1 + (n % 28))}${String(n).padStart(3, '0')}`,
               ),
               phone: `1380000${String(n).padStart(4, '0')}`,
-              status: 'active',
-              balance: 0,
             }),
           );
         }
       }
     }
-    const store = await em.save(Store, { name: '杉山镇积分超市' });
-    await em.save(
-      StoreVillage,
-      villages.map((v) => ({ storeId: store.id, villageId: v.id })),
-    );
+    const stores = app.get(StoresService);
+    const store = await stores.createIn(ctx, {
+      name: '杉山镇积分超市',
+      villageIds: villages.map((v) => v.id),
+    });
     for (const [name, pointsPrice, stock] of [
       ['食用油 5L', 30, 20],
       ['洗衣粉', 10, 50],
       ['大米 10kg', 40, 15],
       ['毛巾', 5, 100],
     ] as const) {
-      const goods = await em.save(Goods, {
-        storeId: store.id,
-        name,
-        pointsPrice,
-        stock,
-        active: true,
-      });
-      await em.save(StockMovement, {
-        goodsId: goods.id,
-        delta: stock,
-        reason: 'restock',
-        note: '首批进货',
-        actorId: 1,
-        createdAt: new Date(),
-      });
+      await stores.createGoodsIn(ctx, store.id, { name, pointsPrice, stock });
     }
-    const account = (username: string, o: Partial<User>) =>
-      ({ username, passwordHash, villageId: null, storeId: null, villagerId: null, ...o }) as User;
-    await em.save(User, [
-      account('cadre_sj', { role: 'cadre', villageId: villages[0].id }),
-      account('cadre_ss', { role: 'cadre', villageId: villages[1].id }),
-      account('shop_ss', { role: 'shopkeeper', storeId: store.id }),
-      account('villager_sj', {
-        role: 'villager',
-        villageId: villages[0].id,
-        villagerId: villagers[0].id,
-      }),
-    ]);
     return { villages, villagers, store };
   });
+
+  const users = app.get(UsersService);
+  for (const account of [
+    { username: 'cadre_sj', role: 'cadre', villageId: villages[0].id },
+    { username: 'cadre_ss', role: 'cadre', villageId: villages[1].id },
+    { username: 'shop_ss', role: 'shopkeeper', storeId: store.id },
+    { username: 'villager_sj', role: 'villager', villagerId: villagers[0].id },
+  ] as const) {
+    await users.create({ ...account, password: PASSWORD });
+  }
 
   const cadres = await ds
     .getRepository(User)
