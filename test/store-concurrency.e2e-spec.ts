@@ -349,9 +349,9 @@ describe('one service', () => {
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
       const ledger = new LedgerService(
-        ds.getRepository(LedgerEntry),
         new VillagersService(ds.getRepository(Villager), tx),
         new Dialect(ds),
+        tx,
       );
       const login = await ok(
         call(instances.urls[0], 'POST', '/auth/login', null, {

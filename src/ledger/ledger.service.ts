@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { Dialect } from '../db/dialect';
+import { Tx } from '../db/transaction';
 import { Villager } from '../villagers/villager.entity';
 import { VillagersService } from '../villagers/villagers.service';
 import { LedgerEntry, type LedgerKind } from './ledger-entry.entity';
@@ -36,9 +36,9 @@ const MAX_POINTS = 2_147_483_647;
 @Injectable()
 export class LedgerService {
   constructor(
-    @InjectRepository(LedgerEntry) private readonly entries: Repository<LedgerEntry>,
     private readonly villagers: VillagersService,
     private readonly dialect: Dialect,
+    private readonly tx: Tx,
   ) {}
 
   /**
@@ -115,14 +115,17 @@ export class LedgerService {
   }
 
   /** Balance (one row) and the entries newest first, for the villager, their village's cadre or an admin. */
-  async points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
-    const villager = await this.villagers.findScoped(this.entries.manager, caller, villagerId);
-    const [items, total] = await this.entries.findAndCount({
-      where: { villagerId },
-      order: { id: 'DESC' },
-      ...skipTake(q),
+  points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
+    // One snapshot: the balance and the entries agree even while a deed commits in between.
+    return this.tx.read(async (em) => {
+      const villager = await this.villagers.findScoped(em, caller, villagerId);
+      const [items, total] = await em.findAndCount(LedgerEntry, {
+        where: { villagerId },
+        order: { id: 'DESC' },
+        ...skipTake(q),
+      });
+      return { villagerId, balance: villager.balance, entries: pageOf(items, total, q) };
     });
-    return { villagerId, balance: villager.balance, entries: pageOf(items, total, q) };
   }
 
   /**
