@@ -197,15 +197,21 @@ describe('black list', () => {
 describe('households (文明家庭)', () => {
   it.each<[string, VillagerMonth[], HouseholdInfo[], number[][]]>([
     [
-      "ranked by the members' summed net, deductions included",
-      [v(1, 30, 0, 1), v(2, 20, -25, 1), v(3, 20, 0, 2), v(4, 10, 0, 3)],
+      "ranked by the members' summed net",
+      [v(1, 30, 0, 1), v(2, 20, 0, 1), v(3, 20, 0, 2), v(4, 10, 0, 3)],
       [hh(1), hh(2), hh(3)],
-      // [householdId, rank, net, members]: 30 + (20 - 25) = 25 beats 20
+      // [householdId, rank, net, members]
       [
-        [1, 1, 25, 2],
+        [1, 1, 50, 2],
         [2, 2, 20, 1],
         [3, 3, 10, 1],
       ],
+    ],
+    [
+      '一票否决: a member on the black list keeps the household off, however high its sum',
+      [v(1, 300, 0, 1), v(2, 20, -5, 1), v(3, 20, 0, 2)],
+      [hh(1), hh(2)],
+      [[2, 1, 20, 1]],
     ],
     [
       'equal sums share a rank',
@@ -224,13 +230,16 @@ describe('households (文明家庭)', () => {
       [[2, 1, 5, 1]],
     ],
     [
-      'a household with a negative sum is still ranked, last',
-      [v(1, 0, -10, 1), v(2, 5, 0, 2)],
+      'only households with a positive sum are listed',
+      [v(1, 0, -10, 1), v(2, 5, 0, 2), v(3, 0, 0, 3)],
+      [hh(1), hh(2), hh(3)],
+      [[2, 1, 5, 1]],
+    ],
+    [
+      'nobody listed when no household qualifies',
+      [v(1, 10, -10, 1), v(2, 0, -3, 2)],
       [hh(1), hh(2)],
-      [
-        [2, 1, 5, 1],
-        [1, 2, -10, 1],
-      ],
+      [],
     ],
     [
       'a household the village does not know is ignored',

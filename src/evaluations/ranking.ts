@@ -66,8 +66,8 @@ const byIdThen = (a: { villagerId: number }, b: { villagerId: number }) =>
 /**
  * The month's lists (PRODUCT §5). Red: top `redListSize` by net among villagers with net > 0 and
  * no deduction; everyone tied at the cut-off is included. Black: everyone with a deduction, worst
- * first, with the distinct deduction titles as reasons. Households: by the members' summed net,
- * over households with any scored member. Equal scores share a rank and are listed by id, so the
+ * first, with the distinct deduction titles as reasons. Households (文明家庭): by the members'
+ * summed net, over households with a positive sum and no member on the black list (一票否决). Equal scores share a rank and are listed by id, so the
  * same input gives the same lists on either database.
  *
  * The input is already the month's approved, unrevoked deeds of active villagers: choosing those
@@ -108,16 +108,19 @@ export function rankMonth(
   }));
 
   const info = new Map(households.map((h) => [h.id, h]));
-  const totals = new Map<number, { net: number; members: number }>();
+  const totals = new Map<number, { net: number; members: number; vetoed: boolean }>();
   for (const v of scored) {
     if (v.householdId === null || !info.has(v.householdId)) continue;
-    const t = totals.get(v.householdId) ?? { net: 0, members: 0 };
+    const t = totals.get(v.householdId) ?? { net: 0, members: 0, vetoed: false };
     t.net += v.net;
     t.members += 1;
+    t.vetoed ||= v.deductions < 0;
     totals.set(v.householdId, t);
   }
+  // 一票否决: a member on the black list keeps the household off; only positive sums are listed.
   const householdRows = [...totals.entries()]
-    .map(([id, t]) => ({ household: info.get(id)!, ...t }))
+    .filter(([, t]) => !t.vetoed && t.net > 0)
+    .map(([id, t]) => ({ household: info.get(id)!, net: t.net, members: t.members }))
     .sort((a, b) => b.net - a.net || a.household.id - b.household.id);
   const householdRanks = competitionRanks(householdRows, (h) => h.net);
 
