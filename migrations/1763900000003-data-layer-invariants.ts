@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner, TableCheck, TableColumn, TableIndex } from 'typeorm';
 import { CHECKS } from '../src/db/checks';
+import { createSqliteEvaluationTriggers } from './sqlite-triggers';
 
 /**
  * Invariants in the schema: CHECK constraints on points, prices, stock and quantities; stock
@@ -47,7 +48,6 @@ export class DataLayerInvariants1763900000003 implements MigrationInterface {
       new TableIndex({ columnNames: ['recorded_by', 'idempotency_key'], isUnique: true }),
     );
 
-    const frozen = `OLD.status <> 'draft'`;
     if (pg) {
       await q.query(`
         CREATE FUNCTION refuse_change() RETURNS trigger AS $$
@@ -60,18 +60,14 @@ export class DataLayerInvariants1763900000003 implements MigrationInterface {
         FOR EACH ROW EXECUTE FUNCTION refuse_change('append-only')`);
       await q.query(`
         CREATE TRIGGER evaluations_published_frozen BEFORE UPDATE OR DELETE ON evaluations
-        FOR EACH ROW WHEN (${frozen}) EXECUTE FUNCTION refuse_change('published')`);
+        FOR EACH ROW WHEN (OLD.status <> 'draft') EXECUTE FUNCTION refuse_change('published')`);
     } else {
       for (const op of ['UPDATE', 'DELETE']) {
-        const name = op.toLowerCase();
         await q.query(`
-          CREATE TRIGGER stock_movements_no_${name} BEFORE ${op} ON stock_movements
+          CREATE TRIGGER stock_movements_no_${op.toLowerCase()} BEFORE ${op} ON stock_movements
           BEGIN SELECT RAISE(ABORT, 'stock movements are append-only'); END`);
-        await q.query(`
-          CREATE TRIGGER evaluations_published_no_${name} BEFORE ${op} ON evaluations
-          WHEN ${frozen}
-          BEGIN SELECT RAISE(ABORT, 'a published evaluation cannot be changed'); END`);
       }
+      await createSqliteEvaluationTriggers(q);
     }
   }
 

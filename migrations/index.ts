@@ -2,6 +2,7 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { DefaultRuleCatalogue1763900000001 } from './1763900000001-default-rule-catalogue';
 import { AppendOnlyLedger1763900000002 } from './1763900000002-append-only-ledger';
 import { DataLayerInvariants1763900000003 } from './1763900000003-data-layer-invariants';
+import { PublicityObjections1763900000004 } from './1763900000004-publicity-objections';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   DefaultRuleCatalogue1763900000001,
   AppendOnlyLedger1763900000002,
   DataLayerInvariants1763900000003,
+  PublicityObjections1763900000004,
 ];

@@ -353,7 +353,10 @@ describe('publication', () => {
       .set(bearer(cadre))
       .expect(201);
     expect(res.body).toMatchObject({
-      status: 'published',
+      status: 'publicity',
+      revision: 1,
+      publicityEndsOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      objections: { filed: 0, resolved: 0 },
       publishedBy: expect.any(Number),
       publishedAt: expect.any(String),
       redList: draft.body.redList,
@@ -381,7 +384,7 @@ describe('publication', () => {
       .post(`${evalPath(village.id, '2026-09')}/publish`)
       .set(bearer(cadre))
       .expect(201);
-    expect(res.body).toMatchObject({ status: 'published', redList: [], blackList: [] });
+    expect(res.body).toMatchObject({ status: 'publicity', redList: [], blackList: [] });
   });
 
   it('of concurrent publishes exactly one succeeds', async () => {
@@ -568,6 +571,10 @@ describe('public board', () => {
     expect(res.body).toEqual({
       village: { code: village.code, name: '石井村', town: '杉山镇' },
       month: MONTH,
+      revision: 1,
+      status: 'publicity',
+      publicityEndsOn: published.publicityEndsOn,
+      objections: { filed: 0, resolved: 0 },
       publishedAt: published.publishedAt,
       publishedOn: todayIn('Asia/Shanghai', new Date(published.publishedAt as string)),
       redList: [

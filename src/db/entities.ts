@@ -1,6 +1,7 @@
 import { LoginFailure, User } from '../auth/user.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
+import { Objection } from '../evaluations/objection.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { Rule } from '../rules/rule.entity';
 import { Redemption, RedemptionItem } from '../store/redemption.entity';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   Redemption,
   RedemptionItem,
   Evaluation,
+  Objection,
 ];

@@ -1,9 +1,21 @@
-import { attachment, boardCsv, boardHtml, dateLabel, escapeHtml, monthLabel } from './board';
+import {
+  attachment,
+  boardCsv,
+  boardHtml,
+  dateLabel,
+  escapeHtml,
+  monthLabel,
+  publicityLine,
+} from './board';
 import type { PublicBoardDto } from './evaluations.dto';
 
 const board = (over: Partial<PublicBoardDto> = {}): PublicBoardDto => ({
   village: { code: 'LX-001', name: '石井村', town: '杉山镇' },
   month: '2026-11',
+  revision: 1,
+  status: 'final',
+  publicityEndsOn: '2026-12-04',
+  objections: { filed: 0, resolved: 0 },
   publishedAt: new Date('2026-11-30T16:30:00Z'),
   publishedOn: '2026-12-01',
   redList: [{ rank: 1, name: '王秋菊', net: 30 }],
@@ -19,6 +31,28 @@ describe('labels', () => {
   ])('month %s → %s', (month, label) => expect(monthLabel(month)).toBe(label));
 
   it('dates drop leading zeros', () => expect(dateLabel('2026-12-01')).toBe('2026年12月1日'));
+});
+
+describe('publicity line', () => {
+  it.each<[string, Partial<PublicBoardDto>, string]>([
+    ['settled', {}, '已定'],
+    ['in publicity', { status: 'publicity' }, '公示中，2026年12月4日截止，有异议请向村委会提出'],
+    [
+      'objections and a corrected revision',
+      { status: 'publicity', revision: 2, objections: { filed: 3, resolved: 2 } },
+      '公示中，2026年12月4日截止，有异议请向村委会提出；收到异议 3 件，已处理 2 件；第 2 版（更正后重新公示）',
+    ],
+    [
+      'after the window, an objection open',
+      { status: 'publicity', publicityEndsOn: null },
+      '公示中，异议处理中',
+    ],
+  ])('%s', (_, over, line) => {
+    const b = board(over);
+    expect(publicityLine(b)).toBe(line);
+    expect(boardCsv(b).toString('utf8')).toContain(`状态,${line}`);
+    expect(boardHtml(b)).toContain(line);
+  });
 });
 
 describe('CSV', () => {

@@ -1,20 +1,23 @@
 import ExcelJS from 'exceljs';
 import { todayIn } from '../common/time';
 import type { Village } from '../villages/village.entity';
-import type { Evaluation } from './evaluation.entity';
-import type { PublicBoardDto } from './evaluations.dto';
+import type { EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
 
 /** The notice-board view of a published evaluation: names and points, nothing that identifies. */
 export function toPublicBoard(
   village: Village,
-  evaluation: Evaluation,
+  evaluation: EvaluationResponseDto,
   timeZone: string,
 ): PublicBoardDto {
   const publishedAt = evaluation.publishedAt ?? evaluation.computedAt;
-  const { redList, blackList, households } = evaluation.result;
+  const { redList, blackList, households } = evaluation;
   return {
     village: { code: village.code, name: village.name, town: village.town },
     month: evaluation.month,
+    revision: evaluation.revision,
+    status: evaluation.status,
+    publicityEndsOn: evaluation.publicityEndsOn,
+    objections: evaluation.objections,
     publishedAt,
     publishedOn: todayIn(timeZone, publishedAt),
     redList: redList.map((r) => ({ rank: r.rank, name: r.name, net: r.net })),
@@ -119,11 +122,31 @@ function csvCell(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * Where the lists stand, for a villager: 公示中 with the closing date and how to object, or 已定;
+ * with the objections filed and resolved, and the revision when it was corrected.
+ */
+export function publicityLine(b: PublicBoardDto): string {
+  const parts = [
+    b.status === 'publicity'
+      ? b.publicityEndsOn
+        ? `公示中，${dateLabel(b.publicityEndsOn)}截止，有异议请向村委会提出`
+        : '公示中，异议处理中'
+      : '已定',
+  ];
+  if (b.objections.filed > 0) {
+    parts.push(`收到异议 ${b.objections.filed} 件，已处理 ${b.objections.resolved} 件`);
+  }
+  if (b.revision > 1) parts.push(`第 ${b.revision} 版（更正后重新公示）`);
+  return parts.join('；');
+}
+
 /** One CSV file, three sections, UTF-8 with a BOM so that Excel shows the Chinese. */
 export function boardCsv(b: PublicBoardDto): Buffer {
   const lines: (string | number)[][] = [
     [`${b.village.town} ${boardTitle(b)}`],
     ['发布日期', b.publishedOn],
+    ['状态', publicityLine(b)],
   ];
   for (const sheet of sheets(b)) {
     lines.push(
@@ -259,6 +282,7 @@ ${table(black, '本月无扣分村民', [2])}
 <section class="households"><h2>文明家庭</h2>
 ${table(households, '本月无参评家庭', [2, 3])}
 </section>
+<p class="status">${escapeHtml(publicityLine(b))}</p>
 <footer>发布日期：${escapeHtml(dateLabel(b.publishedOn))}</footer>
 </main>
 </body>

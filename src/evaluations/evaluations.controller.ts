@@ -2,7 +2,7 @@ import { Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
-import { BoardQueryDto, ParseMonthPipe } from './evaluations.dto';
+import { BoardQueryDto, EvaluationQueryDto, ParseMonthPipe } from './evaluations.dto';
 import { EvaluationsService } from './evaluations.service';
 
 @ApiTags('evaluations')
@@ -28,11 +28,15 @@ export class EvaluationsController {
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
     @Param('month', ParseMonthPipe) month: string,
+    @Query() q: EvaluationQueryDto,
   ) {
-    return this.evaluations.get(caller, villageId, month);
+    return this.evaluations.get(caller, villageId, month, q.revision);
   }
 
-  /** Freezes the draft (computing it if there is none); a published month is final. */
+  /**
+   * Freezes the draft (computing it if there is none) and opens the publicity window. A
+   * published month is not published again unless an objection against it was upheld.
+   */
   @Auth('cadre')
   @Post(':month/publish')
   publish(
@@ -63,6 +67,6 @@ export class BoardsController {
     @Param('month', ParseMonthPipe) month: string,
     @Query() q: BoardQueryDto,
   ) {
-    return this.evaluations.board(code, month, q.format ?? 'json');
+    return this.evaluations.board(code, month, q.format ?? 'json', q.revision);
   }
 }

@@ -1,7 +1,9 @@
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
+import { IsIdQuery } from '../common/ids';
 import { isMonth } from '../common/time';
-import type { EvaluationStatus } from './evaluation.entity';
+import { PUBLICATION_STATUSES, type PublicationStatus } from './publicity';
 import type { BlackListRow, HouseholdRow, RedListRow } from './ranking';
 
 /** A `YYYY-MM` path parameter: 400 naming the parameter when it is not one. */
@@ -23,13 +25,34 @@ export type BoardFormat = (typeof BOARD_FORMATS)[number];
 export class BoardQueryDto {
   /** json (default), csv (UTF-8 with BOM), xlsx, or a printable html page. */
   @IsOptional() @IsIn(BOARD_FORMATS) format?: BoardFormat;
+  /** An earlier published revision; the latest by default. */
+  @IsOptional() @IsIdQuery() revision?: number;
+}
+
+export class EvaluationQueryDto {
+  /** An earlier revision; the latest by default. */
+  @IsOptional() @IsIdQuery() revision?: number;
+}
+
+export class ObjectionCountsDto {
+  filed!: number;
+  /** Dismissed or upheld. */
+  resolved!: number;
 }
 
 /** The cadre's view of a month: the draft or the published lists, with who and when. */
 export class EvaluationResponseDto {
   villageId!: number;
   month!: string;
-  status!: EvaluationStatus;
+  /** 1 for the first publication; a correction after an upheld objection publishes the next. */
+  revision!: number;
+  latestRevision!: number;
+  /** draft; publicity (公示中, objections may be filed); final (已定). */
+  @ApiProperty({ enum: PUBLICATION_STATUSES })
+  status!: PublicationStatus;
+  /** Last day of the publicity window (YYYY-MM-DD, district time); null for none. */
+  publicityEndsOn!: string | null;
+  objections!: ObjectionCountsDto;
   redList!: RedListRow[];
   blackList!: BlackListRow[];
   households!: HouseholdRow[];
@@ -67,6 +90,12 @@ export class PublicHouseholdRowDto {
 export class PublicBoardDto {
   village!: { code: string; name: string; town: string };
   month!: string;
+  revision!: number;
+  @ApiProperty({ enum: ['publicity', 'final'] })
+  status!: PublicationStatus;
+  /** Last day of the publicity window (YYYY-MM-DD); null when the village posts none. */
+  publicityEndsOn!: string | null;
+  objections!: ObjectionCountsDto;
   publishedAt!: Date;
   /** The publication date in the district's time zone, YYYY-MM-DD. */
   publishedOn!: string;

@@ -2,12 +2,15 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Village } from '../villages/village.entity';
 import { Evaluation } from './evaluation.entity';
+import { Objection } from './objection.entity';
+import { ObjectionsController } from './objections.controller';
+import { ObjectionsService } from './objections.service';
 import { BoardsController, EvaluationsController } from './evaluations.controller';
 import { EvaluationsService } from './evaluations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Evaluation, Village])],
-  controllers: [EvaluationsController, BoardsController],
-  providers: [EvaluationsService],
+  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village])],
+  controllers: [EvaluationsController, ObjectionsController, BoardsController],
+  providers: [EvaluationsService, ObjectionsService],
 })
 export class EvaluationsModule {}

@@ -1,9 +1,9 @@
 import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
-import { assertVillageAccess } from '../common/scope';
+import { assertVillageAccess, defined } from '../common/scope';
 import { monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ctxOf, type Ctx } from '../common/request-context';
@@ -13,25 +13,15 @@ import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './boa
 import { Evaluation } from './evaluation.entity';
 import type { BoardFormat, EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
 import { loadMonth } from './month-totals.query';
+import { hasUpheld, latestRevision, objectionCounts, pendingObjections } from './objections.query';
+import { publicationStatus, publicityEndsOn } from './publicity';
 import { rankMonth, type EvaluationResult } from './ranking';
 
-export function toEvaluationResponse(e: Evaluation): EvaluationResponseDto {
-  return {
-    villageId: e.villageId,
-    month: e.month,
-    status: e.status,
-    redList: e.result.redList,
-    blackList: e.result.blackList,
-    households: e.result.households,
-    computedBy: e.computedBy,
-    computedAt: e.computedAt,
-    publishedBy: e.publishedBy,
-    publishedAt: e.publishedAt,
-  };
-}
-
 const monthPublished = (month: string) =>
-  refuse('MONTH_PUBLISHED', `${month} 的评比已发布，不能重新计算或再次发布 (already published)`);
+  refuse(
+    'MONTH_PUBLISHED',
+    `${month} 的评比已发布，不能重新计算或再次发布；异议成立后才能更正 (already published)`,
+  );
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -44,60 +34,79 @@ export class EvaluationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Computes the month's lists and stores them as the draft, replacing an earlier draft. */
+  /**
+   * Computes the month's lists and stores them as the draft, replacing an earlier draft. A
+   * published month is final (409) unless an objection against it was upheld: then the draft is
+   * the next revision.
+   */
   async compute(caller: Caller, villageId: number, month: string): Promise<EvaluationResponseDto> {
     const village = await this.village(caller, villageId);
     this.assertStarted(month);
-    if ((await this.find(villageId, month))?.status === 'published') throw monthPublished(month);
+    await this.assertOpenFor(this.evaluations.manager, villageId, month);
     const result = await this.calculate(village, month);
-    const saved = await this.tx.run(async (em) => {
-      await this.saveDraftIn(ctxOf(em, caller), villageId, month, result);
-      return em.findOneByOrFail(Evaluation, { villageId, month });
-    });
-    return toEvaluationResponse(saved);
+    const saved = await this.tx.run((em) =>
+      this.saveDraftIn(ctxOf(em, caller), villageId, month, result),
+    );
+    return this.respond(saved);
   }
 
-  async get(caller: Caller, villageId: number, month: string): Promise<EvaluationResponseDto> {
+  /** The month's latest revision, or the one asked for; 404 until computed. */
+  async get(
+    caller: Caller,
+    villageId: number,
+    month: string,
+    revision?: number,
+  ): Promise<EvaluationResponseDto> {
     await this.village(caller, villageId);
-    const evaluation = await this.find(villageId, month);
+    const evaluation = await this.evaluations.findOne({
+      where: defined({ villageId, month, revision }),
+      order: { revision: 'DESC' },
+    });
     if (!evaluation) throw notFound(`Evaluation of ${month} (compute it first)`);
-    return toEvaluationResponse(evaluation);
+    return this.respond(evaluation);
   }
 
   /**
-   * Freezes the stored draft as it is (computing one first if there is none). The switch from
-   * draft to published is one conditional UPDATE, so of two concurrent publishes exactly one
-   * succeeds, on either database.
+   * Freezes the stored draft as it is (computing one first if there is none) and opens the
+   * publicity window. The switch from draft to published is one conditional UPDATE, so of two
+   * concurrent publishes exactly one succeeds, on either database.
    */
   async publish(caller: Caller, villageId: number, month: string): Promise<EvaluationResponseDto> {
     const village = await this.village(caller, villageId);
     this.assertStarted(month);
-    const existing = await this.find(villageId, month);
-    if (existing?.status === 'published') throw monthPublished(month);
-    const result = existing ? undefined : await this.calculate(village, month);
+    const latest = await this.assertOpenFor(this.evaluations.manager, villageId, month);
+    const result = latest?.status === 'draft' ? undefined : await this.calculate(village, month);
     const saved = await this.tx.run((em) =>
-      this.publishIn(ctxOf(em, caller), villageId, month, result),
+      this.publishIn(ctxOf(em, caller), village, month, result),
     );
-    return toEvaluationResponse(saved);
+    return this.respond(saved);
   }
 
-  /** The inner half of `publish`: inserts `result` as the draft first when the month has none. */
+  /** The inner half of `publish`: stores `result` as the draft first when there is none. */
   async publishIn(
     ctx: Ctx,
-    villageId: number,
+    village: Village,
     month: string,
     result?: EvaluationResult,
   ): Promise<Evaluation> {
     const { em, caller } = ctx;
-    if (result) await this.insertDraft(ctx, villageId, month, result);
+    const draft = result
+      ? await this.saveDraftIn(ctx, village.id, month, result)
+      : await latestRevision(em, village.id, month);
+    const now = new Date();
     const { affected } = await em
       .createQueryBuilder()
       .update(Evaluation)
-      .set({ status: 'published', publishedBy: caller.id, publishedAt: new Date() })
-      .where({ villageId, month, status: 'draft' })
+      .set({
+        status: 'published',
+        publishedBy: caller.id,
+        publishedAt: now,
+        publicityEndsOn: publicityEndsOn(now, village.publicityDays, this.config.timeZone),
+      })
+      .where({ id: draft?.id ?? -1, status: 'draft' })
       .execute();
     if (affected !== 1) throw monthPublished(month);
-    return em.findOneByOrFail(Evaluation, { villageId, month });
+    return em.findOneByOrFail(Evaluation, { id: draft!.id });
   }
 
   /** A published month for the notice board; 404 for an unknown village or an unpublished month. */
@@ -105,13 +114,17 @@ export class EvaluationsService {
     code: string,
     month: string,
     format: BoardFormat,
+    revision?: number,
   ): Promise<PublicBoardDto | StreamableFile> {
     const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
     const evaluation =
       village &&
-      (await this.evaluations.findOneBy({ villageId: village.id, month, status: 'published' }));
+      (await this.evaluations.findOne({
+        where: defined({ villageId: village.id, month, status: 'published' as const, revision }),
+        order: { revision: 'DESC' },
+      }));
     if (!village || !evaluation) throw notFound(`Published board of ${month}`);
-    const board = toPublicBoard(village, evaluation, this.config.timeZone);
+    const board = toPublicBoard(village, await this.respond(evaluation), this.config.timeZone);
     switch (format) {
       case 'json':
         return board;
@@ -139,36 +152,21 @@ export class EvaluationsService {
   }
 
   /**
-   * Overwrites the draft, or inserts it when the month has none. Every write is conditional on
-   * the row still being a draft, so a publish that lands in between is never overwritten.
+   * Overwrites the month's draft, or inserts it as the next revision when there is none. Every
+   * write is conditional on the row still being a draft, so a publish that lands in between is
+   * never overwritten.
    */
   async saveDraftIn(
     ctx: Ctx,
     villageId: number,
     month: string,
     result: EvaluationResult,
-  ): Promise<void> {
+  ): Promise<Evaluation> {
     const { em, caller } = ctx;
-    const overwrite = () =>
-      em
-        .createQueryBuilder()
-        .update(Evaluation)
-        .set({ result, computedBy: caller.id, computedAt: new Date() })
-        .where({ villageId, month, status: 'draft' })
-        .execute();
-    if ((await overwrite()).affected === 1) return;
-    await this.insertDraft(ctx, villageId, month, result);
-    // Either our row, or one a concurrent request inserted first: still a draft unless published.
-    if ((await overwrite()).affected !== 1) throw monthPublished(month);
-  }
-
-  /** Inserts the draft unless the month already has a row (unique village_id + month). */
-  private async insertDraft(
-    { em, caller }: Ctx,
-    villageId: number,
-    month: string,
-    result: EvaluationResult,
-  ): Promise<void> {
+    const latest = await this.assertOpenFor(em, villageId, month);
+    const revision = latest?.status === 'draft' ? latest.revision : (latest?.revision ?? 0) + 1;
+    const computed = { result, computedBy: caller.id, computedAt: new Date() };
+    // A concurrent request may insert the same revision first: then this overwrites its draft.
     await em
       .createQueryBuilder()
       .insert()
@@ -176,19 +174,63 @@ export class EvaluationsService {
       .values({
         villageId,
         month,
+        revision,
         status: 'draft',
-        result,
-        computedBy: caller.id,
-        computedAt: new Date(),
+        ...computed,
         publishedBy: null,
         publishedAt: null,
+        publicityEndsOn: null,
       })
       .orIgnore()
       .execute();
+    const { affected } = await em
+      .createQueryBuilder()
+      .update(Evaluation)
+      .set(computed)
+      .where({ villageId, month, revision, status: 'draft' })
+      .execute();
+    if (affected !== 1) throw monthPublished(month);
+    return em.findOneByOrFail(Evaluation, { villageId, month, revision });
   }
 
-  private find(villageId: number, month: string): Promise<Evaluation | null> {
-    return this.evaluations.findOneBy({ villageId, month });
+  /**
+   * The month's latest revision, refusing (409) when it is published and not reopened by an
+   * upheld objection: a published revision is never recomputed or published again.
+   */
+  private async assertOpenFor(
+    em: EntityManager,
+    villageId: number,
+    month: string,
+  ): Promise<Evaluation | null> {
+    const latest = await latestRevision(em, villageId, month);
+    if (latest?.status === 'published' && !(await hasUpheld(em, latest.id))) {
+      throw monthPublished(month);
+    }
+    return latest;
+  }
+
+  /** A revision as the cadre sees it: status decided now, the window, the objections. */
+  private async respond(e: Evaluation): Promise<EvaluationResponseDto> {
+    const em = this.evaluations.manager;
+    const counts = await objectionCounts(em, e.villageId, e.month);
+    const latest = await latestRevision(em, e.villageId, e.month);
+    const pending = await pendingObjections(em, e, latest!.revision);
+    return {
+      villageId: e.villageId,
+      month: e.month,
+      revision: e.revision,
+      latestRevision: latest!.revision,
+      status: publicationStatus(e, pending, this.config.timeZone),
+      publicityEndsOn: e.publicityEndsOn,
+      objections: counts,
+      redList: e.result.redList,
+      blackList: e.result.blackList,
+      households: e.result.households,
+      computedBy: e.computedBy,
+      computedAt: e.computedAt,
+      publishedBy: e.publishedBy,
+      publishedAt: e.publishedAt,
+    };
   }
 
   /** The village, if the caller may act on it: 403 for another village's cadre, 404 if none. */

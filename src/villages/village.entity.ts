@@ -15,6 +15,8 @@ export class Village {
   @Column({ type: 'varchar', length: 50 }) name!: string;
   @Column({ type: 'varchar', length: 50 }) town!: string;
   @Column({ type: 'integer', default: 10 }) redListSize!: number;
+  /** 公示期: days a published month stays open to objections; 0 = final at once. */
+  @Column({ type: 'integer', default: 3 }) publicityDays!: number;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
 }
 

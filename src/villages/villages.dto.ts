@@ -10,12 +10,15 @@ export class VillageCreateDto {
   @Trim() @IsString() @Length(1, 50) name!: string;
   @Trim() @IsString() @Length(1, 50) town!: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
+  /** 公示期 in days (0-30, default 3); 0 makes a published month final at once. */
+  @Optional() @IsInt() @Min(0) @Max(30) publicityDays?: number;
 }
 
 export class VillageUpdateDto {
   @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
   @Optional() @Trim() @IsString() @Length(1, 50) town?: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
+  @Optional() @IsInt() @Min(0) @Max(30) publicityDays?: number;
 }
 
 export class VillageListQueryDto extends PageQueryDto {

@@ -1,0 +1,156 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import { ctxOf, type Ctx } from '../common/request-context';
+import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { Tx } from '../db/transaction';
+import { Deed } from '../deeds/deed.entity';
+import { Villager } from '../villagers/villager.entity';
+import { Evaluation } from './evaluation.entity';
+import { Objection } from './objection.entity';
+import type {
+  ObjectionCreateDto,
+  ObjectionListQueryDto,
+  ObjectionResolveDto,
+} from './objections.dto';
+import { latestRevision, pendingObjections } from './objections.query';
+import { publicationStatus } from './publicity';
+
+const notInPublicity = (month: string) =>
+  refuse(
+    'NOT_IN_PUBLICITY',
+    `${month} 的评比不在公示期内，不能提出异议 (the month is not in its publicity period)`,
+  );
+
+/**
+ * 异议 (PRODUCT §9): during publicity a villager objects for themselves, or a cadre files for a
+ * walk-in; a cadre of the village dismisses or upholds each, once. An upheld objection reopens
+ * the month: the cadre may correct deeds and publish the next revision.
+ */
+@Injectable()
+export class ObjectionsService {
+  constructor(
+    @InjectRepository(Objection) private readonly objections: Repository<Objection>,
+    private readonly tx: Tx,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  file(
+    caller: Caller,
+    villageId: number,
+    month: string,
+    dto: ObjectionCreateDto,
+  ): Promise<Objection> {
+    return this.tx.run((em) => this.fileIn(ctxOf(em, caller), villageId, month, dto));
+  }
+
+  async fileIn(
+    { em, caller }: Ctx,
+    villageId: number,
+    month: string,
+    dto: ObjectionCreateDto,
+  ): Promise<Objection> {
+    assertVillageAccess(caller, villageId);
+    let villagerId = dto.villagerId ?? null;
+    if (caller.role === 'villager') {
+      if (villagerId !== null && villagerId !== caller.villagerId) {
+        throw forbidden('A villager objects only for themselves');
+      }
+      if (dto.filedByName !== undefined) {
+        throw new BadRequestException('filedByName is for a cadre filing for a walk-in');
+      }
+      villagerId = caller.villagerId;
+    } else {
+      if (dto.filedByName === undefined) {
+        throw new BadRequestException("filedByName: the walk-in objector's name is required");
+      }
+      if (villagerId !== null && !(await em.existsBy(Villager, { id: villagerId, villageId }))) {
+        throw new BadRequestException('villagerId: no such villager in this village');
+      }
+    }
+    if (
+      dto.deedId !== undefined &&
+      !(await em.existsBy(Deed, { id: dto.deedId, villageId, month }))
+    ) {
+      throw new BadRequestException('deedId: no such deed in this village and month');
+    }
+    const posted = await em.findOne(Evaluation, {
+      where: { villageId, month, status: 'published' },
+      order: { revision: 'DESC' },
+    });
+    if (!posted || (await this.statusOf(em, posted)) !== 'publicity') throw notInPublicity(month);
+    const objection = em.create(Objection, {
+      villageId,
+      month,
+      evaluationId: posted.id,
+      revision: posted.revision,
+      villagerId,
+      filedBy: caller.id,
+      filedByName: dto.filedByName ?? null,
+      deedId: dto.deedId ?? null,
+      text: dto.text,
+      status: 'open',
+      resolution: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      createdAt: new Date(),
+    });
+    return em.save(objection);
+  }
+
+  /** The village's cadres and admins see all of the month's objections; a villager their own. */
+  async list(
+    caller: Caller,
+    villageId: number,
+    month: string,
+    q: ObjectionListQueryDto,
+  ): Promise<Page<Objection>> {
+    assertVillageAccess(caller, villageId);
+    const mine = caller.role === 'villager';
+    const [items, total] = await this.objections.findAndCount({
+      where: mine
+        ? [
+            defined({ villageId, month, status: q.status, villagerId: caller.villagerId ?? -1 }),
+            defined({ villageId, month, status: q.status, filedBy: caller.id }),
+          ]
+        : defined({ villageId, month, status: q.status }),
+      order: { id: 'DESC' },
+      ...skipTake(q),
+    });
+    return pageOf(items, total, q);
+  }
+
+  resolve(caller: Caller, id: number, dto: ObjectionResolveDto): Promise<Objection> {
+    return this.tx.run((em) => this.resolveIn(ctxOf(em, caller), id, dto));
+  }
+
+  /** open → dismissed | upheld, once: the flip is a conditional UPDATE (a second is 409). */
+  async resolveIn({ em, caller }: Ctx, id: number, dto: ObjectionResolveDto): Promise<Objection> {
+    const objection = await em.findOneBy(
+      Objection,
+      defined({ id, villageId: villageScope(caller) }),
+    );
+    if (!objection) throw notFound('Objection');
+    const resolved = {
+      status: dto.outcome,
+      resolution: dto.reason,
+      resolvedBy: caller.id,
+      resolvedAt: new Date(),
+    };
+    const { affected } = await em.update(Objection, { id, status: 'open' }, resolved);
+    if (affected !== 1) {
+      throw refuse('ALREADY_RESOLVED', '该异议已处理 (this objection is already resolved)');
+    }
+    return { ...objection, ...resolved };
+  }
+
+  private async statusOf(em: Ctx['em'], e: Evaluation) {
+    const latest = await latestRevision(em, e.villageId, e.month);
+    const pending = await pendingObjections(em, e, latest!.revision);
+    return publicationStatus(e, pending, this.config.timeZone);
+  }
+}
