@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { setupApp } from './app.setup';
+import { httpAdapter, setupApp } from './app.setup';
 import { ConfigError, loadConfig } from './config';
 
 async function main(): Promise<void> {
@@ -17,13 +17,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
-    bodyParser: false,
-  });
-  setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    httpAdapter(),
+    {
+      logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
+      bodyParser: false,
+    },
+  );
+  await setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
   app.enableShutdownHooks();
-  await app.listen(config.port);
+  // Fastify listens on localhost only unless told otherwise.
+  await app.listen(config.port, '0.0.0.0');
   const { port } = app.getHttpServer().address() as { port: number };
   new Logger('Main').log(
     `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
