@@ -3,6 +3,7 @@ import { DefaultRuleCatalogue1763900000001 } from './1763900000001-default-rule-
 import { AppendOnlyLedger1763900000002 } from './1763900000002-append-only-ledger';
 import { DataLayerInvariants1763900000003 } from './1763900000003-data-layer-invariants';
 import { PublicityObjections1763900000004 } from './1763900000004-publicity-objections';
+import { DeedBatches1763900000005 } from './1763900000005-deed-batches';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AppendOnlyLedger1763900000002,
   DataLayerInvariants1763900000003,
   PublicityObjections1763900000004,
+  DeedBatches1763900000005,
 ];

@@ -123,7 +123,7 @@ describe('recording', () => {
           .send(body(gone.id, rule.id))
           .expect(409)
       ).body.code,
-    ).toBe('VILLAGER_INACTIVE');
+    ).toBe('VILLAGER_NOT_ACTIVE');
   });
 
   it.each([

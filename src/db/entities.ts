@@ -1,4 +1,5 @@
 import { LoginFailure, User } from '../auth/user.entity';
+import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
 import { Objection } from '../evaluations/objection.entity';
@@ -17,6 +18,7 @@ export const ENTITIES = [
   Villager,
   Rule,
   Deed,
+  DeedBatch,
   LedgerEntry,
   Store,
   StoreVillage,

@@ -37,6 +37,17 @@ export class Tx {
   }
 
   /**
+   * Runs `work` inside the caller's transaction so that, if it throws, only its own writes are
+   * undone (a SAVEPOINT) and the transaction goes on: one refused item of a batch.
+   */
+  savepoint<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (!em.queryRunner?.isTransactionActive) {
+      return Promise.reject(new Error('A savepoint needs a transaction: call it inside tx.run'));
+    }
+    return em.transaction(work);
+  }
+
+  /**
    * Reads on one snapshot: every statement sees the database as of the same moment, with no
    * half-done transaction in it (PostgreSQL: a REPEATABLE READ transaction; SQLite: one read
    * transaction on the read connection).

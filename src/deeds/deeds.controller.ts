@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { IdempotencyKey } from '../common/idempotency';
 import { ParseIdPipe } from '../common/ids';
-import { DeedCreateDto, DeedListQueryDto, DeedReasonDto } from './deeds.dto';
+import { DeedBulkCreateDto, DeedCreateDto, DeedListQueryDto, DeedReasonDto } from './deeds.dto';
 import { DeedsService } from './deeds.service';
 
 @ApiTags('deeds')
@@ -25,6 +25,14 @@ export class DeedsController {
     @IdempotencyKey() key?: string,
   ) {
     return this.deeds.create(caller, dto, key);
+  }
+
+  /** 批量记分: one rule for many villagers of the cadre's village, with a result for each. */
+  @Auth('cadre')
+  @Post('bulk')
+  @HttpCode(200)
+  bulk(@CurrentUser() caller: Caller, @Body() dto: DeedBulkCreateDto) {
+    return this.deeds.bulk(caller, dto);
   }
 
   @Auth('admin', 'cadre', 'villager')

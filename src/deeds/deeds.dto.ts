@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { IsId, IsIdQuery } from '../common/ids';
+import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { Trim, Optional } from '../common/dto';
+import { BULK_OUTCOMES, type BulkOutcome } from './deed-batch.entity';
 import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
 
 export class DeedCreateDto {
@@ -16,6 +17,32 @@ export class DeedCreateDto {
   @Trim() @IsString() @Length(1, 500) description!: string;
   /** Text or a URL to a photo. */
   @Optional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
+}
+
+/** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */
+export class DeedBulkCreateDto {
+  @IsId() ruleId!: number;
+  @IsString()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
+  occurredOn!: string;
+  @Trim() @IsString() @Length(1, 500) description!: string;
+  /** Up to 500 distinct villagers. */
+  @IsIdList(500) villagerIds!: number[];
+  /** Made once per batch by the client: the same key again returns the first results. */
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,100}$/, { message: 'batchKey must be 1-100 visible ASCII characters' })
+  batchKey!: string;
+}
+
+export class BulkResultDto {
+  villagerId!: number;
+  @ApiProperty({ enum: BULK_OUTCOMES })
+  outcome!: BulkOutcome;
+  deedId?: number;
+}
+
+export class DeedBulkResponseDto {
+  results!: BulkResultDto[];
 }
 
 export class DeedReasonDto {

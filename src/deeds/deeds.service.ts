@@ -16,7 +16,14 @@ import { LedgerService } from '../ledger/ledger.service';
 import { Rule } from '../rules/rule.entity';
 import { Villager } from '../villagers/villager.entity';
 import { Deed, type DeedStatus } from './deed.entity';
-import type { DeedCreateDto, DeedListQueryDto, DeedResponse } from './deeds.dto';
+import { DeedBatch, type BulkResult } from './deed-batch.entity';
+import type {
+  DeedBulkCreateDto,
+  DeedBulkResponseDto,
+  DeedCreateDto,
+  DeedListQueryDto,
+  DeedResponse,
+} from './deeds.dto';
 import { capReached } from './monthly-cap';
 
 @Injectable()
@@ -44,11 +51,7 @@ export class DeedsService {
     ) {
       throw forbidden('A villager may report deeds only for themselves');
     }
-    if (!isCalendarDate(dto.occurredOn))
-      throw new BadRequestException('occurredOn is not a real date');
-    if (dto.occurredOn > todayIn(this.config.timeZone)) {
-      throw new BadRequestException('occurredOn must not be in the future');
-    }
+    this.assertOccurredOn(dto.occurredOn);
     const request = { ...dto, villagerId };
     const hash = key === undefined ? null : sha256Hex(canonicalDeed(request));
     return this.tx.run(async (em) => {
@@ -71,7 +74,7 @@ export class DeedsService {
     assertVillageAccess(caller, villager.villageId);
     if (villager.status !== 'active') {
       throw refuse(
-        'VILLAGER_INACTIVE',
+        'VILLAGER_NOT_ACTIVE',
         '该村民已迁出或已故，不能记录积分 (villager is not active)',
       );
     }
@@ -112,6 +115,73 @@ export class DeedsService {
     if (!cadre) return { ...deed, balance: villager.balance };
     const entry = await this.award(ctx, deed, rule);
     return { ...deed, balance: entry.balanceAfter };
+  }
+
+  /**
+   * 批量记分: one rule, one day, many villagers of the cadre's village, in one transaction, with
+   * an outcome per villager — a refusal (monthly cap, not active, not of this village) skips that
+   * villager only. The batch key is claimed first, so the same batch sent again, even at the
+   * same moment, returns the first results and awards nothing more.
+   */
+  bulk(caller: Caller, dto: DeedBulkCreateDto): Promise<DeedBulkResponseDto> {
+    this.assertOccurredOn(dto.occurredOn);
+    const hash = sha256Hex(
+      JSON.stringify([dto.ruleId, dto.occurredOn, dto.description, dto.villagerIds]),
+    );
+    return this.tx.run((em) => this.bulkIn(ctxOf(em, caller), dto, hash));
+  }
+
+  async bulkIn(ctx: Ctx, dto: DeedBulkCreateDto, hash: string): Promise<DeedBulkResponseDto> {
+    const { em, caller } = ctx;
+    const byKey = () => em.findOneBy(DeedBatch, { recordedBy: caller.id, batchKey: dto.batchKey });
+    const replay = (batch: DeedBatch) => {
+      if (replayDecision(batch.requestHash, hash) === 'conflict') throw keyReused();
+      return { results: batch.results ?? [] };
+    };
+    const earlier = await byKey();
+    if (earlier) return replay(earlier);
+    const claimed = await this.dialect.insertUnlessPresent(em, DeedBatch, {
+      recordedBy: caller.id,
+      batchKey: dto.batchKey,
+      requestHash: hash,
+      results: null,
+      createdAt: new Date(),
+    });
+    if (claimed === null) return replay((await byKey())!);
+
+    const villageId = caller.villageId ?? -1;
+    await this.usableRule(em, dto.ruleId, villageId);
+    const outcomes = new Map<number, BulkResult>();
+    // ascending ids: concurrent batches lock villagers in one order, so they never deadlock
+    for (const villagerId of [...dto.villagerIds].sort((a, b) => a - b)) {
+      outcomes.set(villagerId, await this.awardOne(ctx, villagerId, villageId, dto));
+    }
+    const results = dto.villagerIds.map((id) => outcomes.get(id)!);
+    await em.update(DeedBatch, { id: claimed }, { results });
+    return { results };
+  }
+
+  private async awardOne(
+    ctx: Ctx,
+    villagerId: number,
+    villageId: number,
+    dto: DeedBulkCreateDto,
+  ): Promise<BulkResult> {
+    if (!(await ctx.em.existsBy(Villager, { id: villagerId, villageId }))) {
+      return { villagerId, outcome: 'NOT_IN_VILLAGE' };
+    }
+    try {
+      const deed = await this.tx.savepoint(ctx.em, (em) =>
+        this.createIn({ ...ctx, em }, { ...dto, villagerId }),
+      );
+      return { villagerId, outcome: 'awarded', deedId: deed.id };
+    } catch (err) {
+      const code = (err as { response?: { code?: unknown } }).response?.code;
+      if (code === 'MONTHLY_CAP_REACHED' || code === 'VILLAGER_NOT_ACTIVE') {
+        return { villagerId, outcome: code };
+      }
+      throw err;
+    }
   }
 
   async list(caller: Caller, q: DeedListQueryDto): Promise<Page<Deed>> {
@@ -264,6 +334,13 @@ export class DeedsService {
     const { balance } = await ctx.em.findOneByOrFail(Villager, { id: earlier.villagerId });
     delete (earlier as Partial<Deed>).requestHash;
     return { ...earlier, balance };
+  }
+
+  private assertOccurredOn(occurredOn: string): void {
+    if (!isCalendarDate(occurredOn)) throw new BadRequestException('occurredOn is not a real date');
+    if (occurredOn > todayIn(this.config.timeZone)) {
+      throw new BadRequestException('occurredOn must not be in the future');
+    }
   }
 
   private async usableRule(em: EntityManager, ruleId: number, villageId: number): Promise<Rule> {
