@@ -4,6 +4,7 @@ import { AppendOnlyLedger1763900000002 } from './1763900000002-append-only-ledge
 import { DataLayerInvariants1763900000003 } from './1763900000003-data-layer-invariants';
 import { PublicityObjections1763900000004 } from './1763900000004-publicity-objections';
 import { DeedBatches1763900000005 } from './1763900000005-deed-batches';
+import { HouseholdCards1763900000006 } from './1763900000006-household-cards';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   DataLayerInvariants1763900000003,
   PublicityObjections1763900000004,
   DeedBatches1763900000005,
+  HouseholdCards1763900000006,
 ];

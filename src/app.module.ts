@@ -11,6 +11,7 @@ import { DatabaseModule } from './db/database.module';
 import { DeedsModule } from './deeds/deeds.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
+import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
@@ -35,6 +36,7 @@ export class AppModule {
         RulesModule,
         LedgerModule,
         DeedsModule,
+        HouseholdsModule,
         EvaluationsModule,
         StoreModule,
       ],

@@ -24,17 +24,22 @@ export class Dialect {
   }
 
   /**
-   * Runs an `UPDATE … RETURNING …` written with `$1, $2 …` placeholders (each used once, in
-   * order) and answers the returned rows, empty when no row matched.
+   * Runs an `INSERT / UPDATE … RETURNING …` written with `$1, $2 …` placeholders (each used
+   * once, in order) and answers the returned rows, empty when no row matched.
    */
-  async updateReturning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+  async returning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
     if (this.postgres) {
-      // node-postgres answers an UPDATE with [rows, rowCount]
-      const [rows] = (await em.query(sql, params)) as [R[], number];
-      return rows;
+      const result = (await em.query(sql, params)) as R[] | [R[], number];
+      // TypeORM answers an UPDATE or DELETE with [rows, rowCount], an INSERT with the rows
+      return /^\s*(UPDATE|DELETE)\b/i.test(sql) ? (result as [R[], number])[0] : (result as R[]);
     }
     const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
-    return (await em.query(sql.replace(/\$\d+/g, '?'), order)) as R[];
+    return (await em.query(this.placeholders(sql), order)) as R[];
+  }
+
+  /** SQL written with `$1, $2 …` (each used once, in order) as this database takes it. */
+  placeholders(sql: string): string {
+    return this.postgres ? sql : sql.replace(/\$\d+/g, '?');
   }
 
   /**

@@ -3,7 +3,9 @@ import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
 import { Objection } from '../evaluations/objection.entity';
+import { HouseholdCard } from '../households/household-card.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
+import { RateLimitWindow } from './rate-limit';
 import { Rule } from '../rules/rule.entity';
 import { Redemption, RedemptionItem } from '../store/redemption.entity';
 import { Goods, StockMovement, Store, StoreVillage } from '../store/store.entity';
@@ -28,4 +30,6 @@ export const ENTITIES = [
   RedemptionItem,
   Evaluation,
   Objection,
+  HouseholdCard,
+  RateLimitWindow,
 ];

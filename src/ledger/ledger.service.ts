@@ -137,7 +137,7 @@ export class LedgerService {
     update: string,
     params: number[],
   ): Promise<{ balance: number; villageId: number } | undefined> {
-    const [row] = await this.dialect.updateReturning<{ balance: number; village_id: number }>(
+    const [row] = await this.dialect.returning<{ balance: number; village_id: number }>(
       em,
       `${update} RETURNING balance, village_id`,
       params,

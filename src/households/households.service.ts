@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { In, type EntityManager } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { notFound } from '../common/errors';
+import { sha256Hex } from '../common/idempotency';
+import { pageOf, skipTake, type PageQueryDto } from '../common/pagination';
+import { ctxOf, type Ctx } from '../common/request-context';
+import { defined, villageScope } from '../common/scope';
+import { RateLimiter } from '../db/rate-limit';
+import { Tx } from '../db/transaction';
+import { LedgerEntry } from '../ledger/ledger-entry.entity';
+import { StoreVillage } from '../store/store.entity';
+import { Villager } from '../villagers/villager.entity';
+import { Household, Village } from '../villages/village.entity';
+import { HouseholdCard } from './household-card.entity';
+import type { CardIssuedDto, HouseholdPointsDto } from './households.dto';
+
+/** Card lookups per user and minute: a counter scans one card at a time, not thousands. */
+const CARD_LOOKUPS_PER_MINUTE = 30;
+
+@Injectable()
+export class HouseholdsService {
+  constructor(
+    private readonly tx: Tx,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  /** Admin, the village's cadre, or a member of the household (404 for anyone else). */
+  points(caller: Caller, householdId: number, q: PageQueryDto): Promise<HouseholdPointsDto> {
+    return this.tx.read(async (em) => {
+      const household = await em.findOneBy(
+        Household,
+        defined({ id: householdId, villageId: villageScope(caller) }),
+      );
+      if (!household) throw notFound('Household');
+      if (caller.role === 'villager') {
+        const member = await em.existsBy(Villager, {
+          id: caller.villagerId ?? -1,
+          householdId,
+        });
+        if (!member) throw notFound('Household');
+      }
+      return this.pointsOf(em, household, q, false);
+    });
+  }
+
+  /**
+   * Issues a card (cadre of the household's village): a random 192-bit token, kept hashed; the
+   * household's older cards stop working in the same transaction.
+   */
+  issueCard(caller: Caller, householdId: number): Promise<CardIssuedDto> {
+    return this.tx.run((em) => this.issueCardIn(ctxOf(em, caller), householdId));
+  }
+
+  async issueCardIn({ em, caller }: Ctx, householdId: number): Promise<CardIssuedDto> {
+    const household = await em.findOneBy(
+      Household,
+      defined({ id: householdId, villageId: villageScope(caller) }),
+    );
+    if (!household) throw notFound('Household');
+    const now = new Date();
+    await em
+      .createQueryBuilder()
+      .update(HouseholdCard)
+      .set({ revokedAt: now })
+      .where('household_id = :householdId AND revoked_at IS NULL', { householdId })
+      .execute();
+    const token = randomBytes(24).toString('base64url');
+    await em.insert(HouseholdCard, {
+      householdId,
+      tokenHash: sha256Hex(token),
+      issuedBy: caller.id,
+      issuedAt: now,
+      revokedAt: null,
+    });
+    return { token };
+  }
+
+  /**
+   * The household of a scanned card, active members only: for a shopkeeper whose store serves
+   * its village, or the village's cadre. An unknown, revoked or out-of-scope card is the same 404.
+   */
+  async card(caller: Caller, token: string, q: PageQueryDto): Promise<HouseholdPointsDto> {
+    await this.limiter.hit(
+      `card:${caller.id}`,
+      CARD_LOOKUPS_PER_MINUTE,
+      60,
+      '查卡过于频繁，请稍后再试 (too many card lookups)',
+    );
+    const unknown = () => notFound('Card');
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw unknown();
+    return this.tx.read(async (em) => {
+      const card = await em.findOneBy(HouseholdCard, { tokenHash: sha256Hex(token) });
+      if (!card || card.revokedAt !== null) throw unknown();
+      const household = await em.findOneByOrFail(Household, { id: card.householdId });
+      const allowed =
+        caller.role === 'shopkeeper'
+          ? await em.existsBy(StoreVillage, {
+              storeId: caller.storeId ?? -1,
+              villageId: household.villageId,
+            })
+          : caller.villageId === household.villageId;
+      if (!allowed) throw unknown();
+      return this.pointsOf(em, household, q, true);
+    });
+  }
+
+  private async pointsOf(
+    em: EntityManager,
+    household: Household,
+    q: PageQueryDto,
+    activeOnly: boolean,
+  ): Promise<HouseholdPointsDto> {
+    const village = await em.findOneByOrFail(Village, { id: household.villageId });
+    const members = await em.find(Villager, {
+      where: defined({ householdId: household.id, status: activeOnly ? 'active' : undefined }),
+      order: { id: 'ASC' },
+    });
+    const names = new Map(members.map((m) => [m.id, m.name]));
+    const [entries, total] = members.length
+      ? await em.findAndCount(LedgerEntry, {
+          where: { villagerId: In(members.map((m) => m.id)) },
+          order: { id: 'DESC' },
+          ...skipTake(q),
+        })
+      : [[], 0];
+    return {
+      householdId: household.id,
+      householdNo: household.householdNo,
+      headName: household.headName,
+      villageName: village.name,
+      town: village.town,
+      total: members.reduce((sum, m) => sum + m.balance, 0),
+      members: members.map((m) => ({ villagerId: m.id, name: m.name, balance: m.balance })),
+      entries: pageOf(
+        entries.map((e) => ({ ...e, villagerName: names.get(e.villagerId)! })),
+        total,
+        q,
+      ),
+    };
+  }
+}
