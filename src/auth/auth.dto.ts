@@ -1,13 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
-import { Optional } from '../common/dto';
+import { CodePointLength, Optional } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { ROLES, type Role } from './user.entity';
 
 export class LoginDto {
-  @IsString() @Length(1, 50) username!: string;
-  @IsString() @Length(1, 200) password!: string;
+  @IsString() @CodePointLength(1, 50) username!: string;
+  @IsString() @CodePointLength(1, 200) password!: string;
 }
 
 export class UserCreateDto {
@@ -15,7 +15,7 @@ export class UserCreateDto {
   @Matches(/^[A-Za-z0-9_.-]{3,50}$/, { message: 'username must be 3-50 letters, digits, _ . or -' })
   username!: string;
 
-  @IsString() @Length(8, 200) password!: string;
+  @IsString() @CodePointLength(8, 200) password!: string;
 
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
