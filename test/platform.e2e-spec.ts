@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import * as bcrypt from 'bcryptjs';
+import { LoginFailure, User } from '../src/auth/user.entity';
 import { MAX_PAGE_DEPTH } from '../src/common/pagination';
 import { bearer, createTestApp, TestApp } from './app';
 
@@ -63,5 +65,189 @@ describe('pagination depth', () => {
       .set(bearer(admin))
       .expect(200);
     expect(ok.body.items).toEqual([]);
+  });
+});
+
+const login = (username: string, password: string) =>
+  t.http().post('/api/auth/login').send({ username, password });
+
+async function newAccount(username: string, password = 'right-password', extra = {}) {
+  const res = await t
+    .http()
+    .post('/api/users')
+    .set(bearer(admin))
+    .send({ username, password, role: 'admin', ...extra })
+    .expect(201);
+  return res.body as { id: number };
+}
+
+describe('login throttle', () => {
+  afterEach(() => t.ds.getRepository(LoginFailure).clear());
+
+  it('50 parallel wrong passwords for one username: exactly 5 are judged, 45 are 429', async () => {
+    await newAccount('racer');
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login('racer', `wrong-${i}`)),
+    );
+    const counts = answers.reduce<Record<number, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
+    expect(counts).toEqual({ 401: 5, 429: 45 });
+    await login('racer', 'right-password').expect(429);
+    // the username is counted regardless of case
+    await login('RACER', 'right-password').expect(429);
+  });
+
+  it('a correct password clears the failures; refused attempts are not left behind', async () => {
+    await newAccount('forgetful');
+    for (let i = 0; i < 4; i++) await login('forgetful', 'nope').expect(401);
+    await login('Forgetful', 'right-password').expect(200);
+    for (let i = 0; i < 5; i++) await login('forgetful', 'nope').expect(401);
+    await login('forgetful', 'nope').expect(429);
+  });
+
+  it('one address may fail 60 times a minute across usernames (successes not counted), then 429', async () => {
+    await newAccount('office_user');
+    for (let i = 0; i < 12; i++) {
+      for (let j = 0; j < 5; j++) await login(`villager_${i}`, 'guess').expect(401);
+      if (i < 11) await login('office_user', 'right-password').expect(200);
+    }
+    const res = await login('someone_else', 'guess').expect(429);
+    expect(res.body.message).toContain('address');
+    // for the rest of the minute the address waits, right password or not
+    await login('office_user', 'right-password').expect(429);
+  });
+});
+
+describe('password hashing', () => {
+  it('new passwords are argon2id; a bcrypt hash still logs in once and is upgraded', async () => {
+    const { id } = await newAccount('legacy');
+    const repo = t.ds.getRepository(User);
+    expect((await repo.findOneByOrFail({ id })).passwordHash).toMatch(/^\$argon2id\$/);
+    await repo.update({ id }, { passwordHash: bcrypt.hashSync('old-password', 4) });
+    await login('legacy', 'wrong-password').expect(401);
+    expect((await repo.findOneByOrFail({ id })).passwordHash).toMatch(/^\$2/);
+    await login('legacy', 'old-password').expect(200);
+    const upgraded = (await repo.findOneByOrFail({ id })).passwordHash;
+    expect(upgraded).toMatch(/^\$argon2id\$/);
+    expect(upgraded.length).toBeLessThanOrEqual(100);
+    await login('legacy', 'old-password').expect(200);
+  });
+
+  it('hashing runs off the event loop: timers keep firing during 8 parallel logins', async () => {
+    await newAccount('busy');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 8 }, () => login('busy', 'right-password')));
+    const elapsed = Date.now() - started;
+    clearInterval(timer);
+    // With the hashing on the main thread the interval could not fire while it ran.
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
+  });
+});
+
+describe('account lifecycle', () => {
+  const me = (token: string) => t.http().get('/api/me').set(bearer(token));
+  const patch = (id: number, body: object, token = admin) =>
+    t.http().patch(`/api/users/${id}`).set(bearer(token)).send(body);
+
+  it('disabling ends sessions at once and blocks login; re-enabling lets the user back in', async () => {
+    const { id } = await newAccount('leaver');
+    const token = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    await me(token).expect(200);
+    const res = await patch(id, { disabled: true }).expect(200);
+    expect(res.body).toMatchObject({ id, disabled: true });
+    await me(token).expect(401);
+    await login('leaver', 'right-password').expect(403);
+    await login('leaver', 'wrong-password').expect(401);
+    await patch(id, { disabled: false }).expect(200);
+    await me(token).expect(401); // the old token stays dead
+    const again = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    await me(again).expect(200);
+  });
+
+  it('an admin password reset ends sessions; the new password works, the old does not', async () => {
+    const { id } = await newAccount('resetme');
+    const token = (await login('resetme', 'right-password').expect(200)).body.accessToken;
+    await patch(id, { password: 'short' }).expect(400);
+    await patch(id, { password: 'brand-new-password' }).expect(200);
+    await me(token).expect(401);
+    await login('resetme', 'right-password').expect(401);
+    await login('resetme', 'brand-new-password').expect(200);
+  });
+
+  it('changing role or scope ends sessions and takes effect', async () => {
+    const a = await t.newVillage();
+    const b = await t.newVillage();
+    const { id } = await newAccount('mover', 'right-password', { role: 'cadre', villageId: a.id });
+    const token = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    await patch(id, { villageId: b.id }).expect(200);
+    await me(token).expect(401);
+    const fresh = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    expect((await me(fresh).expect(200)).body).toMatchObject({ role: 'cadre', villageId: b.id });
+    await patch(id, { role: 'shopkeeper' }).expect(400); // storeId required
+    await patch(id, { role: 'admin', villageId: a.id }).expect(400); // stray scope
+    await patch(id, { role: 'admin' }).expect(200);
+    await me(fresh).expect(401);
+    await patch(999999, { disabled: true }).expect(404);
+  });
+
+  it('only an admin patches accounts, and not to lock themselves out', async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const { id } = await newAccount('target');
+    await patch(id, { disabled: true }, cadre).expect(403);
+    const self = (await me(admin).expect(200)).body.id;
+    const res = await patch(self, { disabled: true }).expect(409);
+    expect(res.body.code).toBe('CANNOT_DISABLE_SELF');
+    await patch(self, { role: 'cadre', villageId: v.id }).expect(409);
+    await patch(id, { disabled: 'yes' }).expect(400);
+  });
+
+  it('every user changes their own password; other tokens end, the answer carries a new one', async () => {
+    const { id } = await newAccount('changer');
+    const first = (await login('changer', 'right-password').expect(200)).body.accessToken;
+    const second = (await login('changer', 'right-password').expect(200)).body.accessToken;
+    await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'wrong', newPassword: 'another-password' })
+      .expect(403);
+    await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'right-password', newPassword: 'short' })
+      .expect(400);
+    const res = await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'right-password', newPassword: 'another-password' })
+      .expect(200);
+    expect(res.body.user).toMatchObject({ id });
+    await me(first).expect(401);
+    await me(second).expect(401);
+    await me(res.body.accessToken).expect(200);
+    await login('changer', 'another-password').expect(200);
+    await t.http().post('/api/me/password').send({}).expect(401);
+  });
+
+  it('usernames are unique regardless of case (409)', async () => {
+    await newAccount('Wang_Li');
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({ username: 'wang_li', password: 'right-password', role: 'admin' })
+      .expect(409);
+    expect(res.body.code).toBe('USERNAME_TAKEN');
+    // the database holds the same rule
+    await expect(
+      t.ds.getRepository(User).insert({ username: 'WANG_LI', passwordHash: 'x', role: 'admin' }),
+    ).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { CodePointLength, Optional } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
@@ -29,6 +29,26 @@ export class UserCreateDto {
   @Optional() @IsId() villagerId?: number;
 }
 
+/** What an admin may change on an account; a change of role names the new role's scope. */
+export class UserUpdateDto {
+  /** true disables the account and ends its sessions; false re-enables it. */
+  @Optional() @IsBoolean() disabled?: boolean;
+  /** A new password set by an admin (reset); ends the account's sessions. */
+  @Optional() @IsString() @CodePointLength(8, 200) password?: string;
+  @ApiProperty({ enum: ROLES, required: false })
+  @Optional()
+  @IsIn(ROLES)
+  role?: Role;
+  @Optional() @IsId() villageId?: number;
+  @Optional() @IsId() storeId?: number;
+  @Optional() @IsId() villagerId?: number;
+}
+
+export class PasswordChangeDto {
+  @IsString() @CodePointLength(1, 200) currentPassword!: string;
+  @IsString() @CodePointLength(8, 200) newPassword!: string;
+}
+
 export class UserListQueryDto extends PageQueryDto {
   @IsOptional() @IsIn(ROLES) role?: Role;
   @IsOptional() @IsIdQuery() villageId?: number;
@@ -41,6 +61,7 @@ export class UserResponseDto {
   villageId!: number | null;
   storeId!: number | null;
   villagerId!: number | null;
+  disabled!: boolean;
   createdAt!: Date;
 }
 
