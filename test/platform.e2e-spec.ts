@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import * as bcrypt from 'bcryptjs';
-import { LoginFailure, User } from '../src/auth/user.entity';
+import { IdNumberConflict, LoginFailure, User } from '../src/auth/user.entity';
 import { MAX_PAGE_DEPTH } from '../src/common/pagination';
-import { bearer, createTestApp, TestApp } from './app';
+import { withCheckChar } from '../src/villagers/id-number';
+import { Villager } from '../src/villagers/villager.entity';
+import { MAX_ID_NUMBER_CONFLICTS_PER_DAY } from '../src/villagers/villagers.service';
+import { bearer, createTestApp, isPostgres, TestApp } from './app';
 
 let t: TestApp;
 let admin: string;
@@ -249,5 +252,106 @@ describe('account lifecycle', () => {
     await expect(
       t.ds.getRepository(User).insert({ username: 'WANG_LI', passwordHash: 'x', role: 'admin' }),
     ).rejects.toThrow();
+  });
+});
+
+describe('privacy', () => {
+  it('a failed query is logged without its parameters or the values they held', async () => {
+    const secretId = withCheckChar('43010219900101123');
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+      return true;
+    };
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+      jest.spyOn(console, 'error').mockImplementation(capture),
+      jest.spyOn(console, 'log').mockImplementation(capture),
+    ];
+    try {
+      // a foreign-key violation carrying an ID number and a phone
+      await expect(
+        t.ds.getRepository(Villager).insert({
+          villageId: 999_999,
+          name: '隐私',
+          idNumber: secretId,
+          phone: '13912345678',
+          status: 'active',
+          balance: 0,
+        }),
+      ).rejects.toThrow();
+      // PostgreSQL quotes a bad value in the message itself (SQLite takes any value)
+      if (isPostgres) {
+        await expect(
+          t.ds.getRepository(Villager).findOneBy({ id: '13912345678x' as unknown as number }),
+        ).rejects.toThrow();
+      }
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    const log = lines.join('\n');
+    expect(log).toContain('query failed');
+    expect(log).not.toContain(secretId);
+    expect(log).not.toContain('13912345678');
+  });
+
+  it("a cadre's PATCH carrying idNumber is 403 and changes nothing; an admin may change it", async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const villager = await t.newVillager(v.id, { idNumber: withCheckChar('43010219900101001') });
+    const other = withCheckChar('43010219900101002');
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ idNumber: other, name: '改名' })
+      .expect(403);
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ idNumber: null })
+      .expect(403);
+    const stored = await t.ds.getRepository(Villager).findOneByOrFail({ id: villager.id });
+    expect(stored).toMatchObject({ idNumber: villager.idNumber, name: villager.name });
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ name: '改名' })
+      .expect(200);
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(admin))
+      .send({ idNumber: other })
+      .expect(200);
+  });
+
+  it(`ID_NUMBER_TAKEN is answered ${MAX_ID_NUMBER_CONFLICTS_PER_DAY} times a day per user, then 429 for any ID number`, async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const taken: string[] = [];
+    for (let i = 0; i < MAX_ID_NUMBER_CONFLICTS_PER_DAY; i++) {
+      const idNumber = withCheckChar(`43010219850101${String(100 + i)}`);
+      await t.newVillager(v.id, { idNumber });
+      taken.push(idNumber);
+    }
+    const create = (idNumber: string, token = cadre) =>
+      t.http().post('/api/villagers').set(bearer(token)).send({ name: '试探', idNumber });
+    for (const idNumber of taken) {
+      expect((await create(idNumber).expect(409)).body.code).toBe('ID_NUMBER_TAKEN');
+    }
+    await create(taken[0]).expect(429);
+    await create(withCheckChar('43010219850102999')).expect(429); // free, but still refused
+    // without an ID number the cadre keeps working; another user is not affected
+    await t.http().post('/api/villagers').set(bearer(cadre)).send({ name: '新人' }).expect(201);
+    const other = await t.tokenFor('cadre', { villageId: v.id });
+    expect((await create(taken[0], other).expect(409)).body.code).toBe('ID_NUMBER_TAKEN');
+    // counted in the database, so every instance sees the same count
+    expect(await t.ds.getRepository(IdNumberConflict).count()).toBe(
+      MAX_ID_NUMBER_CONFLICTS_PER_DAY + 1,
+    );
   });
 });
