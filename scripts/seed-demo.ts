@@ -12,7 +12,7 @@ import { UsersService } from '../src/auth/users.service';
 import type { Caller } from '../src/common/auth.decorators';
 import { ctxOf } from '../src/common/request-context';
 import { todayIn } from '../src/common/time';
-import { loadConfig } from '../src/config';
+import { loadConfig, refuseInProduction } from '../src/config';
 import { Tx } from '../src/db/transaction';
 import { DeedsService } from '../src/deeds/deeds.service';
 import { Rule } from '../src/rules/rule.entity';
@@ -42,6 +42,7 @@ const PASSWORD = 'demo-password';
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 async function main() {
+  refuseInProduction('seed:demo'); // demo accounts with a known password
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: ['error', 'warn'],

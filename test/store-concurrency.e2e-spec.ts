@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import { Dialect } from '../src/db/dialect';
 import { Tx } from '../src/db/transaction';
@@ -349,7 +350,7 @@ describe('one service', () => {
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
       const ledger = new LedgerService(
-        new VillagersService(ds.getRepository(Villager), tx),
+        new VillagersService(ds.getRepository(Villager), tx, loadConfig({})),
         new Dialect(ds),
         tx,
       );

@@ -1,7 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
-import { LoginDto, UserCreateDto, UserListQueryDto } from './auth.dto';
+import { ParseIdPipe } from '../common/ids';
+import {
+  LoginDto,
+  PasswordChangeDto,
+  UserCreateDto,
+  UserListQueryDto,
+  UserUpdateDto,
+} from './auth.dto';
 import { AuthService } from './auth.service';
 import { UsersService } from './users.service';
 
@@ -17,13 +24,20 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Ip() ip: string | undefined) {
+    return this.auth.login(dto, ip ?? null);
   }
 
   @Get('me')
   me(@CurrentUser() caller: Caller) {
     return this.users.me(caller.id);
+  }
+
+  /** Own password: other sessions end, the answer carries a new token for this one. */
+  @Post('me/password')
+  @HttpCode(200)
+  changePassword(@CurrentUser() caller: Caller, @Body() dto: PasswordChangeDto) {
+    return this.users.changeOwnPassword(caller, dto);
   }
 
   @Auth('admin')
@@ -36,5 +50,16 @@ export class AuthController {
   @Get('users')
   listUsers(@Query() q: UserListQueryDto) {
     return this.users.list(q);
+  }
+
+  /** Disable / re-enable, reset the password, change role or scope; ends the user's sessions. */
+  @Auth('admin')
+  @Patch('users/:id')
+  updateUser(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: UserUpdateDto,
+  ) {
+    return this.users.update(caller, id, dto);
   }
 }

@@ -4,6 +4,7 @@ import { MIGRATIONS } from '../../migrations';
 import { adaptColumnTypes } from './columns';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
+import { QueryLogger } from './query-logger';
 import { prepareSqlite } from './sqlite';
 
 export { prepareSqlite };
@@ -16,6 +17,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     logging: ['error'] as ('error' | 'warn')[],
+    logger: new QueryLogger(),
     namingStrategy: new SnakeNamingStrategy(),
   };
   if (database.type === 'postgres') {

@@ -1,4 +1,4 @@
-import { LoginFailure, User } from '../auth/user.entity';
+import { IdNumberConflict, LoginFailure, User } from '../auth/user.entity';
 import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
@@ -15,6 +15,7 @@ import { Villager } from '../villagers/villager.entity';
 export const ENTITIES = [
   User,
   LoginFailure,
+  IdNumberConflict,
   Village,
   Household,
   Villager,

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, Optional } from '../common/dto';
+import { CodePointLength, Optional, Trim } from '../common/dto';
 import { BULK_OUTCOMES, type BulkOutcome } from './deed-batch.entity';
 import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
 
@@ -14,9 +14,9 @@ export class DeedCreateDto {
   @IsString()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
   occurredOn!: string;
-  @Trim() @IsString() @Length(1, 500) description!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) description!: string;
   /** Text or a URL to a photo. */
-  @Optional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 1000) evidence?: string;
 }
 
 /** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */
@@ -25,7 +25,7 @@ export class DeedBulkCreateDto {
   @IsString()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
   occurredOn!: string;
-  @Trim() @IsString() @Length(1, 500) description!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) description!: string;
   /** Up to 500 distinct villagers. */
   @IsIdList(500) villagerIds!: number[];
   /** Made once per batch by the client: the same key again returns the first results. */
@@ -46,7 +46,7 @@ export class DeedBulkResponseDto {
 }
 
 export class DeedReasonDto {
-  @Trim() @IsString() @Length(1, 500) reason!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) reason!: string;
 }
 
 export class DeedListQueryDto extends PageQueryDto {
