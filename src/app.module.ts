@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { BackupModule } from './backup/backup.module';
 import { AppAuthGuard } from './auth/auth.guard';
 import { ConfigModule } from './common/config.module';
 import { ErrorFilter } from './common/error.filter';
@@ -28,6 +29,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        BackupModule,
         AuthModule,
         VillagesModule,
         VillagersModule,

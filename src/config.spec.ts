@@ -10,6 +10,12 @@ describe('loadConfig', () => {
     });
     expect(c.timeZone).toBe('Asia/Shanghai');
     expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(c.ops).toEqual({
+      backupDir: expect.stringMatching(/\/backups$/),
+      backupKeep: 14,
+      backupIntervalHours: 0,
+      metricsToken: undefined,
+    });
   });
 
   it.each([
@@ -21,6 +27,11 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^JWT_SECRET:/],
     [{ TIME_ZONE: 'Mars/Olympus' }, /^TIME_ZONE:/],
     [{ ADMIN_PASSWORD: 'abc' }, /^ADMIN_PASSWORD:/],
+    [{ BACKUP_KEEP: '0' }, /^BACKUP_KEEP:/],
+    [{ BACKUP_KEEP: 'ten' }, /^BACKUP_KEEP:/],
+    [{ BACKUP_INTERVAL_HOURS: '-1' }, /^BACKUP_INTERVAL_HOURS:/],
+    [{ BACKUP_INTERVAL_HOURS: 'daily' }, /^BACKUP_INTERVAL_HOURS:/],
+    [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN:/],
   ])('%j is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
