@@ -173,10 +173,34 @@ export async function checkDatabaseFile(
 export class DatabaseInUseError extends Error {}
 
 /**
+ * Opens the SQLite file `file` with an exclusive lock, or throws DatabaseInUseError when another
+ * process has it open. Leaving WAL mode needs every other connection closed, so it fails at once
+ * (SQLITE_BUSY) while a service runs on the file, even an idle one; it also folds the -wal into
+ * the file. The lock is then held until the returned connection is closed.
+ */
+export function lockUnusedSqlite(file: string): SqliteDatabase {
+  const db = new SqliteFile(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+      throw new DatabaseInUseError(
+        `${file} is in use (is the service running?): stop every instance first`,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
  * Replaces the SQLite file `target` with the backup `file`, after checking the backup, and keeps
- * the replaced file as `<target>.replaced-<time>`. Refuses while any process has `target` open:
- * leaving WAL mode needs every other connection closed, so it fails at once (SQLITE_BUSY) if a
- * service is running on it; then an exclusive lock is held until the new file is in place.
+ * the replaced file as `<target>.replaced-<time>`. Refuses while any process has `target` open,
+ * and holds an exclusive lock on it until the new file is in place.
  */
 export async function restoreBackup(
   file: string,
@@ -186,24 +210,7 @@ export async function restoreBackup(
   if (problems.length) {
     throw new Error(`${basename(file)} was not restored: ${problems.join('; ')}`);
   }
-  let lock: SqliteDatabase | null = null;
-  if (existsSync(target)) {
-    lock = new SqliteFile(target, { fileMustExist: true });
-    try {
-      lock.pragma('busy_timeout = 0');
-      lock.pragma('journal_mode = DELETE'); // also folds the -wal into the file being kept
-      lock.pragma('locking_mode = EXCLUSIVE');
-      lock.exec('BEGIN EXCLUSIVE; COMMIT');
-    } catch (err) {
-      lock.close();
-      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-        throw new DatabaseInUseError(
-          `${target} is in use (is the service running?): stop every instance, then restore`,
-        );
-      }
-      throw err;
-    }
-  }
+  const lock = existsSync(target) ? lockUnusedSqlite(target) : null;
   try {
     const incoming = `${target}.restoring`;
     copyFileSync(file, incoming);
