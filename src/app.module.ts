@@ -12,6 +12,7 @@ import { DeedsModule } from './deeds/deeds.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
 import { LedgerModule } from './ledger/ledger.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
@@ -38,6 +39,7 @@ export class AppModule {
         DeedsModule,
         EvaluationsModule,
         StoreModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
       providers: [

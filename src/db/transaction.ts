@@ -18,6 +18,12 @@ export class Tx {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly inside = new AsyncLocalStorage<boolean>();
   readonly isSqlite: boolean;
+  private queued = 0;
+
+  /** SQLite: transactions waiting or running on the one connection (for the metrics). */
+  get pending(): number {
+    return this.queued;
+  }
 
   constructor(private readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
@@ -31,7 +37,8 @@ export class Tx {
     }
     const once = () => this.inside.run(true, () => this.dataSource.transaction(work));
     if (!this.isSqlite) return this.withRetry(once);
-    const result = this.queue.then(once, once);
+    this.queued++;
+    const result = this.queue.then(once, once).finally(() => this.queued--);
     this.queue = result.catch(() => undefined);
     return result;
   }
