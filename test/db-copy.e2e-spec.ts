@@ -116,6 +116,8 @@ describePg('db:copy from SQLite to PostgreSQL', () => {
       const cancel = await http(`/api/redemptions/${ids[0]}/cancel`, shop, { reason: '退货' });
       expect(cancel.status).toBe(200);
       before = await snapshot(http);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${lite.output()}`);
     } finally {
       await lite.stop();
     }
