@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ApplicationConfig } from '@nestjs/core/application-config';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -21,8 +21,9 @@ const EVENTS: Record<string, { status: number[]; event: string }> = {
  * someone typed.
  */
 @Injectable()
-export class MetricsService implements OnModuleInit {
+export class MetricsService {
   readonly registry = new Registry();
+  /** Built on the first request, once the global prefix is set. */
   private routes: RouteTemplate[] | null = null;
 
   private readonly requests = new Histogram({
@@ -45,7 +46,7 @@ export class MetricsService implements OnModuleInit {
     private readonly appConfig: ApplicationConfig,
     private readonly dataSource: DataSource,
     private readonly tx: Tx,
-    @Inject(BackupService) private readonly backups: BackupService,
+    private readonly backups: BackupService,
   ) {
     for (const event of ['login_failure', 'login_throttled', 'deed_recorded', 'redemption']) {
       this.events.inc({ event }, 0); // present from the start, so rate() works at once
@@ -84,10 +85,6 @@ export class MetricsService implements OnModuleInit {
         if (at) this.set(at.getTime() / 1000);
       },
     });
-  }
-
-  onModuleInit(): void {
-    this.routes = null; // built on first use, once the global prefix is set
   }
 
   /** Records one finished request; `path` without the query string. */
