@@ -70,11 +70,11 @@ export async function takeBackup(
   source: string,
   dir: string,
   keep: number,
-  opts: { pagesPerStep?: number; now?: Date } = {},
+  opts: { pagesPerStep?: number } = {},
 ): Promise<BackupResult> {
   const started = Date.now();
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, backupFileName(opts.now ?? new Date()));
+  const file = join(dir, backupFileName(new Date()));
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
   const db = new SqliteFile(source, { fileMustExist: true });
