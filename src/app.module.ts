@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { BackupModule } from './backup/backup.module';
 import { AppAuthGuard } from './auth/auth.guard';
 import { ConfigModule } from './common/config.module';
 import { RequestIdInterceptor } from './common/request-context';
@@ -13,6 +14,7 @@ import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
@@ -30,6 +32,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        BackupModule,
         AuthModule,
         VillagesModule,
         VillagersModule,
@@ -39,6 +42,7 @@ export class AppModule {
         HouseholdsModule,
         EvaluationsModule,
         StoreModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -10,6 +10,12 @@ describe('loadConfig', () => {
     });
     expect(c.timeZone).toBe('Asia/Shanghai');
     expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(c.ops).toEqual({
+      backupDir: expect.stringMatching(/\/backups$/),
+      backupKeep: 14,
+      backupIntervalHours: 0,
+      metricsToken: undefined,
+    });
   });
 
   it.each([
@@ -25,6 +31,11 @@ describe('loadConfig', () => {
     [{ JWT_EXPIRES_IN: '10s' }, /^JWT_EXPIRES_IN:/],
     [{ JWT_EXPIRES_IN: '400d' }, /^JWT_EXPIRES_IN:/],
     [{ JWT_EXPIRES_IN: '-1h' }, /^JWT_EXPIRES_IN:/],
+    [{ BACKUP_KEEP: '0' }, /^BACKUP_KEEP:/],
+    [{ BACKUP_KEEP: 'ten' }, /^BACKUP_KEEP:/],
+    [{ BACKUP_INTERVAL_HOURS: '-1' }, /^BACKUP_INTERVAL_HOURS:/],
+    [{ BACKUP_INTERVAL_HOURS: 'daily' }, /^BACKUP_INTERVAL_HOURS:/],
+    [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN:/],
   ])('%j is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

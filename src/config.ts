@@ -13,6 +13,19 @@ export interface AppConfig {
   timeZone: string;
   adminPassword?: string;
   production: boolean;
+  ops: OpsConfig;
+}
+
+/** Backups and metrics (README "Operations"). */
+export interface OpsConfig {
+  /** Where `npm run backup` and the scheduled backups write (default ./backups). */
+  backupDir: string;
+  /** How many backups to keep; older ones are deleted after each new one. */
+  backupKeep: number;
+  /** Hours between the service's own backups; 0 = none (the default). */
+  backupIntervalHours: number;
+  /** A bearer token that may read GET /api/metrics besides admins (a Prometheus scraper). */
+  metricsToken?: string;
 }
 
 /** Thrown for a bad environment; main.ts prints its message as one line and exits. */
@@ -124,5 +137,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timeZone,
     adminPassword,
     production,
+    ops: loadOpsConfig(env),
+  };
+}
+
+export function loadOpsConfig(env: NodeJS.ProcessEnv): OpsConfig {
+  const keepText = env.BACKUP_KEEP || '14';
+  if (!/^\d+$/.test(keepText) || Number(keepText) < 1 || Number(keepText) > 10_000) {
+    throw new ConfigError(`BACKUP_KEEP: "${keepText}" is not a number of backups (1-10000)`);
+  }
+  const hoursText = env.BACKUP_INTERVAL_HOURS || '0';
+  const hours = Number(hoursText);
+  if (!/^\d+(\.\d+)?$/.test(hoursText) || hours > 24 * 366 || (hours > 0 && hours < 0.01)) {
+    throw new ConfigError(
+      `BACKUP_INTERVAL_HOURS: "${hoursText}" is not a number of hours (0 = off, e.g. 24)`,
+    );
+  }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN: must be at least 16 characters');
+  }
+  return {
+    backupDir: resolve(env.BACKUP_DIR || 'backups'),
+    backupKeep: Number(keepText),
+    backupIntervalHours: hours,
+    metricsToken,
   };
 }

@@ -1,12 +1,16 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { BackupService } from './backup/backup.service';
 import { Public } from './common/auth.decorators';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly backups: BackupService,
+  ) {}
 
   @Public()
   @Get()
@@ -23,6 +27,8 @@ export class HealthController {
     return {
       status: 'ok',
       database: this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite',
+      /** Newest backup in BACKUP_DIR (SQLite); null when none, or on PostgreSQL. */
+      lastBackup: this.backups.lastBackupAt()?.toISOString() ?? null,
     };
   }
 }

@@ -15,7 +15,11 @@ afterAll(() => t.close());
 describe('health, docs and headers', () => {
   it('health is open and checks the database', async () => {
     const res = await t.http().get('/api/health').expect(200);
-    expect(res.body).toEqual({ status: 'ok', database: isPostgres ? 'postgres' : 'sqlite' });
+    expect(res.body).toEqual({
+      status: 'ok',
+      database: isPostgres ? 'postgres' : 'sqlite',
+      lastBackup: null,
+    });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });

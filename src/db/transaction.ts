@@ -19,6 +19,11 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure
 export class Tx {
   private readonly inside = new AsyncLocalStorage<boolean>();
 
+  /** SQLite: transactions and other writer jobs waiting or running (for the metrics). */
+  get pending(): number {
+    return sqliteConnectionsOf(this.dataSource)?.queue.depth ?? 0;
+  }
+
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
