@@ -5,6 +5,7 @@ import { DataLayerInvariants1763900000003 } from './1763900000003-data-layer-inv
 import { PublicityObjections1763900000004 } from './1763900000004-publicity-objections';
 import { DeedBatches1763900000005 } from './1763900000005-deed-batches';
 import { HouseholdCards1763900000006 } from './1763900000006-household-cards';
+import { AuditEvents1763900000007 } from './1763900000007-audit-events';
 import { AccountsAndLoginThrottle1763920000000 } from './1763920000000-accounts-and-login-throttle';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   PublicityObjections1763900000004,
   DeedBatches1763900000005,
   HouseholdCards1763900000006,
+  AuditEvents1763900000007,
   AccountsAndLoginThrottle1763920000000,
 ];

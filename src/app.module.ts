@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BackupModule } from './backup/backup.module';
 import { AppAuthGuard } from './auth/auth.guard';
@@ -38,6 +39,7 @@ export class AppModule {
         VillagersModule,
         RulesModule,
         LedgerModule,
+        AuditModule,
         DeedsModule,
         HouseholdsModule,
         EvaluationsModule,

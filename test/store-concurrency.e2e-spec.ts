@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { AuditEvent } from '../src/audit/audit-event.entity';
+import { AuditService } from '../src/audit/audit.service';
 import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import { Dialect } from '../src/db/dialect';
@@ -349,10 +351,12 @@ describe('one service', () => {
       // The instances applied the migrations; this connection only reads and seeds points.
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
+      const audit = new AuditService(ds.getRepository(AuditEvent));
       const ledger = new LedgerService(
-        new VillagersService(ds.getRepository(Villager), tx, loadConfig({})),
+        new VillagersService(ds.getRepository(Villager), tx, audit, loadConfig({})),
         new Dialect(ds),
         tx,
+        audit,
       );
       const login = await ok(
         call(instances.urls[0], 'POST', '/auth/login', null, {

@@ -1,3 +1,4 @@
+import { AuditEvent } from '../audit/audit-event.entity';
 import { IdNumberConflict, LoginFailure, User } from '../auth/user.entity';
 import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
@@ -33,4 +34,5 @@ export const ENTITIES = [
   Objection,
   HouseholdCard,
   RateLimitWindow,
+  AuditEvent,
 ];

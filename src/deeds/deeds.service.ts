@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
+import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { keyReused, replayDecision, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
@@ -33,6 +34,7 @@ export class DeedsService {
     private readonly ledger: LedgerService,
     private readonly tx: Tx,
     private readonly dialect: Dialect,
+    private readonly auditTrail: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -112,6 +114,7 @@ export class DeedsService {
       return this.replay(ctx, winner, requestHash);
     }
     deed.id = id;
+    await this.audit(ctx, cadre ? 'deed.record' : 'deed.report', null, deed);
     if (!cadre) return { ...deed, balance: villager.balance };
     const entry = await this.award(ctx, deed, rule);
     return { ...deed, balance: entry.balanceAfter };
@@ -218,7 +221,7 @@ export class DeedsService {
 
   async approveIn(ctx: Ctx, id: number): Promise<DeedResponse> {
     const { em, caller } = ctx;
-    const deed = await this.transition(em, caller, id, 'pending', 'approved', {
+    const { before, after: deed } = await this.transition(em, caller, id, 'pending', 'approved', {
       reviewedBy: caller.id,
       reviewedAt: new Date(),
     });
@@ -227,6 +230,7 @@ export class DeedsService {
     const copied = { points: rule.points, ruleTitle: rule.title };
     await em.update(Deed, { id }, copied);
     const entry = await this.award(ctx, { ...deed, ...copied }, rule);
+    await this.audit(ctx, 'deed.approve', before, { ...deed, ...copied });
     return { ...deed, ...copied, balance: entry.balanceAfter };
   }
 
@@ -235,12 +239,14 @@ export class DeedsService {
     return this.tx.run((em) => this.rejectIn(ctxOf(em, caller), id, reason));
   }
 
-  rejectIn(ctx: Ctx, id: number, reason: string): Promise<Deed> {
-    return this.transition(ctx.em, ctx.caller, id, 'pending', 'rejected', {
+  async rejectIn(ctx: Ctx, id: number, reason: string): Promise<Deed> {
+    const { before, after } = await this.transition(ctx.em, ctx.caller, id, 'pending', 'rejected', {
       reviewedBy: ctx.caller.id,
       reviewedAt: new Date(),
       reviewReason: reason,
     });
+    await this.audit(ctx, 'deed.reject', before, after, reason);
+    return after;
   }
 
   /**
@@ -253,11 +259,15 @@ export class DeedsService {
   }
 
   async revokeIn(ctx: Ctx, id: number, reason: string): Promise<DeedResponse> {
-    const deed = await this.transition(ctx.em, ctx.caller, id, 'approved', 'revoked', {
-      revokedBy: ctx.caller.id,
-      revokedAt: new Date(),
-      revokeReason: reason,
-    });
+    const { before, after: deed } = await this.transition(
+      ctx.em,
+      ctx.caller,
+      id,
+      'approved',
+      'revoked',
+      { revokedBy: ctx.caller.id, revokedAt: new Date(), revokeReason: reason },
+    );
+    await this.audit(ctx, 'deed.revoke', before, deed, reason);
     const entry = await this.ledger.credit(
       ctx,
       {
@@ -282,16 +292,28 @@ export class DeedsService {
     from: DeedStatus,
     to: DeedStatus,
     fields: Partial<Deed>,
-  ): Promise<Deed> {
-    const deed = await this.findScoped(em, caller, id);
+  ): Promise<{ before: Deed; after: Deed }> {
+    const before = await this.findScoped(em, caller, id);
     const { affected } = await em.update(Deed, { id, status: from }, { ...fields, status: to });
     if (affected !== 1) {
       throw refuse(
         'INVALID_TRANSITION',
-        `只能${verb[to]}状态为「${statusName[from]}」的记录 (deed is ${deed.status}, not ${from})`,
+        `只能${verb[to]}状态为「${statusName[from]}」的记录 (deed is ${before.status}, not ${from})`,
       );
     }
-    return { ...deed, ...fields, status: to };
+    return { before, after: { ...before, ...fields, status: to } };
+  }
+
+  private audit(ctx: Ctx, action: string, before: Deed | null, after: Deed, reason?: string) {
+    return this.auditTrail.record(ctx, {
+      action,
+      entityType: 'deed',
+      entityId: after.id,
+      villageId: after.villageId,
+      before,
+      after,
+      reason,
+    });
   }
 
   /** Posts the deed's award, refusing it past the rule's monthly cap. Caller holds the villager lock. */

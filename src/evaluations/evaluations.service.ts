@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
+import { AuditService } from '../audit/audit.service';
 import { notFound, refuse } from '../common/errors';
 import { assertVillageAccess, defined } from '../common/scope';
 import { monthOf, todayIn } from '../common/time';
@@ -31,6 +32,7 @@ export class EvaluationsService {
     @InjectRepository(Evaluation) private readonly evaluations: Repository<Evaluation>,
     @InjectRepository(Village) private readonly villages: Repository<Village>,
     private readonly tx: Tx,
+    private readonly auditTrail: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -106,7 +108,9 @@ export class EvaluationsService {
       .where({ id: draft?.id ?? -1, status: 'draft' })
       .execute();
     if (affected !== 1) throw monthPublished(month);
-    return em.findOneByOrFail(Evaluation, { id: draft!.id });
+    const published = await em.findOneByOrFail(Evaluation, { id: draft!.id });
+    await this.record(ctx, 'evaluation.publish', draft, published);
+    return published;
   }
 
   /** A published month for the notice board; 404 for an unknown village or an unpublished month. */
@@ -190,7 +194,35 @@ export class EvaluationsService {
       .where({ villageId, month, revision, status: 'draft' })
       .execute();
     if (affected !== 1) throw monthPublished(month);
-    return em.findOneByOrFail(Evaluation, { villageId, month, revision });
+    const saved = await em.findOneByOrFail(Evaluation, { villageId, month, revision });
+    await this.record(
+      ctx,
+      'evaluation.compute',
+      latest?.revision === revision ? latest : null,
+      saved,
+    );
+    return saved;
+  }
+
+  /** The month's trail: the lists' sizes, not the lists (they are in the evaluation itself). */
+  private record(ctx: Ctx, action: string, before: Evaluation | null, after: Evaluation) {
+    const summary = (e: Evaluation) => ({
+      month: e.month,
+      revision: e.revision,
+      status: e.status,
+      publicityEndsOn: e.publicityEndsOn,
+      redList: e.result.redList.length,
+      blackList: e.result.blackList.length,
+      households: e.result.households.length,
+    });
+    return this.auditTrail.record(ctx, {
+      action,
+      entityType: 'evaluation',
+      entityId: after.id,
+      villageId: after.villageId,
+      before: before && summary(before),
+      after: summary(after),
+    });
   }
 
   /**

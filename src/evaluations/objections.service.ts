@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
+import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
@@ -36,6 +37,7 @@ export class ObjectionsService {
   constructor(
     @InjectRepository(Objection) private readonly objections: Repository<Objection>,
     private readonly tx: Tx,
+    private readonly auditTrail: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,11 +51,12 @@ export class ObjectionsService {
   }
 
   async fileIn(
-    { em, caller }: Ctx,
+    ctx: Ctx,
     villageId: number,
     month: string,
     dto: ObjectionCreateDto,
   ): Promise<Objection> {
+    const { em, caller } = ctx;
     assertVillageAccess(caller, villageId);
     let villagerId = dto.villagerId ?? null;
     if (caller.role === 'villager') {
@@ -99,7 +102,15 @@ export class ObjectionsService {
       resolvedAt: null,
       createdAt: new Date(),
     });
-    return em.save(objection);
+    const saved = await em.save(objection);
+    await this.auditTrail.record(ctx, {
+      action: 'objection.file',
+      entityType: 'objection',
+      entityId: saved.id,
+      villageId,
+      after: saved,
+    });
+    return saved;
   }
 
   /** The village's cadres and admins see all of the month's objections; a villager their own. */
@@ -129,7 +140,8 @@ export class ObjectionsService {
   }
 
   /** open → dismissed | upheld, once: the flip is a conditional UPDATE (a second is 409). */
-  async resolveIn({ em, caller }: Ctx, id: number, dto: ObjectionResolveDto): Promise<Objection> {
+  async resolveIn(ctx: Ctx, id: number, dto: ObjectionResolveDto): Promise<Objection> {
+    const { em, caller } = ctx;
     const objection = await em.findOneBy(
       Objection,
       defined({ id, villageId: villageScope(caller) }),
@@ -145,7 +157,17 @@ export class ObjectionsService {
     if (affected !== 1) {
       throw refuse('ALREADY_RESOLVED', '该异议已处理 (this objection is already resolved)');
     }
-    return { ...objection, ...resolved };
+    const after = { ...objection, ...resolved };
+    await this.auditTrail.record(ctx, {
+      action: 'objection.resolve',
+      entityType: 'objection',
+      entityId: id,
+      villageId: objection.villageId,
+      before: objection,
+      after,
+      reason: dto.reason,
+    });
+    return after;
   }
 
   private async statusOf(em: Ctx['em'], e: Evaluation) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { notFound } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
@@ -24,6 +25,7 @@ export class HouseholdsService {
   constructor(
     private readonly tx: Tx,
     private readonly limiter: RateLimiter,
+    private readonly audit: AuditService,
   ) {}
 
   /** Admin, the village's cadre, or a member of the household (404 for anyone else). */
@@ -53,14 +55,15 @@ export class HouseholdsService {
     return this.tx.run((em) => this.issueCardIn(ctxOf(em, caller), householdId));
   }
 
-  async issueCardIn({ em, caller }: Ctx, householdId: number): Promise<CardIssuedDto> {
+  async issueCardIn(ctx: Ctx, householdId: number): Promise<CardIssuedDto> {
+    const { em, caller } = ctx;
     const household = await em.findOneBy(
       Household,
       defined({ id: householdId, villageId: villageScope(caller) }),
     );
     if (!household) throw notFound('Household');
     const now = new Date();
-    await em
+    const revoked = await em
       .createQueryBuilder()
       .update(HouseholdCard)
       .set({ revokedAt: now })
@@ -73,6 +76,14 @@ export class HouseholdsService {
       issuedBy: caller.id,
       issuedAt: now,
       revokedAt: null,
+    });
+    await this.audit.record(ctx, {
+      action: 'household.card',
+      entityType: 'household',
+      entityId: householdId,
+      villageId: household.villageId,
+      before: { card: revoked.affected ? '旧卡' : null },
+      after: { card: '新卡（旧卡作废）' },
     });
     return { token };
   }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { AuditEvent } from '../audit/audit-event.entity';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
@@ -22,7 +24,7 @@ export interface EntrySource {
 export interface PointsResponse {
   villagerId: number;
   balance: number;
-  entries: Page<LedgerEntry>;
+  entries: Page<LedgerEntry & { trail: AuditEvent[] }>;
 }
 
 /** Points fit in the database's 32-bit integer columns on either side of zero. */
@@ -39,6 +41,7 @@ export class LedgerService {
     private readonly villagers: VillagersService,
     private readonly dialect: Dialect,
     private readonly tx: Tx,
+    private readonly auditTrail: AuditService,
   ) {}
 
   /**
@@ -124,7 +127,14 @@ export class LedgerService {
         order: { id: 'DESC' },
         ...skipTake(q),
       });
-      return { villagerId, balance: villager.balance, entries: pageOf(items, total, q) };
+      // the trail behind each entry: its deed's or redemption's events (PRODUCT §9)
+      const trails = await this.auditTrail.trailOf(em, items);
+      const explained = items.map((e) => ({
+        ...e,
+        trail:
+          trails.get(e.deedId !== null ? `deed:${e.deedId}` : `redemption:${e.redemptionId}`) ?? [],
+      }));
+      return { villagerId, balance: villager.balance, entries: pageOf(explained, total, q) };
     });
   }
 

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -16,6 +17,7 @@ export class RulesService {
   constructor(
     @InjectRepository(Rule) private readonly rules: Repository<Rule>,
     private readonly tx: Tx,
+    private readonly audit: AuditService,
   ) {}
 
   /** District rules plus, for a user bound to a village, that village's own rules. */
@@ -43,7 +45,8 @@ export class RulesService {
     return this.tx.run((em) => this.createIn(ctxOf(em, caller), dto));
   }
 
-  async createIn({ em, caller }: Ctx, dto: RuleCreateDto): Promise<Rule> {
+  async createIn(ctx: Ctx, dto: RuleCreateDto): Promise<Rule> {
+    const { em, caller } = ctx;
     let villageId: number | null = dto.villageId ?? null;
     if (caller.role === 'cadre') {
       if (dto.villageId !== undefined) assertVillageAccess(caller, dto.villageId);
@@ -55,9 +58,11 @@ export class RulesService {
     if (await em.existsBy(Rule, { code: dto.code })) {
       throw refuse('RULE_CODE_TAKEN', `Rule code "${dto.code}" already exists`);
     }
-    return em.save(
+    const rule = await em.save(
       em.create(Rule, { ...dto, maxPerMonth: dto.maxPerMonth ?? null, villageId, active: true }),
     );
+    await this.audit.created(ctx, 'rule', rule.id, villageId, rule);
+    return rule;
   }
 
   /** Edits apply from now on: deeds copied the title and points they were awarded under. */
@@ -65,7 +70,8 @@ export class RulesService {
     return this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
   }
 
-  async updateIn({ em, caller }: Ctx, id: number, dto: RuleUpdateDto): Promise<Rule> {
+  async updateIn(ctx: Ctx, id: number, dto: RuleUpdateDto): Promise<Rule> {
+    const { em, caller } = ctx;
     const rule = await em.findOneBy(Rule, { id });
     if (!rule) throw notFound('Rule');
     if (caller.role === 'cadre') {
@@ -73,6 +79,9 @@ export class RulesService {
         throw forbidden('Only the district may edit the district catalogue');
       if (rule.villageId !== caller.villageId) throw notFound('Rule');
     }
-    return em.save(Object.assign(rule, dto));
+    const before = { ...rule };
+    const saved = await em.save(Object.assign(rule, dto));
+    await this.audit.updated(ctx, 'rule', id, rule.villageId, before, saved);
+    return saved;
   }
 }

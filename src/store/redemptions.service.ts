@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
+import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { keyReused, replayDecision } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
@@ -59,6 +60,7 @@ export class RedemptionsService {
     private readonly stores: StoresService,
     private readonly tx: Tx,
     private readonly dialect: Dialect,
+    private readonly auditTrail: AuditService,
   ) {}
 
   /**
@@ -122,11 +124,21 @@ export class RedemptionsService {
         note: dto.reason,
       })),
     );
+    const before = { ...r };
     Object.assign(r, {
       status: 'cancelled',
       cancelledBy: caller.id,
       cancelledAt: now,
       cancelReason: dto.reason,
+    });
+    await this.auditTrail.record(ctx, {
+      action: 'redemption.cancel',
+      entityType: 'redemption',
+      entityId: id,
+      villageId: r.villageId,
+      before,
+      after: r,
+      reason: dto.reason,
     });
     return toRedemptionResponse(r, items);
   }
@@ -261,6 +273,13 @@ export class RedemptionsService {
         soldAt: l.unitPrice,
       })),
     );
+    await this.auditTrail.record(ctx, {
+      action: 'redemption.redeem',
+      entityType: 'redemption',
+      entityId: id,
+      villageId: redemption.villageId,
+      after: { ...redemption, items: items.map((i) => `${i.goodsName} × ${i.quantity}`) },
+    });
     return toRedemptionResponse(redemption, items);
   }
 

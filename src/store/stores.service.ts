@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
@@ -46,6 +47,7 @@ export class StoresService {
     @InjectRepository(Goods) private readonly goods: Repository<Goods>,
     @InjectRepository(StockMovement) private readonly movements: Repository<StockMovement>,
     private readonly tx: Tx,
+    private readonly audit: AuditService,
   ) {}
 
   // ── stores ──────────────────────────────────────────────────────────────────────────
@@ -58,13 +60,18 @@ export class StoresService {
     );
   }
 
-  async createIn({ em }: Ctx, dto: StoreCreateDto): Promise<Store> {
+  async createIn(ctx: Ctx, dto: StoreCreateDto): Promise<Store> {
+    const { em } = ctx;
     await this.checkVillages(em, dto.villageIds);
     const saved = await em.save(em.create(Store, { name: dto.name }));
     await em.insert(
       StoreVillage,
       dto.villageIds.map((villageId) => ({ storeId: saved.id, villageId })),
     );
+    await this.audit.created(ctx, 'store', saved.id, null, {
+      ...saved,
+      villageIds: [...dto.villageIds].sort((a, b) => a - b),
+    });
     return saved;
   }
 
@@ -101,9 +108,12 @@ export class StoresService {
     return this.toResponse(store, (await this.villagesOf([id])).get(id) ?? []);
   }
 
-  async updateIn({ em }: Ctx, id: number, dto: StoreUpdateDto): Promise<Store> {
+  async updateIn(ctx: Ctx, id: number, dto: StoreUpdateDto): Promise<Store> {
+    const { em } = ctx;
     const store = await em.findOneBy(Store, { id });
     if (!store) throw notFound('Store');
+    const villagesBefore = (await this.villagesOf([id], em)).get(id) ?? [];
+    const before = { ...store, villageIds: villagesBefore };
     if (dto.villageIds) {
       await this.checkVillages(em, dto.villageIds);
       await em.delete(StoreVillage, { storeId: id });
@@ -113,7 +123,10 @@ export class StoresService {
       );
     }
     if (dto.name !== undefined) store.name = dto.name;
-    return em.save(store);
+    const saved = await em.save(store);
+    const villageIds = dto.villageIds ? [...dto.villageIds].sort((a, b) => a - b) : villagesBefore;
+    await this.audit.updated(ctx, 'store', id, null, before, { ...saved, villageIds });
+    return saved;
   }
 
   // ── goods ───────────────────────────────────────────────────────────────────────────
@@ -122,7 +135,8 @@ export class StoresService {
     return this.tx.run((em) => this.createGoodsIn(ctxOf(em, caller), storeId, dto));
   }
 
-  async createGoodsIn({ em, caller }: Ctx, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
+  async createGoodsIn(ctx: Ctx, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
+    const { em, caller } = ctx;
     this.assertManager(caller, storeId);
     if (!(await em.existsBy(Store, { id: storeId }))) throw notFound('Store');
     const goods = await em.save(
@@ -146,6 +160,7 @@ export class StoresService {
       ]);
       goods.stock = dto.stock;
     }
+    await this.audit.created(ctx, 'goods', goods.id, null, goods);
     return goods;
   }
 
@@ -166,10 +181,13 @@ export class StoresService {
     return this.tx.run((em) => this.updateGoodsIn(ctxOf(em, caller), id, dto));
   }
 
-  async updateGoodsIn({ em, caller }: Ctx, id: number, dto: GoodsUpdateDto): Promise<Goods> {
-    const goods = await this.findGoods(em, caller, id);
+  async updateGoodsIn(ctx: Ctx, id: number, dto: GoodsUpdateDto): Promise<Goods> {
+    const goods = await this.findGoods(ctx.em, ctx.caller, id);
+    const before = { ...goods };
     // defined(): a DTO instance carries its absent fields as own undefined properties
-    return em.save(Object.assign(goods, defined(dto)));
+    const saved = await ctx.em.save(Object.assign(goods, defined(dto)));
+    await this.audit.updated(ctx, 'goods', id, null, before, saved);
+    return saved;
   }
 
   // ── stock ───────────────────────────────────────────────────────────────────────────
@@ -187,14 +205,24 @@ export class StoresService {
   }
 
   async addStockMovementIn(
-    { em, caller }: Ctx,
+    ctx: Ctx,
     goodsId: number,
     dto: StockMovementCreateDto,
   ): Promise<StockMovementResponse> {
-    await this.findGoods(em, caller, goodsId);
+    const { em, caller } = ctx;
+    const before = await this.findGoods(em, caller, goodsId);
     const change = { ...dto, goodsId, actorId: caller.id, note: dto.note || null };
     const [movement] = await this.moveStock(em, [change]);
     const { stock } = await em.findOneByOrFail(Goods, { id: goodsId });
+    await this.audit.record(ctx, {
+      action: `goods.${dto.reason}`,
+      entityType: 'goods',
+      entityId: goodsId,
+      villageId: null,
+      before: { stock: before.stock },
+      after: { stock },
+      reason: dto.note || null,
+    });
     return { ...movement, stockAfter: stock };
   }
 
@@ -308,9 +336,12 @@ export class StoresService {
     if (missing !== undefined) throw notFound(`Village ${missing}`);
   }
 
-  private async villagesOf(storeIds: number[]): Promise<Map<number, number[]>> {
+  private async villagesOf(
+    storeIds: number[],
+    em: EntityManager = this.stores.manager,
+  ): Promise<Map<number, number[]>> {
     const rows = storeIds.length
-      ? await this.stores.manager.find(StoreVillage, {
+      ? await em.find(StoreVillage, {
           where: { storeId: In(storeIds) },
           order: { storeId: 'ASC', villageId: 'ASC' },
         })

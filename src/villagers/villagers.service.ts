@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { IdNumberConflict } from '../auth/user.entity';
 import { forbidden, notFound, refuse } from '../common/errors';
@@ -61,6 +62,7 @@ export class VillagersService {
   constructor(
     @InjectRepository(Villager) private readonly villagers: Repository<Villager>,
     private readonly tx: Tx,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -71,14 +73,15 @@ export class VillagersService {
     return toVillagerResponse(saved);
   }
 
-  async createIn({ em, caller }: Ctx, dto: VillagerCreateDto): Promise<Villager> {
+  async createIn(ctx: Ctx, dto: VillagerCreateDto): Promise<Villager> {
+    const { em, caller } = ctx;
     const villageId = dto.villageId ?? villageScope(caller);
     if (villageId === undefined) throw new BadRequestException('villageId is required');
     assertVillageAccess(caller, villageId);
     if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
     await this.checkHousehold(em, villageId, dto.householdId);
     await this.checkIdNumberFree(em, dto.idNumber);
-    return em.save(
+    const villager = await em.save(
       em.create(Villager, {
         villageId,
         householdId: dto.householdId ?? null,
@@ -89,6 +92,8 @@ export class VillagersService {
         balance: 0,
       }),
     );
+    await this.audit.created(ctx, 'villager', villager.id, villageId, villager);
+    return villager;
   }
 
   async list(caller: Caller, q: VillagerListQueryDto): Promise<Page<VillagerResponseDto>> {
@@ -124,7 +129,8 @@ export class VillagersService {
     return toVillagerResponse(saved);
   }
 
-  async updateIn({ em, caller }: Ctx, id: number, dto: VillagerUpdateDto): Promise<Villager> {
+  async updateIn(ctx: Ctx, id: number, dto: VillagerUpdateDto): Promise<Villager> {
+    const { em, caller } = ctx;
     if (dto.idNumber !== undefined && caller.role !== 'admin') {
       throw forbidden('Only an administrator may change an ID number');
     }
@@ -134,7 +140,10 @@ export class VillagersService {
     if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
       await this.checkIdNumberFree(em, dto.idNumber);
     }
-    return em.save(Object.assign(villager, dto));
+    const before = { ...villager };
+    const saved = await em.save(Object.assign(villager, dto));
+    await this.audit.updated(ctx, 'villager', id, villager.villageId, before, saved);
+    return saved;
   }
 
   /** Runs the write in one transaction, counting (in the database) each ID_NUMBER_TAKEN answer. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -22,17 +23,21 @@ export class VillagesService {
     @InjectRepository(Village) private readonly villages: Repository<Village>,
     @InjectRepository(Household) private readonly households: Repository<Household>,
     private readonly tx: Tx,
+    private readonly audit: AuditService,
   ) {}
 
   create(caller: Caller, dto: VillageCreateDto): Promise<Village> {
     return this.tx.run((em) => this.createIn(ctxOf(em, caller), dto));
   }
 
-  async createIn({ em }: Ctx, dto: VillageCreateDto): Promise<Village> {
+  async createIn(ctx: Ctx, dto: VillageCreateDto): Promise<Village> {
+    const { em } = ctx;
     if (await em.existsBy(Village, { code: dto.code })) {
       throw refuse('VILLAGE_CODE_TAKEN', `Village code "${dto.code}" already exists`);
     }
-    return em.save(em.create(Village, dto));
+    const village = await em.save(em.create(Village, dto));
+    await this.audit.created(ctx, 'village', village.id, village.id, village);
+    return village;
   }
 
   async list(caller: Caller, q: VillageListQueryDto): Promise<Page<Village>> {
@@ -56,10 +61,13 @@ export class VillagesService {
     return this.tx.run((em) => this.updateIn(ctxOf(em, caller), id, dto));
   }
 
-  async updateIn({ em }: Ctx, id: number, dto: VillageUpdateDto): Promise<Village> {
-    const village = await em.findOneBy(Village, { id });
+  async updateIn(ctx: Ctx, id: number, dto: VillageUpdateDto): Promise<Village> {
+    const village = await ctx.em.findOneBy(Village, { id });
     if (!village) throw notFound('Village');
-    return em.save(Object.assign(village, dto));
+    const before = { ...village };
+    const saved = await ctx.em.save(Object.assign(village, dto));
+    await this.audit.updated(ctx, 'village', id, id, before, saved);
+    return saved;
   }
 
   async createHousehold(
@@ -71,10 +79,11 @@ export class VillagesService {
   }
 
   async createHouseholdIn(
-    { em, caller }: Ctx,
+    ctx: Ctx,
     villageId: number,
     dto: HouseholdCreateDto,
   ): Promise<Household> {
+    const { em, caller } = ctx;
     assertVillageAccess(caller, villageId);
     if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
     if (await em.existsBy(Household, { villageId, householdNo: dto.householdNo })) {
@@ -83,7 +92,11 @@ export class VillagesService {
         `Household number "${dto.householdNo}" already exists in this village`,
       );
     }
-    return em.save(em.create(Household, { ...dto, group: dto.group ?? '', villageId }));
+    const household = await em.save(
+      em.create(Household, { ...dto, group: dto.group ?? '', villageId }),
+    );
+    await this.audit.created(ctx, 'household', household.id, villageId, household);
+    return household;
   }
 
   async listHouseholds(

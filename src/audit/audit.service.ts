@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden } from '../common/errors';
+import { pageOf, skipTake, type Page } from '../common/pagination';
+import type { Ctx } from '../common/request-context';
+import { villageScope } from '../common/scope';
+import { maskIdNumber } from '../villagers/id-number';
+import { AuditEvent, type AuditEntityType } from './audit-event.entity';
+import type { AuditListQueryDto } from './audit.dto';
+
+export interface AuditChange {
+  action: string;
+  entityType: AuditEntityType;
+  entityId: number;
+  villageId: number | null;
+  /** The record before the change (null: created) and after it (null: removed). */
+  before?: object | null;
+  after?: object | null;
+  reason?: string | null;
+}
+
+/** Never in the trail: secrets and what only serves the machinery. */
+const HIDDEN = new Set(['passwordHash', 'password', 'tokenHash', 'requestHash', 'tokenVersion']);
+/** Bookkeeping every row has; the event itself says who and when. */
+const SKIPPED = new Set(['id', 'createdAt', 'updatedAt']);
+
+/** Field → [before, after] for the fields that differ; ID numbers masked, secrets left out. */
+export function diff(
+  before: object | null,
+  after: object | null,
+): Record<string, [unknown, unknown]> {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    if (SKIPPED.has(key) || HIDDEN.has(key)) continue;
+    const [from, to] = [b[key] ?? null, a[key] ?? null].map((v) =>
+      key === 'idNumber' && typeof v === 'string' ? maskIdNumber(v) : toJson(v),
+    );
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = [from, to];
+  }
+  if (b.passwordHash !== a.passwordHash && (before || a.passwordHash !== undefined)) {
+    changes.password = [null, '（已更改）'];
+  }
+  return changes;
+}
+
+const toJson = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+/**
+ * The audit trail (PRODUCT §9): one append-only event per record changed, written by the inner
+ * half of every write in the same transaction, so a change and its trace commit or fail together.
+ */
+@Injectable()
+export class AuditService {
+  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+
+  async record(ctx: Ctx, change: AuditChange): Promise<void> {
+    const event = ctx.em.create(AuditEvent, {
+      at: new Date(),
+      actorId: ctx.caller.id,
+      role: ctx.caller.role,
+      action: change.action,
+      entityType: change.entityType,
+      entityId: change.entityId,
+      villageId: change.villageId,
+      changes: diff(change.before ?? null, change.after ?? null),
+      reason: change.reason?.slice(0, 500) ?? null,
+      requestId: ctx.requestId,
+    });
+    // insert's deep-partial type cannot describe free-form JSON (changes); the entity is whole
+    await ctx.em.insert(AuditEvent, event as never);
+  }
+
+  created(
+    ctx: Ctx,
+    entityType: AuditEntityType,
+    entityId: number,
+    villageId: number | null,
+    after: object,
+  ): Promise<void> {
+    return this.record(ctx, {
+      action: `${entityType}.create`,
+      entityType,
+      entityId,
+      villageId,
+      after,
+    });
+  }
+
+  updated(
+    ctx: Ctx,
+    entityType: AuditEntityType,
+    entityId: number,
+    villageId: number | null,
+    before: object,
+    after: object,
+    reason?: string | null,
+  ): Promise<void> {
+    return this.record(ctx, {
+      action: `${entityType}.update`,
+      entityType,
+      entityId,
+      villageId,
+      before,
+      after,
+      reason,
+    });
+  }
+
+  /** Admins: the district; cadres: their village only; villagers: 403 (they see it per entry). */
+  async list(caller: Caller, q: AuditListQueryDto): Promise<Page<AuditEvent>> {
+    if (caller.role !== 'admin' && caller.role !== 'cadre') {
+      throw forbidden('The audit trail is for administrators and village cadres');
+    }
+    const scope = villageScope(caller);
+    if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
+      throw forbidden('You may only read your own village');
+    }
+    const qb = this.events
+      .createQueryBuilder('e')
+      .orderBy('e.id', 'DESC')
+      .skip(skipTake(q).skip)
+      .take(q.pageSize);
+    const villageId = scope ?? q.villageId;
+    if (villageId !== undefined) qb.andWhere('e.villageId = :villageId', { villageId });
+    if (q.entityType) qb.andWhere('e.entityType = :entityType', { entityType: q.entityType });
+    if (q.entityId !== undefined) qb.andWhere('e.entityId = :entityId', { entityId: q.entityId });
+    if (q.actorId !== undefined) qb.andWhere('e.actorId = :actorId', { actorId: q.actorId });
+    if (q.from) qb.andWhere('e.at >= :from', { from: new Date(q.from) });
+    if (q.to) qb.andWhere('e.at < :to', { to: new Date(q.to) });
+    const [items, total] = await qb.getManyAndCount();
+    return pageOf(items, total, q);
+  }
+
+  /** The trail behind ledger entries: the events of their deeds and redemptions, oldest first. */
+  async trailOf(
+    em: Ctx['em'],
+    refs: { deedId: number | null; redemptionId: number | null }[],
+  ): Promise<Map<string, AuditEvent[]>> {
+    const deeds = refs.map((r) => r.deedId).filter((id): id is number => id !== null);
+    const redemptions = refs.map((r) => r.redemptionId).filter((id): id is number => id !== null);
+    const where = [
+      ...(deeds.length ? [{ entityType: 'deed' as const, entityId: In(deeds) }] : []),
+      ...(redemptions.length
+        ? [{ entityType: 'redemption' as const, entityId: In(redemptions) }]
+        : []),
+    ];
+    const events = where.length ? await em.find(AuditEvent, { where, order: { id: 'ASC' } }) : [];
+    const byRecord = new Map<string, AuditEvent[]>();
+    for (const e of events) {
+      const key = `${e.entityType}:${e.entityId}`;
+      byRecord.set(key, [...(byRecord.get(key) ?? []), e]);
+    }
+    return byRecord;
+  }
+}

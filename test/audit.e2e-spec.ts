@@ -1,0 +1,171 @@
+import { AuditEvent } from '../src/audit/audit-event.entity';
+import { todayIn } from '../src/common/time';
+import { withCheckChar } from '../src/villagers/id-number';
+import type { Village } from '../src/villages/village.entity';
+import { bearer, createTestApp, TestApp } from './app';
+import { newRule } from './factories';
+
+/** The audit trail (PRODUCT §9): one append-only event per change, in the change's transaction. */
+let t: TestApp;
+let a: Village;
+let b: Village;
+let cadreA: string;
+let cadreB: string;
+let admin: string;
+const today = () => todayIn('Asia/Shanghai');
+const events = () => t.ds.getRepository(AuditEvent);
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.adminToken();
+  a = await t.newVillage();
+  b = await t.newVillage();
+  cadreA = await t.tokenFor('cadre', { villageId: a.id });
+  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+});
+afterAll(() => t.close());
+
+const record = (token: string, villagerId: number, ruleId: number) =>
+  t
+    .http()
+    .post('/api/deeds')
+    .set(bearer(token))
+    .send({ villagerId, ruleId, occurredOn: today(), description: '打扫祠堂' });
+
+describe('events are written with the change, and only with it', () => {
+  it('a recorded deed: who, role, action, the fields, the request id', async () => {
+    const rule = await newRule(t, { points: 5 });
+    const v = await t.newVillager(a.id);
+    const res = await record(cadreA, v.id, rule.id).set('X-Request-Id', 'req-audit-1').expect(201);
+    const [event] = await events().findBy({ entityType: 'deed', entityId: res.body.id });
+    expect(event).toMatchObject({
+      action: 'deed.record',
+      role: 'cadre',
+      villageId: a.id,
+      requestId: 'req-audit-1',
+      reason: null,
+    });
+    expect(event.changes).toMatchObject({ points: [null, 5], status: [null, 'approved'] });
+  });
+
+  it('review and revoke each write one event with the reason', async () => {
+    const rule = await newRule(t, { points: 4 });
+    const v = await t.newVillager(a.id);
+    const deed = (await record(cadreA, v.id, rule.id).expect(201)).body;
+    await t
+      .http()
+      .post(`/api/deeds/${deed.id}/revoke`)
+      .set(bearer(cadreA))
+      .send({ reason: '记错了' })
+      .expect(200);
+    const trail = await events().find({
+      where: { entityType: 'deed', entityId: deed.id },
+      order: { id: 'ASC' },
+    });
+    expect(trail.map((e) => e.action)).toEqual(['deed.record', 'deed.revoke']);
+    expect(trail[1]).toMatchObject({
+      reason: '记错了',
+      changes: { status: ['approved', 'revoked'] },
+    });
+  });
+
+  it('a refused change writes no event', async () => {
+    const rule = await newRule(t, { points: 2, maxPerMonth: 1 });
+    const v = await t.newVillager(a.id);
+    await record(cadreA, v.id, rule.id).expect(201);
+    const before = await events().count();
+    const refused = await record(cadreA, v.id, rule.id).expect(409);
+    expect(refused.body.code).toBe('MONTHLY_CAP_REACHED');
+    await record(cadreB, v.id, rule.id).expect(403);
+    expect(await events().count()).toBe(before);
+  });
+
+  it('ID numbers appear only masked', async () => {
+    const idNumber = withCheckChar('43010219800101123');
+    const res = await t
+      .http()
+      .post('/api/villagers')
+      .set(bearer(cadreA))
+      .send({ name: '刘秀珍', idNumber, villageId: a.id })
+      .expect(201);
+    const list = await t
+      .http()
+      .get(`/api/audit?entityType=villager&entityId=${res.body.id}`)
+      .set(bearer(cadreA))
+      .expect(200);
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0].changes.idNumber[1]).toMatch(/^430102\*+\w{4}$/);
+    expect(JSON.stringify(await events().find())).not.toContain(idNumber);
+  });
+
+  it('nobody can edit or delete an event', async () => {
+    const sql = (q: string) => t.ds.query(q);
+    await expect(sql(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow();
+    await expect(sql('DELETE FROM audit_events')).rejects.toThrow();
+    expect(await events().count()).toBeGreaterThan(0);
+  });
+});
+
+describe('GET /api/audit', () => {
+  it('401 without a token; 403 for villagers and shopkeepers', async () => {
+    await t.http().get('/api/audit').expect(401);
+    const v = await t.newVillager(a.id);
+    const villager = await t.tokenFor('villager', { villageId: a.id, villagerId: v.id });
+    await t.http().get('/api/audit').set(bearer(villager)).expect(403);
+    const shop = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([a.id])).id });
+    await t.http().get('/api/audit').set(bearer(shop)).expect(403);
+  });
+
+  it('a cadre reads their own village only; an admin the district, filtered', async () => {
+    const rule = await newRule(t, { points: 1 });
+    await record(cadreB, (await t.newVillager(b.id)).id, rule.id).expect(201);
+    const mine = await t.http().get('/api/audit?pageSize=200').set(bearer(cadreA)).expect(200);
+    expect(mine.body.items.length).toBeGreaterThan(0);
+    expect(mine.body.items.every((e: AuditEvent) => e.villageId === a.id)).toBe(true);
+    await t.http().get(`/api/audit?villageId=${b.id}`).set(bearer(cadreA)).expect(403);
+    const ofB = await t
+      .http()
+      .get(`/api/audit?villageId=${b.id}&entityType=deed`)
+      .set(bearer(admin))
+      .expect(200);
+    expect(ofB.body.total).toBe(1);
+    const future = await t
+      .http()
+      .get('/api/audit?from=2999-01-01T00:00:00Z')
+      .set(bearer(admin))
+      .expect(200);
+    expect(future.body.total).toBe(0);
+  });
+
+  it.each([['entityType=deeds'], ['from=yesterday'], ['actorId=0']])(
+    'bad filter %s → 400',
+    async (query) => {
+      await t.http().get(`/api/audit?${query}`).set(bearer(admin)).expect(400);
+    },
+  );
+});
+
+describe('a villager sees the trail behind every entry of their points', () => {
+  it('each entry carries its deed’s events', async () => {
+    const rule = await newRule(t, { points: 6 });
+    const v = await t.newVillager(a.id);
+    const token = await t.tokenFor('villager', { villageId: a.id, villagerId: v.id });
+    const report = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(token))
+      .send({ ruleId: rule.id, occurredOn: today(), description: '自报：修路' })
+      .expect(201);
+    await t.http().post(`/api/deeds/${report.body.id}/approve`).set(bearer(cadreA)).expect(200);
+    const points = await t
+      .http()
+      .get(`/api/villagers/${v.id}/points`)
+      .set(bearer(token))
+      .expect(200);
+    const [entry] = points.body.entries.items;
+    expect(entry.trail.map((e: AuditEvent) => [e.action, e.role])).toEqual([
+      ['deed.report', 'villager'],
+      ['deed.approve', 'cadre'],
+    ]);
+  });
+});
