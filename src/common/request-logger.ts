@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 
-/** One structured line per request: method, path, status, milliseconds. */
+/** One structured line per request: method, path, status, milliseconds and the request id. */
 export function requestLogger(fastify: FastifyInstance): void {
   const logger = new Logger('HTTP');
   fastify.addHook('onResponse', (req, reply, done) => {
@@ -10,6 +10,8 @@ export function requestLogger(fastify: FastifyInstance): void {
       path: req.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
+      // set by RequestIdInterceptor for requests that reached a handler
+      requestId: reply.getHeader('x-request-id') ?? null,
     });
     done();
   });
