@@ -13,7 +13,7 @@ export const BODY_LIMIT = 100 * 1024;
  * village code is the same 404 as any unknown one.
  */
 export function httpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 1000 });
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 1000 } });
 }
 
 /** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, docs. */
