@@ -19,11 +19,14 @@ import { bearer, createTestApp, TestApp } from './app';
 const SEED = 20261123;
 const CASES_PER_ROUTE = 30;
 
+/** A class, as Nest and class-validator see it. */
+type Ctor = abstract new (...args: never[]) => unknown;
+
 interface Route {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   path: string; // as in the document: /api/villages/{villageId}
-  body?: Function;
-  query?: Function;
+  body?: Ctor;
+  query?: Ctor;
 }
 
 let t: TestApp;
@@ -50,11 +53,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The body and query DTO classes of every handler, keyed like the OpenAPI paths. */
-function handlerDtos(): Map<string, { body?: Function; query?: Function }> {
-  const found = new Map<string, { body?: Function; query?: Function }>();
+function handlerDtos(): Map<string, { body?: Ctor; query?: Ctor }> {
+  const found = new Map<string, { body?: Ctor; query?: Ctor }>();
   for (const mod of t.app.get(ModulesContainer).values()) {
     for (const wrapper of mod.controllers.values()) {
-      const ctrl = wrapper.metatype as Function;
+      const ctrl = wrapper.metatype as Ctor;
       const base = [Reflect.getMetadata(PATH_METADATA, ctrl) ?? ''].flat()[0] as string;
       for (const name of Object.getOwnPropertyNames(ctrl.prototype)) {
         const fn = ctrl.prototype[name];
@@ -69,8 +72,8 @@ function handlerDtos(): Map<string, { body?: Function; query?: Function }> {
           .replace(/:(\w+)/g, '{$1}');
         const args: Record<string, { index: number }> =
           Reflect.getMetadata(ROUTE_ARGS_METADATA, ctrl, name) ?? {};
-        const types: Function[] = Reflect.getMetadata('design:paramtypes', ctrl.prototype, name);
-        const dto: { body?: Function; query?: Function } = {};
+        const types: Ctor[] = Reflect.getMetadata('design:paramtypes', ctrl.prototype, name);
+        const dto: { body?: Ctor; query?: Ctor } = {};
         for (const [key, arg] of Object.entries(args)) {
           const kind = Number(key.split(':')[0]);
           if (kind === RouteParamtypes.BODY) dto.body = types[arg.index];
@@ -83,7 +86,7 @@ function handlerDtos(): Map<string, { body?: Function; query?: Function }> {
   return found;
 }
 
-const validations = (dto: Function | undefined): ValidationMetadata[] =>
+const validations = (dto: Ctor | undefined): ValidationMetadata[] =>
   dto ? getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false) : [];
 
 const hostileString = fc.oneof(
@@ -161,7 +164,7 @@ function plausible(meta: ValidationMetadata[]): fc.Arbitrary<unknown> {
   return fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 });
 }
 
-function fieldsOf(dto: Function | undefined): Record<string, fc.Arbitrary<unknown>> {
+function fieldsOf(dto: Ctor | undefined): Record<string, fc.Arbitrary<unknown>> {
   const byProperty = new Map<string, ValidationMetadata[]>();
   for (const m of validations(dto)) {
     byProperty.set(m.propertyName, [...(byProperty.get(m.propertyName) ?? []), m]);
