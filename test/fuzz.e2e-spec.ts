@@ -17,7 +17,7 @@ import { bearer, createTestApp, TestApp } from './app';
  * so a failure is reproducible and the suite stays fast.
  */
 const SEED = 20261123;
-const CASES_PER_ROUTE = 30;
+const CASES_PER_ROUTE = 20;
 
 /** A class, as Nest and class-validator see it. */
 type Ctor = abstract new (...args: never[]) => unknown;
@@ -349,4 +349,4 @@ it('no route answers 5xx to any body, query or path parameter', async () => {
   expect(failures).toEqual([]);
   // The random cases reach the services, not only validation: many routes answered 2xx.
   expect(routesWithSuccess.size).toBeGreaterThan(routes.length / 3);
-});
+}, 240_000); // ~10 s alone; a shared CI machine running the other suites beside it is slower
