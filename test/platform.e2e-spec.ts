@@ -343,3 +343,39 @@ describe('privacy', () => {
     );
   });
 });
+
+describe('client address behind a reverse proxy', () => {
+  const failFrom = (app: TestApp, forwardedFor: string, i: number) =>
+    app
+      .http()
+      .post('/api/auth/login')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ username: `nobody_${i}`, password: 'guess' });
+
+  async function failuresUntil429(app: TestApp, forwardedFor: string): Promise<number> {
+    for (let i = 0; i < 70; i++) {
+      const res = await failFrom(app, forwardedFor, i);
+      if (res.status === 429 && /address/.test(res.body.message)) return i;
+    }
+    return -1;
+  }
+
+  it('with TRUST_PROXY naming the proxy, each forwarded client has its own address limit', async () => {
+    const proxied = await createTestApp({ TRUST_PROXY: '127.0.0.1' });
+    try {
+      expect(await failuresUntil429(proxied, '10.1.1.1')).toBe(60);
+      const other = await failFrom(proxied, '10.1.1.2', 100);
+      expect(other.status).toBe(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('without TRUST_PROXY a forged X-Forwarded-For does not escape the limit', async () => {
+    await t.ds.getRepository(LoginFailure).clear();
+    for (let i = 0; i < 60; i++) await failFrom(t, `10.2.0.${i}`, i);
+    const res = await failFrom(t, '10.9.9.9', 99).expect(429);
+    expect(res.body.message).toContain('address');
+    await t.ds.getRepository(LoginFailure).clear();
+  });
+});
