@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { requestLogger } from './common/request-logger';
+import type { AppConfig } from './config';
 
 /** Largest request body accepted; a larger one is 413. */
 export const BODY_LIMIT = 100 * 1024;
@@ -12,8 +13,14 @@ export const BODY_LIMIT = 100 * 1024;
  * parameter may be longer than Fastify's default 100 characters (then 414), so that an over-long
  * village code is the same 404 as any unknown one.
  */
-export function httpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 1000 });
+export function httpAdapter(trustProxy: AppConfig['trustProxy'] = false): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 1000 },
+    // Behind a reverse proxy every client would otherwise share the proxy's address (and its
+    // per-address login limit); X-Forwarded-For is believed only from the proxies named here.
+    trustProxy,
+  });
 }
 
 /** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, docs. */

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
     [{ BACKUP_INTERVAL_HOURS: '-1' }, /^BACKUP_INTERVAL_HOURS:/],
     [{ BACKUP_INTERVAL_HOURS: 'daily' }, /^BACKUP_INTERVAL_HOURS:/],
     [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN:/],
+    [{ TRUST_PROXY: 'yes please' }, /^TRUST_PROXY:/],
   ])('%j is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -53,6 +54,15 @@ describe('loadConfig', () => {
 describe('JWT_EXPIRES_IN and production guards', () => {
   it.each(['12h', '30m', '7d', '3600', '30d'])('accepts %s', (v) => {
     expect(loadConfig({ JWT_EXPIRES_IN: v }).jwtExpiresIn).toBe(v);
+  });
+
+  it('TRUST_PROXY: off by default, true, a hop count or proxy addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toBe(
+      '127.0.0.1, 10.0.0.0/8',
+    );
   });
 
   it('seed:demo refuses NODE_ENV=production', () => {

@@ -13,6 +13,8 @@ export interface AppConfig {
   timeZone: string;
   adminPassword?: string;
   production: boolean;
+  /** Fastify's trustProxy: which proxies may set X-Forwarded-For (the per-address login limit). */
+  trustProxy: boolean | number | string;
   ops: OpsConfig;
 }
 
@@ -85,6 +87,18 @@ export function refuseInProduction(what: string, env: NodeJS.ProcessEnv = proces
   }
 }
 
+/** TRUST_PROXY: unset (no proxy), `true`, a hop count, or proxy addresses / CIDRs, comma-separated. */
+export function parseTrustProxy(text: string | undefined): boolean | number | string {
+  const value = (text ?? '').trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  if (/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(value)) return value;
+  throw new ConfigError(
+    `TRUST_PROXY: "${value}" is not true, a hop count or a list of proxy addresses (e.g. 127.0.0.1,10.0.0.0/8)`,
+  );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
 
@@ -134,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database,
     jwtSecret,
     jwtExpiresIn,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     timeZone,
     adminPassword,
     production,

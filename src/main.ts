@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    httpAdapter(),
+    httpAdapter(config.trustProxy),
     {
       logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
       bodyParser: false,

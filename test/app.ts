@@ -73,10 +73,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(), {
-    bodyParser: false,
-    logger: ['error'],
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    httpAdapter(config.trustProxy),
+    {
+      bodyParser: false,
+      logger: ['error'],
+    },
+  );
   Logger.overrideLogger(['error']);
   await setupApp(app);
   await app.init();

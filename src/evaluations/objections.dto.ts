@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { Optional, Trim } from '../common/dto';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import { CodePointLength, Optional, Trim } from '../common/dto';
 import { IsId } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import {
@@ -11,11 +11,11 @@ import {
 
 export class ObjectionCreateDto {
   /** What is wrong with the lists, in the objector's words. */
-  @Trim() @IsString() @Length(1, 500) text!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) text!: string;
   /** A cadre filing for a walk-in may name the villager concerned; a villager files for themselves. */
   @Optional() @IsId() villagerId?: number;
   /** The walk-in's name, required when a cadre files on their behalf. */
-  @Optional() @Trim() @IsString() @Length(1, 50) filedByName?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) filedByName?: string;
   /** The deed the objection is about, if any (a deed of this village and month). */
   @Optional() @IsId() deedId?: number;
 }
@@ -31,5 +31,5 @@ export class ObjectionResolveDto {
   @ApiProperty({ enum: ['dismissed', 'upheld'] })
   @IsIn(['dismissed', 'upheld'])
   outcome!: ObjectionOutcome;
-  @Trim() @IsString() @Length(1, 500) reason!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) reason!: string;
 }
