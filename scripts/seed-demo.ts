@@ -129,7 +129,7 @@ async function main() {
     { username: 'shop_ss', role: 'shopkeeper', storeId: store.id },
     { username: 'villager_sj', role: 'villager', villagerId: villagers[0].id },
   ] as const) {
-    await users.create({ ...account, password: PASSWORD });
+    await users.create(admin, { ...account, password: PASSWORD });
   }
 
   const cadres = await ds

@@ -98,6 +98,37 @@ describe('events are written with the change, and only with it', () => {
     expect(JSON.stringify(await events().find())).not.toContain(idNumber);
   });
 
+  it('account changes: created, disabled, password reset — never a password or its hash', async () => {
+    const created = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({
+        username: `cadre_audit_${process.pid}`,
+        password: 'first-password-1',
+        role: 'cadre',
+        villageId: a.id,
+      })
+      .expect(201);
+    await t
+      .http()
+      .patch(`/api/users/${created.body.id}`)
+      .set(bearer(admin))
+      .send({ disabled: true, password: 'second-password-2' })
+      .expect(200);
+    const trail = await events().find({
+      where: { entityType: 'user', entityId: created.body.id },
+      order: { id: 'ASC' },
+    });
+    expect(trail.map((e) => e.action)).toEqual(['user.create', 'user.update']);
+    expect(trail[1].changes).toMatchObject({
+      disabled: [false, true],
+      password: [null, '（已更改）'],
+    });
+    const text = JSON.stringify(trail);
+    expect(text).not.toMatch(/password-[12]|\$argon2|passwordHash/);
+  });
+
   it('nobody can edit or delete an event', async () => {
     const sql = (q: string) => t.ds.query(q);
     await expect(sql(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow();

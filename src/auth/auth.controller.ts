@@ -42,8 +42,8 @@ export class AuthController {
 
   @Auth('admin')
   @Post('users')
-  createUser(@Body() dto: UserCreateDto) {
-    return this.users.create(dto);
+  createUser(@CurrentUser() caller: Caller, @Body() dto: UserCreateDto) {
+    return this.users.create(caller, dto);
   }
 
   @Auth('admin')

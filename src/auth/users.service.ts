@@ -2,7 +2,9 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
+import { ctxOf } from '../common/request-context';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined } from '../common/scope';
@@ -83,6 +85,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tx: Tx,
     private readonly jwt: JwtService,
+    private readonly audit: AuditService,
   ) {}
 
   async me(id: number): Promise<UserResponseDto> {
@@ -100,7 +103,7 @@ export class UsersService {
     return pageOf(rows.map(toUserResponse), total, q);
   }
 
-  async create(dto: UserCreateDto): Promise<UserResponseDto> {
+  async create(caller: Caller, dto: UserCreateDto): Promise<UserResponseDto> {
     const passwordHash = await hashPassword(dto.password);
     const user = await this.tx.run(async (em) => {
       const scope = await resolveScope(em, dto.role, dto);
@@ -110,9 +113,11 @@ export class UsersService {
         .where('LOWER(u.username) = :name', { name: dto.username.toLowerCase() })
         .getExists();
       if (taken) throw refuse('USERNAME_TAKEN', `Username "${dto.username}" is already taken`);
-      return em.save(
+      const created = await em.save(
         em.create(User, { username: dto.username, passwordHash, role: dto.role, ...scope }),
       );
+      await this.audit.created(ctxOf(em, caller), 'user', created.id, created.villageId, created);
+      return created;
     });
     return toUserResponse(user);
   }
@@ -168,7 +173,9 @@ export class UsersService {
         await em.delete(LoginFailure, { username: user.username.toLowerCase() });
       }
       await em.update(User, { id }, changes);
-      return em.findOneByOrFail(User, { id });
+      const updated = await em.findOneByOrFail(User, { id });
+      await this.audit.updated(ctxOf(em, caller), 'user', id, updated.villageId, user, updated);
+      return updated;
     });
     return toUserResponse(user);
   }
@@ -189,7 +196,16 @@ export class UsersService {
       );
       // Someone else changed the account meanwhile (disabled it, reset it): this session is over.
       if (!result.affected) throw forbidden('The account changed meanwhile; log in again');
-      return em.findOneByOrFail(User, { id: user.id });
+      const updated = await em.findOneByOrFail(User, { id: user.id });
+      await this.audit.record(ctxOf(em, caller), {
+        action: 'user.password',
+        entityType: 'user',
+        entityId: user.id,
+        villageId: user.villageId,
+        before: user,
+        after: updated,
+      });
+      return updated;
     });
     return {
       accessToken: await this.jwt.signAsync(tokenPayload(updated)),
