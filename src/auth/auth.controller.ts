@@ -1,8 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
-import { LoginDto, UserCreateDto, UserListQueryDto } from './auth.dto';
+import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
+import { APP_CONFIG, AppConfig } from '../config';
+import { LoginDto, SessionResponseDto, UserCreateDto, UserListQueryDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import {
+  clearSessionCookie,
+  durationSeconds,
+  setSessionCookie,
+  type RequestLike,
+  type ResponseLike,
+} from './session';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -12,13 +20,40 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Answers the token (API clients) and sets the httpOnly session cookie (browsers). */
   @Public()
   @Post('auth/login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto);
+  async login(
+    @Body() dto: LoginDto,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: ResponseLike,
+  ) {
+    const answer = await this.auth.login(dto);
+    setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    return answer;
+  }
+
+  @Public()
+  @Post('auth/logout')
+  @HttpCode(204)
+  logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: ResponseLike): void {
+    clearSessionCookie(req, res);
+  }
+
+  /** Who the session belongs to, or `user: null`: never a 401, so the app can ask at start. */
+  @OptionalAuth()
+  @Get('auth/session')
+  async session(@CurrentUser() caller: Caller | undefined): Promise<SessionResponseDto> {
+    if (!caller) return { user: null };
+    try {
+      return { user: await this.users.me(caller.id) };
+    } catch {
+      return { user: null };
+    }
   }
 
   @Get('me')

@@ -4,6 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config';
 import type { Caller } from '../common/auth.decorators';
+import { sessionToken, type RequestLike } from './session';
 import type { User } from './user.entity';
 
 export interface TokenPayload extends Omit<Caller, 'id'> {
@@ -26,7 +27,11 @@ export function tokenPayload(user: User): TokenPayload {
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // A bearer token (API clients) or the browser's httpOnly session cookie.
+      jwtFromRequest: ExtractJwt.fromExtractors([
+        ExtractJwt.fromAuthHeaderAsBearerToken(),
+        (req) => sessionToken(req as unknown as RequestLike),
+      ]),
       // A KeyObject, not the string: jsonwebtoken would otherwise build the key on every request
       // (~0.3 ms). jsonwebtoken accepts it; passport-jwt's types only list string and Buffer.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,
