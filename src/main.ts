@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { setupApp } from './app.setup';
 import { ConfigError, loadConfig } from './config';
+import { WebApp, webAppMiddleware } from './web-app';
 
 async function main(): Promise<void> {
   let config;
@@ -22,6 +24,9 @@ async function main(): Promise<void> {
     bodyParser: false,
   });
   setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
+  const web = WebApp.load(join(__dirname, '..', 'web'));
+  if (web) app.use(webAppMiddleware(web));
+  else new Logger('Main').warn('dist/web not built (npm run build:web): serving the API only');
   app.enableShutdownHooks();
   await app.listen(config.port);
   const { port } = app.getHttpServer().address() as { port: number };

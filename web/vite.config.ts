@@ -35,10 +35,25 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * Vant's icon font is embedded (woff2 data URL) and falls back to a CDN; the CSP (font-src 'self'
+ * data:) refuses that address and the browser logs it, so the fallback is dropped.
+ */
+function noCdnFont(): Plugin {
+  return {
+    name: 'no-cdn-font',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('vant/es/icon/index.css')) return null;
+      return code.replace(/,\s*url\(["']?\/\/at\.alicdn\.com[^)]*\)\s*format\([^)]*\)/g, '');
+    },
+  };
+}
+
 export default defineConfig({
   root: __dirname,
   base: '/',
-  plugins: [vue(), precompress()],
+  plugins: [noCdnFont(), vue(), precompress()],
   build: {
     outDir,
     emptyOutDir: true,

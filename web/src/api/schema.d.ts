@@ -1102,6 +1102,8 @@ export interface operations {
     AuthController_listUsers: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 role?: "admin" | "cadre" | "shopkeeper" | "villager";
                 villageId?: number;
             };
@@ -1226,6 +1228,8 @@ export interface operations {
     VillagesController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 town?: string;
             };
             header?: never;
@@ -1476,6 +1480,8 @@ export interface operations {
     VillagesController_listHouseholds: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 group?: string;
             };
             header?: never;
@@ -1621,6 +1627,8 @@ export interface operations {
     VillagersController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 villageId?: number;
                 householdId?: number;
                 /** @description Any part of the name. */
@@ -1927,6 +1935,8 @@ export interface operations {
     RulesController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 category?: "industry" | "kindness" | "environment" | "integrity" | "family";
                 villageId?: number;
                 active?: boolean;
@@ -2132,7 +2142,10 @@ export interface operations {
     };
     LedgerController_points: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
             header?: never;
             path: {
                 id: number;
@@ -2201,6 +2214,8 @@ export interface operations {
     DeedsController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 status?: "pending" | "approved" | "rejected" | "revoked";
                 villageId?: number;
                 villagerId?: number;
@@ -2886,6 +2901,8 @@ export interface operations {
     StoresController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 /** @description Only stores serving this village. */
                 villageId?: number;
             };
@@ -3128,6 +3145,8 @@ export interface operations {
     StoresController_listGoods: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 active?: boolean;
             };
             header?: never;
@@ -3333,7 +3352,10 @@ export interface operations {
     };
     GoodsController_listStockMovements: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
             header?: never;
             path: {
                 id: number;
@@ -3480,6 +3502,8 @@ export interface operations {
     RedemptionsController_list: {
         parameters: {
             query?: {
+                page?: number;
+                pageSize?: number;
                 status?: "completed" | "cancelled";
                 storeId?: number;
                 villagerId?: number;
