@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
-import { setupApp } from '../src/app.setup';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { httpAdapter, setupApp } from '../src/app.setup';
 import { loadConfig } from '../src/config';
 import { buildOpenApiDocument } from '../src/openapi';
 
@@ -19,11 +20,12 @@ async function main(): Promise<void> {
     TIME_ZONE: 'Asia/Shanghai',
   });
   Logger.overrideLogger(['error']);
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: ['error'],
-    bodyParser: false,
-  });
-  setupApp(app, { docs: false });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    httpAdapter(),
+    { logger: ['error'], bodyParser: false },
+  );
+  await setupApp(app, { docs: false });
   await app.init();
   const text = JSON.stringify(buildOpenApiDocument(app, { strict: true }), null, 2) + '\n';
   await app.close();

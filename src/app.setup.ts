@@ -1,9 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { requestLogger } from './common/request-logger';
 import { buildOpenApiDocument } from './openapi';
+
+/** Largest request body accepted; a larger one is 413. */
+export const BODY_LIMIT = 100 * 1024;
 
 /**
  * The Content-Security-Policy of every answer: scripts and styles only from the service itself
@@ -24,18 +27,41 @@ export const CSP = {
   'frame-ancestors': ["'none'"],
 };
 
-/** HTTP plumbing shared by main.ts and the tests: prefix, body limit, headers, docs. */
-export function setupApp(
-  app: INestApplication,
+/**
+ * The HTTP adapter for main.ts and the tests. Fastify's query-string parser gives flat
+ * `{ key: value | value[] }` objects, never nested ones (like Express's 'simple' parser). A path
+ * parameter may be longer than Fastify's default 100 characters (then 414), so that an over-long
+ * village code is the same 404 as any unknown one.
+ */
+export function httpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 1000 });
+}
+
+/** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, cookies, docs. */
+export async function setupApp(
+  app: NestFastifyApplication,
   opts: { logRequests?: boolean; docs?: boolean } = {},
-): void {
-  const express = app as NestExpressApplication;
-  express.setGlobalPrefix('api');
-  express.useBodyParser('json', { limit: '100kb' });
-  express.disable('x-powered-by');
-  express.set('query parser', 'simple');
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP } }));
-  if (opts.logRequests) app.use(requestLogger());
+): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  app.setGlobalPrefix('api');
+
+  // JSON only (no text/plain): an empty JSON body is no body, as it was under Express.
+  fastify.removeAllContentTypeParsers();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (req, body, done) => {
+      const text = body.toString();
+      if (text === '') done(null, undefined);
+      else parseJson(req, text, done);
+    },
+  );
+
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP } });
+  // The browser's session cookie (src/auth/session.ts); unsigned: it holds a signed JWT.
+  await app.register(cookie);
+  if (opts.logRequests) requestLogger(fastify);
   if (opts.docs === false) return;
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',

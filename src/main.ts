@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { setupApp } from './app.setup';
+import { httpAdapter, setupApp } from './app.setup';
 import { ConfigError, loadConfig } from './config';
-import { WebApp, webAppMiddleware } from './web-app';
+import { serveWebApp } from './web-app';
 
 async function main(): Promise<void> {
   let config;
@@ -19,16 +18,21 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
-    bodyParser: false,
-  });
-  setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
-  const web = WebApp.load(join(__dirname, '..', 'web'));
-  if (web) app.use(webAppMiddleware(web));
-  else new Logger('Main').warn('dist/web not built (npm run build:web): serving the API only');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    httpAdapter(),
+    {
+      logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
+      bodyParser: false,
+    },
+  );
+  await setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
+  if (!(await serveWebApp(app))) {
+    new Logger('Main').warn('The web app is not built (npm run build:web): serving the API only');
+  }
   app.enableShutdownHooks();
-  await app.listen(config.port);
+  // Fastify listens on localhost only unless told otherwise.
+  await app.listen(config.port, '0.0.0.0');
   const { port } = app.getHttpServer().address() as { port: number };
   new Logger('Main').log(
     `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,

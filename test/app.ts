@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
-import { setupApp } from '../src/app.setup';
+import { httpAdapter, setupApp } from '../src/app.setup';
 import { tokenPayload } from '../src/auth/jwt.strategy';
 import { User, type Role } from '../src/auth/user.entity';
 import { loadConfig, type AppConfig } from '../src/config';
@@ -40,7 +41,7 @@ export async function freshDatabaseUrl(): Promise<{ url: string; drop: () => Pro
 }
 
 export interface TestApp {
-  app: INestApplication;
+  app: NestFastifyApplication;
   http: () => ReturnType<typeof request>;
   ds: DataSource;
   config: AppConfig;
@@ -72,10 +73,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter(), {
+    bodyParser: false,
+    logger: ['error'],
+  });
   Logger.overrideLogger(['error']);
-  setupApp(app);
+  await setupApp(app);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   const ds = app.get(DataSource);
   const jwt = app.get(JwtService);
 

@@ -1,16 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
+import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config';
 import { LoginDto, SessionResponseDto, UserCreateDto, UserListQueryDto } from './auth.dto';
 import { AuthService } from './auth.service';
-import {
-  clearSessionCookie,
-  durationSeconds,
-  setSessionCookie,
-  type RequestLike,
-  type ResponseLike,
-} from './session';
+import { clearSessionCookie, durationSeconds, setSessionCookie, type RequestLike } from './session';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -30,7 +25,7 @@ export class AuthController {
   async login(
     @Body() dto: LoginDto,
     @Req() req: RequestLike,
-    @Res({ passthrough: true }) res: ResponseLike,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const answer = await this.auth.login(dto);
     setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
@@ -40,7 +35,7 @@ export class AuthController {
   @Public()
   @Post('auth/logout')
   @HttpCode(204)
-  logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: ResponseLike): void {
+  logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: FastifyReply): void {
     clearSessionCookie(req, res);
   }
 

@@ -1,18 +1,16 @@
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import { ForbiddenException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 
 /** The browser's session: the access token in an httpOnly, SameSite=Strict cookie. */
 export const SESSION_COOKIE = 'cp_session';
 
-/** The minimum of a request this module reads; Express and Fastify requests both have it. */
+/** The minimum of a request this module reads (a Fastify request, cookies by @fastify/cookie). */
 export interface RequestLike {
   method: string;
   protocol?: string;
   headers: Record<string, string | string[] | undefined>;
-}
-
-/** The minimum of a response this module writes; Express and Fastify replies both have it. */
-export interface ResponseLike {
-  header(name: string, value: string): unknown;
+  cookies?: Record<string, string | undefined>;
 }
 
 function header(req: RequestLike, name: string): string | undefined {
@@ -20,36 +18,33 @@ function header(req: RequestLike, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The session cookie's value, read from the Cookie header (no parser needed for one name). */
+/** The session cookie's value, if the request carries one. */
 export function sessionToken(req: RequestLike): string | null {
-  const cookie = header(req, 'cookie');
-  if (!cookie) return null;
-  for (const part of cookie.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      return value ? decodeURIComponent(value) : null;
-    }
-  }
-  return null;
+  return req.cookies?.[SESSION_COOKIE] || null;
 }
 
-function cookie(req: RequestLike, value: string, maxAgeSeconds: number): string {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/api; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+function cookieOptions(req: RequestLike, maxAge: number): CookieSerializeOptions {
+  return {
+    path: '/api',
+    httpOnly: true,
+    sameSite: 'strict',
+    // Secure when the service is reached over HTTPS; villages often use plain HTTP on their LAN.
+    secure: req.protocol === 'https',
+    maxAge,
+  };
 }
 
 export function setSessionCookie(
   req: RequestLike,
-  res: ResponseLike,
+  reply: FastifyReply,
   token: string,
   maxAgeSeconds: number,
-) {
-  res.header('Set-Cookie', cookie(req, token, maxAgeSeconds));
+): void {
+  reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, maxAgeSeconds));
 }
 
-export function clearSessionCookie(req: RequestLike, res: ResponseLike) {
-  res.header('Set-Cookie', cookie(req, '', 0));
+export function clearSessionCookie(req: RequestLike, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(req, 0));
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

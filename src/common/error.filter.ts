@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 
 const UNIQUE_VIOLATION = new Set([
@@ -8,22 +8,31 @@ const UNIQUE_VIOLATION = new Set([
   'SQLITE_CONSTRAINT_PRIMARYKEY',
 ]);
 
+const ERROR_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+};
+
 /**
  * Every error leaves in Nest's shape `{ statusCode, message, error }`. A unique-constraint
- * violation that a service did not translate is a 409; body-parser failures keep their 4xx; any
- * other error is a 500 with no detail for the client and the stack in the log.
+ * violation that a service did not translate is a 409; Fastify's own 4xx (body too large,
+ * malformed JSON, unsupported media type), which Nest hands over as HttpExceptions, keep their
+ * status; any other error is a 500 with no detail for the client and the stack in the log.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Error');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.describe(exception);
     if (status >= 500) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
-    if (!res.headersSent) res.status(status).json(body);
+    if (!reply.sent) void reply.status(status).send(body);
   }
 
   private describe(exception: unknown): { status: number; body: object } {
@@ -32,7 +41,10 @@ export class ErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       return {
         status,
-        body: typeof response === 'string' ? { statusCode: status, message: response } : response,
+        body:
+          typeof response === 'string'
+            ? { statusCode: status, message: response, error: ERROR_NAMES[status] ?? 'Error' }
+            : response,
       };
     }
     if (exception instanceof QueryFailedError) {
@@ -48,24 +60,6 @@ export class ErrorFilter implements ExceptionFilter {
           },
         };
       }
-    }
-    // body-parser errors (malformed JSON 400, too large 413) carry their own status.
-    const e = exception as { status?: number; type?: string; message?: string };
-    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      const message =
-        e.type === 'entity.too.large'
-          ? 'Request body too large'
-          : e.type === 'entity.parse.failed'
-            ? 'Malformed JSON body'
-            : (e.message ?? 'Bad request');
-      return {
-        status: e.status,
-        body: {
-          statusCode: e.status,
-          message,
-          error: e.status === 413 ? 'Payload Too Large' : 'Bad Request',
-        },
-      };
     }
     return {
       status: 500,

@@ -1,7 +1,7 @@
 import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -167,7 +167,9 @@ export class RedemptionResponseDto {
  */
 export const IdempotencyKey = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): string | undefined => {
-    const value: unknown = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+    const value: unknown = ctx.switchToHttp().getRequest<FastifyRequest>().headers[
+      'idempotency-key'
+    ];
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || !isValidIdempotencyKey(value)) {
       throw new BadRequestException(
