@@ -53,6 +53,13 @@ const routes: RouteRecordRaw[] = [
 export const router = createRouter({ history: createWebHistory(), routes });
 
 router.beforeEach(async (to) => {
+  // Fetch the page's chunk while the session is asked, not after: one round trip less on 4G.
+  for (const record of to.matched) {
+    const component = record.components?.default;
+    if (typeof component === 'function') void (component as () => Promise<unknown>)();
+  }
+  // The public board does not depend on who is signed in.
+  if (!to.meta.roles && to.path !== '/login' && to.path !== '/') return true;
   await loadSession();
   const user = currentUser.value;
   if (to.path === '/login' && user) return HOME_OF[user.role];
