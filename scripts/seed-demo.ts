@@ -11,7 +11,7 @@ import { hashPassword } from '../src/auth/auth.service';
 import { User } from '../src/auth/user.entity';
 import type { Caller } from '../src/common/auth.decorators';
 import { todayIn } from '../src/common/time';
-import { loadConfig } from '../src/config';
+import { loadConfig, refuseInProduction } from '../src/config';
 import { Tx } from '../src/db/transaction';
 import { DeedsService } from '../src/deeds/deeds.service';
 import { Rule } from '../src/rules/rule.entity';
@@ -39,6 +39,7 @@ const PASSWORD = 'demo-password';
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 async function main() {
+  refuseInProduction('seed:demo'); // demo accounts with a known password
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: ['error', 'warn'],

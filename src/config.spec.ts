@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseDatabaseUrl } from './config';
+import { ConfigError, loadConfig, parseDatabaseUrl, refuseInProduction } from './config';
 
 describe('loadConfig', () => {
   it('defaults: port 3000, SQLite under ./data, Asia/Shanghai', () => {
@@ -21,6 +21,10 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^JWT_SECRET:/],
     [{ TIME_ZONE: 'Mars/Olympus' }, /^TIME_ZONE:/],
     [{ ADMIN_PASSWORD: 'abc' }, /^ADMIN_PASSWORD:/],
+    [{ JWT_EXPIRES_IN: '12 hours' }, /^JWT_EXPIRES_IN:/],
+    [{ JWT_EXPIRES_IN: '10s' }, /^JWT_EXPIRES_IN:/],
+    [{ JWT_EXPIRES_IN: '400d' }, /^JWT_EXPIRES_IN:/],
+    [{ JWT_EXPIRES_IN: '-1h' }, /^JWT_EXPIRES_IN:/],
   ])('%j is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -32,5 +36,18 @@ describe('loadConfig', () => {
       type: 'postgres',
       url: 'postgres://u@h:5432/db',
     });
+  });
+});
+
+describe('JWT_EXPIRES_IN and production guards', () => {
+  it.each(['12h', '30m', '7d', '3600', '30d'])('accepts %s', (v) => {
+    expect(loadConfig({ JWT_EXPIRES_IN: v }).jwtExpiresIn).toBe(v);
+  });
+
+  it('seed:demo refuses NODE_ENV=production', () => {
+    expect(() => refuseInProduction('seed:demo', { NODE_ENV: 'production' })).toThrow(
+      /seed:demo refuses to run with NODE_ENV=production/,
+    );
+    expect(() => refuseInProduction('seed:demo', { NODE_ENV: 'development' })).not.toThrow();
   });
 });

@@ -54,6 +54,23 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+const LIFETIME_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `<n>s|m|h|d` or plain seconds, from 1 minute to 30 days (what jsonwebtoken would accept). */
+export function isValidTokenLifetime(text: string): boolean {
+  const m = /^(\d{1,7})([smhd]?)$/.exec(text);
+  if (!m) return false;
+  const seconds = Number(m[1]) * LIFETIME_UNITS[m[2] || 's'];
+  return seconds >= 60 && seconds <= 30 * 86400;
+}
+
+/** Scripts that write demo data refuse to run against a production deployment. */
+export function refuseInProduction(what: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(`${what} refuses to run with NODE_ENV=production`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
 
@@ -84,11 +101,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('ADMIN_PASSWORD: must be at least 8 characters');
   }
 
+  const jwtExpiresIn = env.JWT_EXPIRES_IN || '12h';
+  if (!isValidTokenLifetime(jwtExpiresIn)) {
+    throw new ConfigError(
+      `JWT_EXPIRES_IN: "${jwtExpiresIn}" is not a lifetime between 1 minute and 30 days (e.g. 12h, 30m, 7d)`,
+    );
+  }
+
   return {
     port,
     database,
     jwtSecret,
-    jwtExpiresIn: env.JWT_EXPIRES_IN || '12h',
+    jwtExpiresIn,
     timeZone,
     adminPassword,
     production,

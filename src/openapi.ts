@@ -105,6 +105,13 @@ const OPERATIONS: Record<string, OperationDoc> = {
   AuthController_session: { summary: 'The account of the current session, or null (never 401)' },
   AuthController_me: { summary: 'The caller’s own account' },
   AuthController_createUser: { summary: 'Create an account', conflicts: ['USERNAME_TAKEN'] },
+  AuthController_changePassword: {
+    summary: 'Change one’s own password (other sessions end; a new token for this one)',
+  },
+  AuthController_updateUser: {
+    summary: 'Disable, re-enable, reset the password of, or rescope an account (ends its sessions)',
+    conflicts: ['USERNAME_TAKEN', 'CANNOT_DISABLE_SELF', 'CANNOT_DEMOTE_SELF'],
+  },
   AuthController_listUsers: { summary: 'List accounts', ok: page('UserResponseDto') },
   VillagesController_create: { summary: 'Create a village', conflicts: ['VILLAGE_CODE_TAKEN'] },
   VillagesController_list: { summary: 'List the villages the caller may see', ok: page('Village') },

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import { Tx } from '../src/db/transaction';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
@@ -350,7 +351,7 @@ describe('one service', () => {
       const tx = new Tx(ds);
       const ledger = new LedgerService(
         ds.getRepository(LedgerEntry),
-        new VillagersService(ds.getRepository(Villager), tx),
+        new VillagersService(ds.getRepository(Villager), tx, loadConfig({})),
         tx,
       );
       const login = await ok(

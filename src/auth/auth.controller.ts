@@ -1,11 +1,38 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Ip,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
 import type { FastifyReply } from 'fastify';
+import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
+import { ParseIdPipe } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config';
-import { LoginDto, SessionResponseDto, UserCreateDto, UserListQueryDto } from './auth.dto';
+import {
+  LoginDto,
+  PasswordChangeDto,
+  SessionResponseDto,
+  UserCreateDto,
+  UserListQueryDto,
+  UserUpdateDto,
+} from './auth.dto';
 import { AuthService } from './auth.service';
-import { clearSessionCookie, durationSeconds, setSessionCookie, type RequestLike } from './session';
+import {
+  clearSessionCookie,
+  durationSeconds,
+  sessionToken,
+  setSessionCookie,
+  type RequestLike,
+} from './session';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -24,10 +51,11 @@ export class AuthController {
   @HttpCode(200)
   async login(
     @Body() dto: LoginDto,
+    @Ip() ip: string | undefined,
     @Req() req: RequestLike,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const answer = await this.auth.login(dto);
+    const answer = await this.auth.login(dto, ip ?? null);
     setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
     return answer;
   }
@@ -56,6 +84,23 @@ export class AuthController {
     return this.users.me(caller.id);
   }
 
+  /** Own password: other sessions end, the answer carries a new token for this one. */
+  @Post('me/password')
+  @HttpCode(200)
+  async changePassword(
+    @CurrentUser() caller: Caller,
+    @Body() dto: PasswordChangeDto,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    const answer = await this.users.changeOwnPassword(caller, dto);
+    // A browser keeps its session: the cookie gets the new token.
+    if (sessionToken(req)) {
+      setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    }
+    return answer;
+  }
+
   @Auth('admin')
   @Post('users')
   createUser(@Body() dto: UserCreateDto) {
@@ -66,5 +111,16 @@ export class AuthController {
   @Get('users')
   listUsers(@Query() q: UserListQueryDto) {
     return this.users.list(q);
+  }
+
+  /** Disable / re-enable, reset the password, change role or scope; ends the user's sessions. */
+  @Auth('admin')
+  @Patch('users/:id')
+  updateUser(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: UserUpdateDto,
+  ) {
+    return this.users.update(caller, id, dto);
   }
 }

@@ -1,13 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
-import { Optional } from '../common/dto';
+import { CodePointLength, Optional } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { ROLES, type Role } from './user.entity';
 
 export class LoginDto {
-  @IsString() @Length(1, 50) username!: string;
-  @IsString() @Length(1, 200) password!: string;
+  @IsString() @CodePointLength(1, 50) username!: string;
+  @IsString() @CodePointLength(1, 200) password!: string;
 }
 
 export class UserCreateDto {
@@ -15,7 +15,7 @@ export class UserCreateDto {
   @Matches(/^[A-Za-z0-9_.-]{3,50}$/, { message: 'username must be 3-50 letters, digits, _ . or -' })
   username!: string;
 
-  @IsString() @Length(8, 200) password!: string;
+  @IsString() @CodePointLength(8, 200) password!: string;
 
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
@@ -27,6 +27,26 @@ export class UserCreateDto {
   @Optional() @IsId() storeId?: number;
   /** Required for a villager. */
   @Optional() @IsId() villagerId?: number;
+}
+
+/** What an admin may change on an account; a change of role names the new role's scope. */
+export class UserUpdateDto {
+  /** true disables the account and ends its sessions; false re-enables it. */
+  @Optional() @IsBoolean() disabled?: boolean;
+  /** A new password set by an admin (reset); ends the account's sessions. */
+  @Optional() @IsString() @CodePointLength(8, 200) password?: string;
+  @ApiProperty({ enum: ROLES, required: false })
+  @Optional()
+  @IsIn(ROLES)
+  role?: Role;
+  @Optional() @IsId() villageId?: number;
+  @Optional() @IsId() storeId?: number;
+  @Optional() @IsId() villagerId?: number;
+}
+
+export class PasswordChangeDto {
+  @IsString() @CodePointLength(1, 200) currentPassword!: string;
+  @IsString() @CodePointLength(8, 200) newPassword!: string;
 }
 
 export class UserListQueryDto extends PageQueryDto {
@@ -41,6 +61,7 @@ export class UserResponseDto {
   villageId!: number | null;
   storeId!: number | null;
   villagerId!: number | null;
+  disabled!: boolean;
   createdAt!: Date;
 }
 

@@ -17,7 +17,7 @@ import { UsersService } from './users.service';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         secret: config.jwtSecret,
-        signOptions: { expiresIn: config.jwtExpiresIn as `${number}h`, algorithm: 'HS256' },
+        signOptions: { expiresIn: config.jwtExpiresIn as `${number}s`, algorithm: 'HS256' },
       }),
     }),
   ],

@@ -10,23 +10,33 @@ import {
 } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import * as bcrypt from 'bcryptjs';
 import { MoreThan, Repository } from 'typeorm';
+import { forbidden } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import type { LoginDto, LoginResponseDto } from './auth.dto';
 import { tokenPayload } from './jwt.strategy';
+import { dummyHash, hashPassword, verifyPassword } from './passwords';
 import { LoginFailure, User } from './user.entity';
 import { toUserResponse } from './users.service';
+
+export { hashPassword } from './passwords';
 
 /** Failed logins allowed per username in the window before answering 429. */
 export const MAX_LOGIN_FAILURES = 5;
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-const BCRYPT_COST = 10;
-// Compared against when the username is unknown, so both paths take the same time.
-const DUMMY_HASH = bcrypt.hashSync('not-a-real-password', BCRYPT_COST);
+/**
+ * Failed logins allowed per client address per minute, across usernames: generous enough for a
+ * village office where everyone shares one address, small enough to stop spraying guesses.
+ */
+export const MAX_IP_FAILURES_PER_MINUTE = 60;
+const IP_WINDOW_MS = 60 * 1000;
 
-export const hashPassword = (password: string) => bcrypt.hash(password, BCRYPT_COST);
+const tooMany = (message: string) =>
+  new HttpException(
+    { statusCode: 429, error: 'Too Many Requests', message },
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -40,32 +50,59 @@ export class AuthService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async login(dto: LoginDto): Promise<LoginResponseDto> {
-    const since = new Date(Date.now() - FAILURE_WINDOW_MS);
-    const recentFailures = await this.failures.count({
-      where: { username: dto.username, failedAt: MoreThan(since) },
+  /**
+   * Reserve, then clear: the attempt is written as a failure before the password is checked, so
+   * parallel guesses all see each other and no more than the limit are ever judged. A correct
+   * password clears the username's failures; a refused attempt takes its reservation back.
+   */
+  async login(dto: LoginDto, ip: string | null): Promise<LoginResponseDto> {
+    const username = dto.username.toLowerCase();
+    const now = Date.now();
+    const reserved = await this.tx.run((em) =>
+      em.insert(LoginFailure, { username, ip, failedAt: new Date(now) }),
+    );
+    const reservationId = reserved.identifiers[0].id as number;
+    const release = () => this.tx.run((em) => em.delete(LoginFailure, { id: reservationId }));
+
+    const [byUser, byIp] = await Promise.all([
+      this.failures.count({
+        where: { username, failedAt: MoreThan(new Date(now - FAILURE_WINDOW_MS)) },
+      }),
+      ip === null
+        ? 0
+        : this.failures.count({ where: { ip, failedAt: MoreThan(new Date(now - IP_WINDOW_MS)) } }),
+    ]);
+    if (byUser > MAX_LOGIN_FAILURES) {
+      await release();
+      throw tooMany('Too many failed logins; try again in 15 minutes');
+    }
+    if (byIp > MAX_IP_FAILURES_PER_MINUTE) {
+      await release();
+      throw tooMany('Too many failed logins from this address; try again in a minute');
+    }
+
+    const user = await this.users
+      .createQueryBuilder('u')
+      .where('LOWER(u.username) = :username', { username })
+      .getOne();
+    const check = await verifyPassword(dto.password, user?.passwordHash ?? (await dummyHash()));
+    if (!user || !check.ok) throw new UnauthorizedException('Wrong username or password');
+    if (user.disabled) {
+      await release();
+      throw forbidden('This account is disabled; ask an administrator');
+    }
+    // An old bcrypt hash is replaced now that the password is known (argon2id).
+    const upgraded = check.rehash ? await hashPassword(dto.password) : undefined;
+    await this.tx.run(async (em) => {
+      await em.delete(LoginFailure, { username });
+      if (upgraded) {
+        await em.update(
+          User,
+          { id: user.id, passwordHash: user.passwordHash },
+          { passwordHash: upgraded },
+        );
+      }
     });
-    if (recentFailures >= MAX_LOGIN_FAILURES) {
-      throw new HttpException(
-        {
-          statusCode: 429,
-          error: 'Too Many Requests',
-          message: 'Too many failed logins; try again in 15 minutes',
-        },
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
-    const user = await this.users.findOne({ where: { username: dto.username } });
-    const ok = await bcrypt.compare(dto.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      await this.tx.run((em) =>
-        em.insert(LoginFailure, { username: dto.username, failedAt: new Date() }),
-      );
-      throw new UnauthorizedException('Wrong username or password');
-    }
-    if (recentFailures > 0) {
-      await this.tx.run((em) => em.delete(LoginFailure, { username: dto.username }));
-    }
     return {
       accessToken: await this.jwt.signAsync(tokenPayload(user)),
       user: toUserResponse(user),

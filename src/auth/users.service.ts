@@ -1,17 +1,26 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { BadRequestException } from '@nestjs/common';
-import { Repository } from 'typeorm';
-import { notFound, refuse } from '../common/errors';
+import { EntityManager, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined } from '../common/scope';
 import { Tx } from '../db/transaction';
 import { Store } from '../store/store.entity';
 import { Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
-import type { UserCreateDto, UserListQueryDto, UserResponseDto } from './auth.dto';
-import { hashPassword } from './auth.service';
-import { User, type Role } from './user.entity';
+import type {
+  LoginResponseDto,
+  PasswordChangeDto,
+  UserCreateDto,
+  UserListQueryDto,
+  UserResponseDto,
+  UserUpdateDto,
+} from './auth.dto';
+import { tokenPayload } from './jwt.strategy';
+import { hashPassword, verifyPassword } from './passwords';
+import { LoginFailure, User, type Role } from './user.entity';
 
 /** Which scope fields each role may carry. */
 const SCOPE_FIELDS: Record<Role, string[]> = {
@@ -21,6 +30,9 @@ const SCOPE_FIELDS: Record<Role, string[]> = {
   villager: ['villagerId', 'villageId'],
 };
 
+type Scope = { villageId: number | null; storeId: number | null; villagerId: number | null };
+type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number };
+
 export function toUserResponse(u: User): UserResponseDto {
   return {
     id: u.id,
@@ -29,8 +41,40 @@ export function toUserResponse(u: User): UserResponseDto {
     villageId: u.villageId,
     storeId: u.storeId,
     villagerId: u.villagerId,
+    disabled: u.disabled ?? false,
     createdAt: u.createdAt,
   };
+}
+
+/** The scope a role needs, checked against the database: 400 for a missing or stray field. */
+async function resolveScope(em: EntityManager, role: Role, input: ScopeInput): Promise<Scope> {
+  const scope: Scope = { villageId: null, storeId: null, villagerId: null };
+  const need = (field: keyof Scope) => {
+    if (!input[field]) throw new BadRequestException(`${field} is required for role ${role}`);
+    return input[field]!;
+  };
+  const given = (['villageId', 'storeId', 'villagerId'] as const).filter(
+    (f) => input[f] !== undefined,
+  );
+  const stray = given.find((f) => !SCOPE_FIELDS[role].includes(f));
+  if (stray) throw new BadRequestException(`${stray} does not apply to role ${role}`);
+
+  if (role === 'cadre') {
+    scope.villageId = need('villageId');
+    if (!(await em.existsBy(Village, { id: scope.villageId }))) throw notFound('Village');
+  } else if (role === 'shopkeeper') {
+    scope.storeId = need('storeId');
+    if (!(await em.existsBy(Store, { id: scope.storeId }))) throw notFound('Store');
+  } else if (role === 'villager') {
+    scope.villagerId = need('villagerId');
+    const villager = await em.findOneBy(Villager, { id: scope.villagerId });
+    if (!villager) throw notFound('Villager');
+    if (input.villageId !== undefined && input.villageId !== villager.villageId) {
+      throw new BadRequestException("villageId does not match the villager's village");
+    }
+    scope.villageId = villager.villageId;
+  }
+  return scope;
 }
 
 @Injectable()
@@ -38,6 +82,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tx: Tx,
+    private readonly jwt: JwtService,
   ) {}
 
   async me(id: number): Promise<UserResponseDto> {
@@ -58,44 +103,97 @@ export class UsersService {
   async create(dto: UserCreateDto): Promise<UserResponseDto> {
     const passwordHash = await hashPassword(dto.password);
     const user = await this.tx.run(async (em) => {
-      const scope = {
-        villageId: null as number | null,
-        storeId: null as number | null,
-        villagerId: null as number | null,
-      };
-      const need = (field: keyof typeof scope) => {
-        if (!dto[field]) throw new BadRequestException(`${field} is required for role ${dto.role}`);
-        return dto[field]!;
-      };
-      const extra = (['villageId', 'storeId', 'villagerId'] as const).filter(
-        (f) => dto[f] !== undefined,
-      );
-      const allowed: string[] = SCOPE_FIELDS[dto.role];
-      const stray = extra.find((f) => !allowed.includes(f));
-      if (stray) throw new BadRequestException(`${stray} does not apply to role ${dto.role}`);
-
-      if (dto.role === 'cadre') {
-        scope.villageId = need('villageId');
-        if (!(await em.existsBy(Village, { id: scope.villageId }))) throw notFound('Village');
-      } else if (dto.role === 'shopkeeper') {
-        scope.storeId = need('storeId');
-        if (!(await em.existsBy(Store, { id: scope.storeId }))) throw notFound('Store');
-      } else if (dto.role === 'villager') {
-        scope.villagerId = need('villagerId');
-        const villager = await em.findOneBy(Villager, { id: scope.villagerId });
-        if (!villager) throw notFound('Villager');
-        if (dto.villageId !== undefined && dto.villageId !== villager.villageId) {
-          throw new BadRequestException("villageId does not match the villager's village");
-        }
-        scope.villageId = villager.villageId;
-      }
-      if (await em.existsBy(User, { username: dto.username })) {
-        throw refuse('USERNAME_TAKEN', `Username "${dto.username}" is already taken`);
-      }
+      const scope = await resolveScope(em, dto.role, dto);
+      // Unique regardless of case (the database has the same rule as an index on LOWER()).
+      const taken = await em
+        .createQueryBuilder(User, 'u')
+        .where('LOWER(u.username) = :name', { name: dto.username.toLowerCase() })
+        .getExists();
+      if (taken) throw refuse('USERNAME_TAKEN', `Username "${dto.username}" is already taken`);
       return em.save(
         em.create(User, { username: dto.username, passwordHash, role: dto.role, ...scope }),
       );
     });
     return toUserResponse(user);
+  }
+
+  /**
+   * An admin disables or re-enables an account, resets its password or changes its role or
+   * scope. Each of these ends the account's existing sessions (tokenVersion + 1).
+   */
+  async update(caller: Caller, id: number, dto: UserUpdateDto): Promise<UserResponseDto> {
+    const passwordHash = dto.password === undefined ? undefined : await hashPassword(dto.password);
+    const user = await this.tx.run(async (em) => {
+      const user = await em.findOneBy(User, { id });
+      if (!user) throw notFound('User');
+      const changes: Partial<User> = {};
+      if (dto.disabled !== undefined && dto.disabled !== user.disabled) {
+        if (dto.disabled && user.id === caller.id) {
+          throw refuse('CANNOT_DISABLE_SELF', 'An administrator cannot disable their own account');
+        }
+        changes.disabled = dto.disabled;
+      }
+      if (passwordHash) changes.passwordHash = passwordHash;
+      const scopeGiven = (['villageId', 'storeId', 'villagerId'] as const).some(
+        (f) => dto[f] !== undefined,
+      );
+      if (dto.role !== undefined || scopeGiven) {
+        const role = dto.role ?? user.role;
+        if (role !== 'admin' && user.id === caller.id) {
+          throw refuse('CANNOT_DEMOTE_SELF', 'An administrator cannot change their own role');
+        }
+        // A new role takes only the scope sent with it; the same role keeps what is not sent.
+        const input: ScopeInput =
+          role === user.role
+            ? defined({
+                villageId: dto.villageId ?? (role === 'cadre' ? user.villageId : null) ?? undefined,
+                storeId: dto.storeId ?? user.storeId ?? undefined,
+                villagerId: dto.villagerId ?? user.villagerId ?? undefined,
+              })
+            : dto;
+        const scope = await resolveScope(em, role, input);
+        if (
+          role !== user.role ||
+          scope.villageId !== user.villageId ||
+          scope.storeId !== user.storeId ||
+          scope.villagerId !== user.villagerId
+        ) {
+          Object.assign(changes, { role, ...scope });
+        }
+      }
+      if (Object.keys(changes).length === 0) return user;
+      changes.tokenVersion = user.tokenVersion + 1;
+      if (changes.disabled === false || changes.passwordHash) {
+        // Re-enabled or reset: the locked-out owner may log in at once.
+        await em.delete(LoginFailure, { username: user.username.toLowerCase() });
+      }
+      await em.update(User, { id }, changes);
+      return em.findOneByOrFail(User, { id });
+    });
+    return toUserResponse(user);
+  }
+
+  /** Any user changes their own password; other sessions end, this one gets a new token. */
+  async changeOwnPassword(caller: Caller, dto: PasswordChangeDto): Promise<LoginResponseDto> {
+    const user = await this.users.findOneBy({ id: caller.id });
+    if (!user) throw notFound('User');
+    if (!(await verifyPassword(dto.currentPassword, user.passwordHash)).ok) {
+      throw forbidden('currentPassword is wrong');
+    }
+    const passwordHash = await hashPassword(dto.newPassword);
+    const updated = await this.tx.run(async (em) => {
+      const result = await em.update(
+        User,
+        { id: user.id, tokenVersion: user.tokenVersion },
+        { passwordHash, tokenVersion: user.tokenVersion + 1 },
+      );
+      // Someone else changed the account meanwhile (disabled it, reset it): this session is over.
+      if (!result.affected) throw forbidden('The account changed meanwhile; log in again');
+      return em.findOneByOrFail(User, { id: user.id });
+    });
+    return {
+      accessToken: await this.jwt.signAsync(tokenPayload(updated)),
+      user: toUserResponse(updated),
+    };
   }
 }

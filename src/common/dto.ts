@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { ValidateIf } from 'class-validator';
+import { buildMessage, ValidateBy, ValidateIf } from 'class-validator';
 
 /** Trims surrounding whitespace from a string field before validation. */
 export const Trim = () =>
@@ -44,3 +44,24 @@ export function controlCharPath(value: unknown, path = ''): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A string of min..max characters counted as code points, the way PostgreSQL's varchar(n) counts
+ * them. class-validator's Length does not count U+FE0E/U+FE0F, so "a\uFE0F" x 30 passed
+ * Length(1, 50) and then failed the column as a 500.
+ */
+export const CodePointLength = (min: number, max: number) =>
+  ValidateBy({
+    name: 'codePointLength',
+    constraints: [min, max],
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        const n = [...value].length;
+        return n >= min && n <= max;
+      },
+      defaultMessage: buildMessage(
+        (each) => `${each}$property must be ${min}-${max} characters long`,
+      ),
+    },
+  });

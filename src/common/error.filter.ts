@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { redactDbMessage } from '../db/query-logger';
 
 const UNIQUE_VIOLATION = new Set([
   '23505',
@@ -29,10 +30,16 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.describe(exception);
-    if (status >= 500) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    }
+    if (status >= 500) this.logger.error(this.forLog(exception));
     if (!reply.sent) void reply.status(status).send(body);
+  }
+
+  /** The stack for the log; a failed query's message without the values it may quote. */
+  private forLog(exception: unknown): string {
+    if (!(exception instanceof Error)) return String(exception);
+    const stack = exception.stack ?? exception.message;
+    if (!(exception instanceof QueryFailedError)) return stack;
+    return stack.replace(exception.message, redactDbMessage(exception.message));
   }
 
   private describe(exception: unknown): { status: number; body: object } {

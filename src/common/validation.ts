@@ -17,11 +17,14 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** class-validator on every DTO, after refusing control characters anywhere in the input. */
+/**
+ * class-validator on every DTO, after refusing control characters anywhere in the input: body,
+ * query and path parameters (a NUL in a path reached PostgreSQL as a 500).
+ */
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
-    if (metadata.type === 'body' || metadata.type === 'query') {
-      const path = controlCharPath(value);
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const path = controlCharPath(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
       if (path) throw new BadRequestException([`${path} must not contain control characters`]);
     }
     return super.transform(value, metadata);

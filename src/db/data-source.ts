@@ -3,6 +3,7 @@ import type { DatabaseConfig } from '../config';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
+import { QueryLogger } from './query-logger';
 
 /**
  * SQLite pragmas, applied on every open: the driver's WAL switch leaves `synchronous` at the
@@ -22,6 +23,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     logging: ['error'] as ('error' | 'warn')[],
+    logger: new QueryLogger(),
     namingStrategy: new SnakeNamingStrategy(),
   };
   if (database.type === 'postgres') {

@@ -1,4 +1,4 @@
-import { LoginFailure, User } from '../auth/user.entity';
+import { IdNumberConflict, LoginFailure, User } from '../auth/user.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
@@ -11,6 +11,7 @@ import { Villager } from '../villagers/villager.entity';
 export const ENTITIES = [
   User,
   LoginFailure,
+  IdNumberConflict,
   Village,
   Household,
   Villager,

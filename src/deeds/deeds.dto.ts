@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, Optional } from '../common/dto';
+import { CodePointLength, Optional, Trim } from '../common/dto';
 import { DEED_STATUSES, type DeedStatus } from './deed.entity';
 
 export class DeedCreateDto {
@@ -13,13 +13,13 @@ export class DeedCreateDto {
   @IsString()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
   occurredOn!: string;
-  @Trim() @IsString() @Length(1, 500) description!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) description!: string;
   /** Text or a URL to a photo. */
-  @Optional() @Trim() @IsString() @Length(1, 1000) evidence?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 1000) evidence?: string;
 }
 
 export class DeedReasonDto {
-  @Trim() @IsString() @Length(1, 500) reason!: string;
+  @Trim() @IsString() @CodePointLength(1, 500) reason!: string;
 }
 
 export class DeedListQueryDto extends PageQueryDto {

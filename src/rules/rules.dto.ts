@@ -5,7 +5,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
@@ -13,7 +12,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, QueryBool, Optional } from '../common/dto';
+import { CodePointLength, Optional, QueryBool, Trim } from '../common/dto';
 import { CATEGORY_CODES, type CategoryCode } from './categories';
 
 export class RuleCreateDto {
@@ -25,7 +24,7 @@ export class RuleCreateDto {
   @IsIn(CATEGORY_CODES)
   category!: CategoryCode;
 
-  @Trim() @IsString() @Length(1, 100) title!: string;
+  @Trim() @IsString() @CodePointLength(1, 100) title!: string;
 
   /** Non-zero, −1000…1000; negative is a deduction. */
   @IsInt()
@@ -42,7 +41,7 @@ export class RuleCreateDto {
 }
 
 export class RuleUpdateDto {
-  @Optional() @Trim() @IsString() @Length(1, 100) title?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 100) title?: string;
   @Optional()
   @IsInt()
   @Min(-1000)

@@ -11,14 +11,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Max,
   Min,
   NotEquals,
   ValidateNested,
 } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
-import { Optional, QueryBool, Trim } from '../common/dto';
+import { CodePointLength, Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { isValidIdempotencyKey } from './idempotency';
 import type { RedemptionStatus } from './redemption.entity';
@@ -31,7 +30,7 @@ export const MAX_STOCK_DELTA = 1_000_000;
 // ── stores ──────────────────────────────────────────────────────────────────────────────
 
 export class StoreCreateDto {
-  @Trim() @IsString() @Length(1, 50) name!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
 
   /** The villages whose villagers may redeem at this store. */
   @IsIdList()
@@ -39,7 +38,7 @@ export class StoreCreateDto {
 }
 
 export class StoreUpdateDto {
-  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
 
   /** Replaces the whole set of villages served. */
   @Optional()
@@ -62,7 +61,7 @@ export class StoreResponseDto {
 // ── goods and stock ─────────────────────────────────────────────────────────────────────
 
 export class GoodsCreateDto {
-  @Trim() @IsString() @Length(1, 50) name!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
   @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice!: number;
   /** Opening stock, recorded as a restock movement. */
   @Optional() @IsInt() @Min(0) @Max(MAX_STOCK_DELTA) stock?: number;
@@ -71,7 +70,7 @@ export class GoodsCreateDto {
 
 /** Stock is not here on purpose: it changes only through stock movements. */
 export class GoodsUpdateDto {
-  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
   @Optional() @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice?: number;
   @Optional() @IsBoolean() active?: boolean;
 }
@@ -96,7 +95,7 @@ export class StockMovementCreateDto {
   @IsIn(MANUAL_STOCK_REASONS)
   reason!: ManualStockReason;
 
-  @IsOptional() @Trim() @IsString() @Length(0, 200) note?: string;
+  @IsOptional() @Trim() @IsString() @CodePointLength(0, 200) note?: string;
 }
 
 // ── redemptions ─────────────────────────────────────────────────────────────────────────
@@ -120,7 +119,7 @@ export class RedemptionCreateDto {
 }
 
 export class RedemptionCancelDto {
-  @Trim() @IsString() @Length(1, 200) reason!: string;
+  @Trim() @IsString() @CodePointLength(1, 200) reason!: string;
 }
 
 export const REDEMPTION_STATUSES = ['completed', 'cancelled'] as const;

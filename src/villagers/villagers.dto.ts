@@ -3,7 +3,6 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Validate,
   ValidatorConstraint,
@@ -11,7 +10,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, TrimUpper, Optional } from '../common/dto';
+import { CodePointLength, Optional, Trim, TrimUpper } from '../common/dto';
 import { isValidIdNumber } from './id-number';
 import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
 
@@ -31,7 +30,7 @@ export class VillagerCreateDto {
   /** Defaults to the cadre's own village; required for an admin. */
   @Optional() @IsId() villageId?: number;
   @IsOptional() @IsId() householdId?: number;
-  @Trim() @IsString() @Length(1, 50) name!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
   @Optional()
   @TrimUpper()
   @Validate(IdNumberConstraint)
@@ -45,7 +44,7 @@ export class VillagerCreateDto {
 export class VillagerUpdateDto {
   /** null takes the villager out of their household (and null clears idNumber or phone). */
   @IsOptional() @IsId() householdId?: number | null;
-  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
   @IsOptional()
   @TrimUpper()
   @Validate(IdNumberConstraint)
@@ -64,7 +63,7 @@ export class VillagerListQueryDto extends PageQueryDto {
   @IsOptional() @IsIdQuery() villageId?: number;
   @IsOptional() @IsIdQuery() householdId?: number;
   /** Any part of the name. */
-  @IsOptional() @IsString() @Length(1, 50) q?: string;
+  @IsOptional() @IsString() @CodePointLength(1, 50) q?: string;
   @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
 }
 

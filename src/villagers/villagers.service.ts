@@ -1,10 +1,20 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
-import { notFound, refuse } from '../common/errors';
+import { IdNumberConflict } from '../auth/user.entity';
+import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { todayIn } from '../common/time';
+import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
 import { maskIdNumber } from './id-number';
@@ -33,18 +43,31 @@ export function toVillagerResponse(v: Villager): VillagerResponseDto {
 /** Escapes LIKE wildcards so a search for "100%" means the text. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * ID_NUMBER_TAKEN answers one user may receive a day. Each one tells the caller that an ID number
+ * exists, so without a bound a cadre could recover a masked number (430102********1234) by
+ * trying its ~3,300 plausible birth dates. Past the bound, every request of that user carrying
+ * an ID number is 429 until the next day.
+ */
+export const MAX_ID_NUMBER_CONFLICTS_PER_DAY = 10;
+
+const isIdNumberTaken = (err: unknown) =>
+  err instanceof ConflictException &&
+  (err.getResponse() as { code?: string }).code === 'ID_NUMBER_TAKEN';
+
 @Injectable()
 export class VillagersService {
   constructor(
     @InjectRepository(Villager) private readonly villagers: Repository<Villager>,
     private readonly tx: Tx,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(caller: Caller, dto: VillagerCreateDto): Promise<VillagerResponseDto> {
     const villageId = dto.villageId ?? villageScope(caller);
     if (villageId === undefined) throw new BadRequestException('villageId is required');
     assertVillageAccess(caller, villageId);
-    const saved = await this.tx.run(async (em) => {
+    const saved = await this.limitIdNumberConflicts(caller, dto.idNumber, async (em) => {
       if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
       await this.checkHousehold(em, villageId, dto.householdId);
       await this.checkIdNumberFree(em, dto.idNumber);
@@ -88,8 +111,12 @@ export class VillagersService {
     return toVillagerResponse(await this.findScoped(this.villagers.manager, caller, id));
   }
 
+  /** Changing an existing villager's ID number is for admins only (a cadre's PATCH with it: 403). */
   async update(caller: Caller, id: number, dto: VillagerUpdateDto): Promise<VillagerResponseDto> {
-    const saved = await this.tx.run(async (em) => {
+    if (dto.idNumber !== undefined && caller.role !== 'admin') {
+      throw forbidden('Only an administrator may change an ID number');
+    }
+    const saved = await this.limitIdNumberConflicts(caller, dto.idNumber, async (em) => {
       const villager = await this.findScoped(em, caller, id);
       if (dto.householdId !== undefined)
         await this.checkHousehold(em, villager.villageId, dto.householdId);
@@ -99,6 +126,40 @@ export class VillagersService {
       return em.save(Object.assign(villager, dto));
     });
     return toVillagerResponse(saved);
+  }
+
+  /** Runs the write in one transaction, counting (in the database) each ID_NUMBER_TAKEN answer. */
+  private async limitIdNumberConflicts<T>(
+    caller: Caller,
+    idNumber: string | null | undefined,
+    work: (em: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    if (!idNumber) return this.tx.run(work);
+    const day = todayIn(this.config.timeZone);
+    const answered = await this.villagers.manager.countBy(IdNumberConflict, {
+      userId: caller.id,
+      day,
+    });
+    if (answered >= MAX_ID_NUMBER_CONFLICTS_PER_DAY) {
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too many ID numbers already registered were tried today; try again tomorrow',
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    try {
+      return await this.tx.run(work);
+    } catch (err) {
+      if (isIdNumberTaken(err)) {
+        await this.tx.run((em) =>
+          em.insert(IdNumberConflict, { userId: caller.id, day, at: new Date() }),
+        );
+      }
+      throw err;
+    }
   }
 
   /** A villager the caller may see, or 404: another village's villager does not exist for them. */

@@ -1,34 +1,34 @@
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { Trim, Optional } from '../common/dto';
+import { CodePointLength, Optional, Trim } from '../common/dto';
 
 export class VillageCreateDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
   code!: string;
 
-  @Trim() @IsString() @Length(1, 50) name!: string;
-  @Trim() @IsString() @Length(1, 50) town!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) town!: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
 export class VillageUpdateDto {
-  @Optional() @Trim() @IsString() @Length(1, 50) name?: string;
-  @Optional() @Trim() @IsString() @Length(1, 50) town?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) town?: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
 }
 
 export class VillageListQueryDto extends PageQueryDto {
-  @IsOptional() @IsString() @Length(1, 50) town?: string;
+  @IsOptional() @IsString() @CodePointLength(1, 50) town?: string;
 }
 
 export class HouseholdCreateDto {
-  @Trim() @IsString() @Length(1, 32) householdNo!: string;
-  @Trim() @IsString() @Length(1, 50) headName!: string;
+  @Trim() @IsString() @CodePointLength(1, 32) householdNo!: string;
+  @Trim() @IsString() @CodePointLength(1, 50) headName!: string;
   /** 村民小组 / 屋场 */
-  @Optional() @Trim() @IsString() @Length(0, 50) group?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(0, 50) group?: string;
 }
 
 export class HouseholdListQueryDto extends PageQueryDto {
-  @IsOptional() @IsString() @Length(1, 50) group?: string;
+  @IsOptional() @IsString() @CodePointLength(1, 50) group?: string;
 }

@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change one’s own password (other sessions end; a new token for this one) */
+        post: operations["AuthController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -105,6 +122,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Disable, re-enable, reset the password of, or rescope an account (ends its sessions) */
+        patch: operations["AuthController_updateUser"];
         trace?: never;
     };
     "/api/villages": {
@@ -578,6 +612,7 @@ export interface components {
             villageId: number | null;
             storeId: number | null;
             villagerId: number | null;
+            disabled: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -589,6 +624,10 @@ export interface components {
             /** @description The signed-in account, or null without a valid session. */
             user: components["schemas"]["UserResponseDto"] | null;
         };
+        PasswordChangeDto: {
+            currentPassword: string;
+            newPassword: string;
+        };
         UserCreateDto: {
             /** @enum {string} */
             role: "admin" | "cadre" | "shopkeeper" | "villager";
@@ -599,6 +638,17 @@ export interface components {
             /** @description Required for a shopkeeper. */
             storeId?: number;
             /** @description Required for a villager. */
+            villagerId?: number;
+        };
+        UserUpdateDto: {
+            /** @enum {string} */
+            role?: "admin" | "cadre" | "shopkeeper" | "villager";
+            /** @description true disables the account and ends its sessions; false re-enables it. */
+            disabled?: boolean;
+            /** @description A new password set by an admin (reset); ends the account's sessions. */
+            password?: string;
+            villageId?: number;
+            storeId?: number;
             villagerId?: number;
         };
         VillageCreateDto: {
@@ -1099,6 +1149,65 @@ export interface operations {
             };
         };
     };
+    AuthController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AuthController_listUsers: {
         parameters: {
             query?: {
@@ -1206,6 +1315,85 @@ export interface operations {
                 };
             };
             /** @description Refused by a business rule; `code` is one of `USERNAME_TAKEN` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthController_updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `USERNAME_TAKEN`, `CANNOT_DISABLE_SELF`, `CANNOT_DEMOTE_SELF` */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,357 @@
+import 'reflect-metadata';
+import * as bcrypt from 'bcryptjs';
+import { IdNumberConflict, LoginFailure, User } from '../src/auth/user.entity';
+import { MAX_PAGE_DEPTH } from '../src/common/pagination';
+import { withCheckChar } from '../src/villagers/id-number';
+import { Villager } from '../src/villagers/villager.entity';
+import { MAX_ID_NUMBER_CONFLICTS_PER_DAY } from '../src/villagers/villagers.service';
+import { bearer, createTestApp, isPostgres, TestApp } from './app';
+
+let t: TestApp;
+let admin: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.adminToken();
+});
+afterAll(() => t.close());
+
+describe('string lengths count code points, as the columns do', () => {
+  const selectors = 'a\uFE0F'.repeat(30); // 60 code points; class-validator's Length says 30
+
+  it('a login with 60 code points of username is 400, not a 500 from varchar(50)', async () => {
+    const res = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: selectors, password: 'whatever' })
+      .expect(400);
+    expect(JSON.stringify(res.body.message)).toContain('username');
+  });
+
+  it('a villager name of 60 code points is 400; 50 Chinese characters or emoji pass', async () => {
+    const v = await t.newVillage();
+    await t
+      .http()
+      .post('/api/villagers')
+      .set(bearer(admin))
+      .send({ villageId: v.id, name: selectors })
+      .expect(400);
+    await t
+      .http()
+      .post('/api/villagers')
+      .set(bearer(admin))
+      .send({ villageId: v.id, name: '😀'.repeat(50) })
+      .expect(201);
+  });
+});
+
+describe('path parameters', () => {
+  it('a NUL or control character in a path parameter is 400 naming it', async () => {
+    const res = await t.http().get('/api/public/villages/%00/boards/2026-01').expect(400);
+    expect(JSON.stringify(res.body.message)).toContain('code');
+    await t.http().get('/api/public/villages/a%01b/boards/2026-01').expect(400);
+    await t.http().get('/api/public/villages/%7F/boards/2026-01').expect(400);
+  });
+});
+
+describe('pagination depth', () => {
+  it(`page x pageSize beyond ${MAX_PAGE_DEPTH} is 400; at the bound it answers`, async () => {
+    const res = await t
+      .http()
+      .get(`/api/villagers?page=${MAX_PAGE_DEPTH / 100 + 1}&pageSize=100`)
+      .set(bearer(admin))
+      .expect(400);
+    expect(JSON.stringify(res.body.message)).toContain('page');
+    await t.http().get('/api/users?page=51&pageSize=200').set(bearer(admin)).expect(400);
+    const ok = await t
+      .http()
+      .get(`/api/villagers?page=${MAX_PAGE_DEPTH / 100}&pageSize=100`)
+      .set(bearer(admin))
+      .expect(200);
+    expect(ok.body.items).toEqual([]);
+  });
+});
+
+const login = (username: string, password: string) =>
+  t.http().post('/api/auth/login').send({ username, password });
+
+async function newAccount(username: string, password = 'right-password', extra = {}) {
+  const res = await t
+    .http()
+    .post('/api/users')
+    .set(bearer(admin))
+    .send({ username, password, role: 'admin', ...extra })
+    .expect(201);
+  return res.body as { id: number };
+}
+
+describe('login throttle', () => {
+  afterEach(() => t.ds.getRepository(LoginFailure).clear());
+
+  it('50 parallel wrong passwords for one username: exactly 5 are judged, 45 are 429', async () => {
+    await newAccount('racer');
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login('racer', `wrong-${i}`)),
+    );
+    const counts = answers.reduce<Record<number, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
+    expect(counts).toEqual({ 401: 5, 429: 45 });
+    await login('racer', 'right-password').expect(429);
+    // the username is counted regardless of case
+    await login('RACER', 'right-password').expect(429);
+  });
+
+  it('a correct password clears the failures; refused attempts are not left behind', async () => {
+    await newAccount('forgetful');
+    for (let i = 0; i < 4; i++) await login('forgetful', 'nope').expect(401);
+    await login('Forgetful', 'right-password').expect(200);
+    for (let i = 0; i < 5; i++) await login('forgetful', 'nope').expect(401);
+    await login('forgetful', 'nope').expect(429);
+  });
+
+  it('one address may fail 60 times a minute across usernames (successes not counted), then 429', async () => {
+    await newAccount('office_user');
+    for (let i = 0; i < 12; i++) {
+      for (let j = 0; j < 5; j++) await login(`villager_${i}`, 'guess').expect(401);
+      if (i < 11) await login('office_user', 'right-password').expect(200);
+    }
+    const res = await login('someone_else', 'guess').expect(429);
+    expect(res.body.message).toContain('address');
+    // for the rest of the minute the address waits, right password or not
+    await login('office_user', 'right-password').expect(429);
+  });
+});
+
+describe('password hashing', () => {
+  it('new passwords are argon2id; a bcrypt hash still logs in once and is upgraded', async () => {
+    const { id } = await newAccount('legacy');
+    const repo = t.ds.getRepository(User);
+    expect((await repo.findOneByOrFail({ id })).passwordHash).toMatch(/^\$argon2id\$/);
+    await repo.update({ id }, { passwordHash: bcrypt.hashSync('old-password', 4) });
+    await login('legacy', 'wrong-password').expect(401);
+    expect((await repo.findOneByOrFail({ id })).passwordHash).toMatch(/^\$2/);
+    await login('legacy', 'old-password').expect(200);
+    const upgraded = (await repo.findOneByOrFail({ id })).passwordHash;
+    expect(upgraded).toMatch(/^\$argon2id\$/);
+    expect(upgraded.length).toBeLessThanOrEqual(100);
+    await login('legacy', 'old-password').expect(200);
+  });
+
+  it('hashing runs off the event loop: timers keep firing during 8 parallel logins', async () => {
+    await newAccount('busy');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 8 }, () => login('busy', 'right-password')));
+    const elapsed = Date.now() - started;
+    clearInterval(timer);
+    // With the hashing on the main thread the interval could not fire while it ran.
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
+  });
+});
+
+describe('account lifecycle', () => {
+  const me = (token: string) => t.http().get('/api/me').set(bearer(token));
+  const patch = (id: number, body: object, token = admin) =>
+    t.http().patch(`/api/users/${id}`).set(bearer(token)).send(body);
+
+  it('disabling ends sessions at once and blocks login; re-enabling lets the user back in', async () => {
+    const { id } = await newAccount('leaver');
+    const token = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    await me(token).expect(200);
+    const res = await patch(id, { disabled: true }).expect(200);
+    expect(res.body).toMatchObject({ id, disabled: true });
+    await me(token).expect(401);
+    await login('leaver', 'right-password').expect(403);
+    await login('leaver', 'wrong-password').expect(401);
+    await patch(id, { disabled: false }).expect(200);
+    await me(token).expect(401); // the old token stays dead
+    const again = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    await me(again).expect(200);
+  });
+
+  it('an admin password reset ends sessions; the new password works, the old does not', async () => {
+    const { id } = await newAccount('resetme');
+    const token = (await login('resetme', 'right-password').expect(200)).body.accessToken;
+    await patch(id, { password: 'short' }).expect(400);
+    await patch(id, { password: 'brand-new-password' }).expect(200);
+    await me(token).expect(401);
+    await login('resetme', 'right-password').expect(401);
+    await login('resetme', 'brand-new-password').expect(200);
+  });
+
+  it('changing role or scope ends sessions and takes effect', async () => {
+    const a = await t.newVillage();
+    const b = await t.newVillage();
+    const { id } = await newAccount('mover', 'right-password', { role: 'cadre', villageId: a.id });
+    const token = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    await patch(id, { villageId: b.id }).expect(200);
+    await me(token).expect(401);
+    const fresh = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    expect((await me(fresh).expect(200)).body).toMatchObject({ role: 'cadre', villageId: b.id });
+    await patch(id, { role: 'shopkeeper' }).expect(400); // storeId required
+    await patch(id, { role: 'admin', villageId: a.id }).expect(400); // stray scope
+    await patch(id, { role: 'admin' }).expect(200);
+    await me(fresh).expect(401);
+    await patch(999999, { disabled: true }).expect(404);
+  });
+
+  it('only an admin patches accounts, and not to lock themselves out', async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const { id } = await newAccount('target');
+    await patch(id, { disabled: true }, cadre).expect(403);
+    const self = (await me(admin).expect(200)).body.id;
+    const res = await patch(self, { disabled: true }).expect(409);
+    expect(res.body.code).toBe('CANNOT_DISABLE_SELF');
+    await patch(self, { role: 'cadre', villageId: v.id }).expect(409);
+    await patch(id, { disabled: 'yes' }).expect(400);
+  });
+
+  it('every user changes their own password; other tokens end, the answer carries a new one', async () => {
+    const { id } = await newAccount('changer');
+    const first = (await login('changer', 'right-password').expect(200)).body.accessToken;
+    const second = (await login('changer', 'right-password').expect(200)).body.accessToken;
+    await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'wrong', newPassword: 'another-password' })
+      .expect(403);
+    await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'right-password', newPassword: 'short' })
+      .expect(400);
+    const res = await t
+      .http()
+      .post('/api/me/password')
+      .set(bearer(first))
+      .send({ currentPassword: 'right-password', newPassword: 'another-password' })
+      .expect(200);
+    expect(res.body.user).toMatchObject({ id });
+    await me(first).expect(401);
+    await me(second).expect(401);
+    await me(res.body.accessToken).expect(200);
+    await login('changer', 'another-password').expect(200);
+    await t.http().post('/api/me/password').send({}).expect(401);
+  });
+
+  it('usernames are unique regardless of case (409)', async () => {
+    await newAccount('Wang_Li');
+    const res = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({ username: 'wang_li', password: 'right-password', role: 'admin' })
+      .expect(409);
+    expect(res.body.code).toBe('USERNAME_TAKEN');
+    // the database holds the same rule
+    await expect(
+      t.ds.getRepository(User).insert({ username: 'WANG_LI', passwordHash: 'x', role: 'admin' }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('privacy', () => {
+  it('a failed query is logged without its parameters or the values they held', async () => {
+    const secretId = withCheckChar('43010219900101123');
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+      return true;
+    };
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+      jest.spyOn(console, 'error').mockImplementation(capture),
+      jest.spyOn(console, 'log').mockImplementation(capture),
+    ];
+    try {
+      // a foreign-key violation carrying an ID number and a phone
+      await expect(
+        t.ds.getRepository(Villager).insert({
+          villageId: 999_999,
+          name: '隐私',
+          idNumber: secretId,
+          phone: '13912345678',
+          status: 'active',
+          balance: 0,
+        }),
+      ).rejects.toThrow();
+      // PostgreSQL quotes a bad value in the message itself (SQLite takes any value)
+      if (isPostgres) {
+        await expect(
+          t.ds.getRepository(Villager).findOneBy({ id: '13912345678x' as unknown as number }),
+        ).rejects.toThrow();
+      }
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    const log = lines.join('\n');
+    expect(log).toContain('query failed');
+    expect(log).not.toContain(secretId);
+    expect(log).not.toContain('13912345678');
+  });
+
+  it("a cadre's PATCH carrying idNumber is 403 and changes nothing; an admin may change it", async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const villager = await t.newVillager(v.id, { idNumber: withCheckChar('43010219900101001') });
+    const other = withCheckChar('43010219900101002');
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ idNumber: other, name: '改名' })
+      .expect(403);
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ idNumber: null })
+      .expect(403);
+    const stored = await t.ds.getRepository(Villager).findOneByOrFail({ id: villager.id });
+    expect(stored).toMatchObject({ idNumber: villager.idNumber, name: villager.name });
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(cadre))
+      .send({ name: '改名' })
+      .expect(200);
+    await t
+      .http()
+      .patch(`/api/villagers/${villager.id}`)
+      .set(bearer(admin))
+      .send({ idNumber: other })
+      .expect(200);
+  });
+
+  it(`ID_NUMBER_TAKEN is answered ${MAX_ID_NUMBER_CONFLICTS_PER_DAY} times a day per user, then 429 for any ID number`, async () => {
+    const v = await t.newVillage();
+    const cadre = await t.tokenFor('cadre', { villageId: v.id });
+    const taken: string[] = [];
+    for (let i = 0; i < MAX_ID_NUMBER_CONFLICTS_PER_DAY; i++) {
+      const idNumber = withCheckChar(`43010219850101${String(100 + i)}`);
+      await t.newVillager(v.id, { idNumber });
+      taken.push(idNumber);
+    }
+    const create = (idNumber: string, token = cadre) =>
+      t.http().post('/api/villagers').set(bearer(token)).send({ name: '试探', idNumber });
+    for (const idNumber of taken) {
+      expect((await create(idNumber).expect(409)).body.code).toBe('ID_NUMBER_TAKEN');
+    }
+    await create(taken[0]).expect(429);
+    await create(withCheckChar('43010219850102999')).expect(429); // free, but still refused
+    // without an ID number the cadre keeps working; another user is not affected
+    await t.http().post('/api/villagers').set(bearer(cadre)).send({ name: '新人' }).expect(201);
+    const other = await t.tokenFor('cadre', { villageId: v.id });
+    expect((await create(taken[0], other).expect(409)).body.code).toBe('ID_NUMBER_TAKEN');
+    // counted in the database, so every instance sees the same count
+    expect(await t.ds.getRepository(IdNumberConflict).count()).toBe(
+      MAX_ID_NUMBER_CONFLICTS_PER_DAY + 1,
+    );
+  });
+});
