@@ -139,6 +139,63 @@ describe('session cookie', () => {
   });
 });
 
+describe('the cookie follows the account', () => {
+  const cookieOf = (res: { headers: Record<string, unknown> }) =>
+    (([] as string[]).concat((res.headers['set-cookie'] as string[]) ?? [])[0] ?? '').split(';')[0];
+
+  it('a password change gives the cookie the new token; the old cookie is refused', async () => {
+    const admin = await t.adminToken();
+    await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({ username: 'cookie_admin', password: 'first-password', role: 'admin' })
+      .expect(201);
+    const login = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'cookie_admin', password: 'first-password' })
+      .expect(200);
+    const oldCookie = cookieOf(login);
+    const changed = await t
+      .http()
+      .post('/api/me/password')
+      .set('Cookie', oldCookie)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ currentPassword: 'first-password', newPassword: 'second-password' })
+      .expect(200);
+    const newCookie = cookieOf(changed);
+    expect(newCookie).toBe(`cp_session=${encodeURIComponent(changed.body.accessToken)}`);
+    await t.http().get('/api/me').set('Cookie', oldCookie).expect(401);
+    await t.http().get('/api/me').set('Cookie', newCookie).expect(200);
+  });
+
+  it('disabling an account ends its cookie session at once', async () => {
+    const admin = await t.adminToken();
+    const user = await t
+      .http()
+      .post('/api/users')
+      .set(bearer(admin))
+      .send({ username: 'cookie_gone', password: 'some-password', role: 'admin' })
+      .expect(201);
+    const login = await t
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'cookie_gone', password: 'some-password' })
+      .expect(200);
+    await t.http().get('/api/me').set('Cookie', cookieOf(login)).expect(200);
+    await t
+      .http()
+      .patch(`/api/users/${user.body.id}`)
+      .set(bearer(admin))
+      .send({ disabled: true })
+      .expect(200);
+    await t.http().get('/api/me').set('Cookie', cookieOf(login)).expect(401);
+    const session = await t.http().get('/api/auth/session').set('Cookie', cookieOf(login));
+    expect(session.body).toEqual({ user: null });
+  });
+});
+
 describe('public board index', () => {
   it('lists the published months newest first, nothing else; 404 for an unknown village', async () => {
     const village = await t.newVillage();
