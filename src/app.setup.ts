@@ -34,7 +34,7 @@ export const CSP = {
  * village code is the same 404 as any unknown one.
  */
 export function httpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 1000 });
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 1000 } });
 }
 
 /** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, cookies, docs. */
