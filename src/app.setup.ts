@@ -27,6 +27,14 @@ export const CSP = {
   'frame-ancestors': ["'none'"],
 };
 
+const cspHeader = (directives: Record<string, string[]>) =>
+  Object.entries(directives)
+    .map(([k, v]) => `${k} ${v.join(' ')}`)
+    .join(';');
+
+/** Swagger UI (/api/docs) sets inline styles; only there may styles be inline. Scripts never. */
+const DOCS_CSP = cspHeader({ ...CSP, 'style-src': ["'self'", "'unsafe-inline'"] });
+
 /**
  * The HTTP adapter for main.ts and the tests. Fastify's query-string parser gives flat
  * `{ key: value | value[] }` objects, never nested ones (like Express's 'simple' parser). A path
@@ -59,6 +67,12 @@ export async function setupApp(
   );
 
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP } });
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (req.url === '/api/docs' || req.url.startsWith('/api/docs/')) {
+      reply.header('Content-Security-Policy', DOCS_CSP);
+    }
+    return payload;
+  });
   // The browser's session cookie (src/auth/session.ts); unsigned: it holds a signed JWT.
   await app.register(cookie);
   if (opts.logRequests) requestLogger(fastify);

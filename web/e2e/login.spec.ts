@@ -130,3 +130,14 @@ test.describe('security headers', () => {
     expect(evil.status()).toBe(403);
   });
 });
+
+test.describe('API documentation', () => {
+  test('Swagger UI at /api/docs works under its CSP (inline styles only there)', async ({
+    page,
+  }) => {
+    const res = await page.goto('/api/docs/');
+    expect(res!.headers()['content-security-policy']).toContain("script-src 'self';");
+    await expect(page.getByText('Civility Points').first()).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText('/api/auth/login').first()).toBeVisible();
+  });
+});
