@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import createClient from 'openapi-fetch';
 import type { paths } from '../src/api/schema';
 import { BASE_URL } from '../playwright.config';
@@ -10,6 +12,9 @@ import { ACCOUNTS, ADMIN, DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAG
  * month, a red list, a black list with reasons and the civilised households.
  */
 export default async function globalSetup(): Promise<void> {
+  if (!existsSync(join(__dirname, '../../dist/web/index.html'))) {
+    throw new Error('dist/web is not built: run `npm run build` (npm run test:browser does)');
+  }
   const anon = createClient<paths>({ baseUrl: BASE_URL });
   const must = <T>(r: { data?: T; error?: unknown; response: Response }, what: string): T => {
     if (r.data === undefined) {

@@ -51,6 +51,8 @@ test.describe('login', () => {
     ['admin', 'admin', '/admin', '区/镇管理'],
   ] as const) {
     test(`a ${role} lands on their home, then logs out`, async ({ page, context, baseURL }) => {
+      const failed: string[] = [];
+      page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
       await page.goto('/');
       await logIn(page, username, role === 'admin' ? 'e2e-admin-password' : PASSWORD);
       await expect(page).toHaveURL(new RegExp(`${path}$`));
@@ -83,6 +85,7 @@ test.describe('login', () => {
       await expect(page).toHaveURL(
         new RegExp(`/login\\?next=(${path}|${encodeURIComponent(path)})$`),
       );
+      expect(failed, 'no failing request on the way').toEqual([]);
     });
   }
 });
