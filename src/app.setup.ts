@@ -1,11 +1,40 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { requestLogger } from './common/request-logger';
 import type { AppConfig } from './config';
+import { buildOpenApiDocument } from './openapi';
 
 /** Largest request body accepted; a larger one is 413. */
 export const BODY_LIMIT = 100 * 1024;
+
+/**
+ * The Content-Security-Policy of every answer: scripts and styles only from the service itself
+ * (no inline script anywhere: the web app is built without one), data: only for images and
+ * Vant's icon font, no framing, no plugins. No upgrade-insecure-requests: villages often reach
+ * the service over plain HTTP on their own network.
+ */
+export const CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+const cspHeader = (directives: Record<string, string[]>) =>
+  Object.entries(directives)
+    .map(([k, v]) => `${k} ${v.join(' ')}`)
+    .join(';');
+
+/** Swagger UI (/api/docs) sets inline styles; only there may styles be inline. Scripts never. */
+const DOCS_CSP = cspHeader({ ...CSP, 'style-src': ["'self'", "'unsafe-inline'"] });
 
 /**
  * The HTTP adapter for main.ts and the tests. Fastify's query-string parser gives flat
@@ -23,10 +52,10 @@ export function httpAdapter(trustProxy: AppConfig['trustProxy'] = false): Fastif
   });
 }
 
-/** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, docs. */
+/** HTTP plumbing shared by main.ts and the tests: prefix, body parsing, headers, cookies, docs. */
 export async function setupApp(
   app: NestFastifyApplication,
-  opts: { logRequests?: boolean } = {},
+  opts: { logRequests?: boolean; docs?: boolean } = {},
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   app.setGlobalPrefix('api');
@@ -44,16 +73,18 @@ export async function setupApp(
     },
   );
 
-  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP } });
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (req.url === '/api/docs' || req.url.startsWith('/api/docs/')) {
+      reply.header('Content-Security-Policy', DOCS_CSP);
+    }
+    return payload;
+  });
+  // The browser's session cookie (src/auth/session.ts); unsigned: it holds a signed JWT.
+  await app.register(cookie);
   if (opts.logRequests) requestLogger(fastify);
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Civility Points · 文明积分')
-      .setDescription('Rule catalogue, deeds, points ledger, monthly red/black lists, points store')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
+  if (opts.docs === false) return;
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
 }

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { httpAdapter, setupApp } from './app.setup';
 import { ConfigError, loadConfig } from './config';
+import { serveWebApp } from './web-app';
 
 async function main(): Promise<void> {
   let config;
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
     },
   );
   await setupApp(app, { logRequests: process.env.LOG_REQUESTS !== '0' });
+  if (!(await serveWebApp(app))) {
+    new Logger('Main').warn('The web app is not built (npm run build:web): serving the API only');
+  }
   app.enableShutdownHooks();
   // Fastify listens on localhost only unless told otherwise.
   await app.listen(config.port, '0.0.0.0');

@@ -29,9 +29,16 @@ describe('health, docs and headers', () => {
     expect(res.body.paths['/api/villagers']).toBeDefined();
   });
 
-  it('deny by default: every documented route but login, health and the public board answers 401 without a token', async () => {
+  it('deny by default: every documented route but login, logout, session, health and the public board answers 401 without a token', async () => {
     const doc = (await t.http().get('/api/docs-json').expect(200)).body;
-    const open = ['/api/health', '/api/auth/login', '/api/public/villages/{code}/boards/{month}'];
+    const open = [
+      '/api/health',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/session',
+      '/api/public/villages/{code}/boards',
+      '/api/public/villages/{code}/boards/{month}',
+    ];
     let checked = 0;
     for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {
       if (open.includes(path)) continue;

@@ -1,15 +1,38 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Ip,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
+import type { FastifyReply } from 'fastify';
+import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
+import { APP_CONFIG, AppConfig } from '../config';
 import {
   LoginDto,
   PasswordChangeDto,
+  SessionResponseDto,
   UserCreateDto,
   UserListQueryDto,
   UserUpdateDto,
 } from './auth.dto';
 import { AuthService } from './auth.service';
+import {
+  clearSessionCookie,
+  durationSeconds,
+  sessionToken,
+  setSessionCookie,
+  type RequestLike,
+} from './session';
 import { UsersService } from './users.service';
 
 @ApiTags('auth')
@@ -19,13 +42,41 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Answers the token (API clients) and sets the httpOnly session cookie (browsers). */
   @Public()
   @Post('auth/login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Ip() ip: string | undefined) {
-    return this.auth.login(dto, ip ?? null);
+  async login(
+    @Body() dto: LoginDto,
+    @Ip() ip: string | undefined,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    const answer = await this.auth.login(dto, ip ?? null);
+    setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    return answer;
+  }
+
+  @Public()
+  @Post('auth/logout')
+  @HttpCode(204)
+  logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: FastifyReply): void {
+    clearSessionCookie(req, res);
+  }
+
+  /** Who the session belongs to, or `user: null`: never a 401, so the app can ask at start. */
+  @OptionalAuth()
+  @Get('auth/session')
+  async session(@CurrentUser() caller: Caller | undefined): Promise<SessionResponseDto> {
+    if (!caller) return { user: null };
+    try {
+      return { user: await this.users.me(caller.id) };
+    } catch {
+      return { user: null };
+    }
   }
 
   @Get('me')
@@ -36,8 +87,18 @@ export class AuthController {
   /** Own password: other sessions end, the answer carries a new token for this one. */
   @Post('me/password')
   @HttpCode(200)
-  changePassword(@CurrentUser() caller: Caller, @Body() dto: PasswordChangeDto) {
-    return this.users.changeOwnPassword(caller, dto);
+  async changePassword(
+    @CurrentUser() caller: Caller,
+    @Body() dto: PasswordChangeDto,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    const answer = await this.users.changeOwnPassword(caller, dto);
+    // A browser keeps its session: the cookie gets the new token.
+    if (sessionToken(req)) {
+      setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    }
+    return answer;
   }
 
   @Auth('admin')

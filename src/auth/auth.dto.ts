@@ -69,3 +69,8 @@ export class LoginResponseDto {
   accessToken!: string;
   user!: UserResponseDto;
 }
+
+export class SessionResponseDto {
+  /** The signed-in account, or null without a valid session. */
+  user!: UserResponseDto | null;
+}

@@ -6,6 +6,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import type { Caller } from '../common/auth.decorators';
+import { sessionToken, type RequestLike } from './session';
 import { User } from './user.entity';
 
 export interface TokenPayload extends Omit<Caller, 'id'> {
@@ -34,7 +35,11 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // A bearer token (API clients) or the browser's httpOnly session cookie.
+      jwtFromRequest: ExtractJwt.fromExtractors([
+        ExtractJwt.fromAuthHeaderAsBearerToken(),
+        (req) => sessionToken(req as unknown as RequestLike),
+      ]),
       // A KeyObject, not the string: jsonwebtoken would otherwise build the key on every request
       // (~0.3 ms). jsonwebtoken accepts it; passport-jwt's types only list string and Buffer.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,

@@ -2,7 +2,12 @@ import { Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
-import { BoardQueryDto, EvaluationQueryDto, ParseMonthPipe } from './evaluations.dto';
+import {
+  BoardQueryDto,
+  EvaluationQueryDto,
+  ParseMonthPipe,
+  PublicBoardIndexDto,
+} from './evaluations.dto';
 import { EvaluationsService } from './evaluations.service';
 
 @ApiTags('evaluations')
@@ -54,6 +59,11 @@ export class EvaluationsController {
 @Controller('public/villages/:code/boards')
 export class BoardsController {
   constructor(private readonly evaluations: EvaluationsService) {}
+
+  @Get()
+  index(@Param('code') code: string): Promise<PublicBoardIndexDto> {
+    return this.evaluations.boardIndex(code);
+  }
 
   @Get(':month')
   @ApiProduces(

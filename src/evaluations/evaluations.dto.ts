@@ -62,6 +62,19 @@ export class EvaluationResponseDto {
   publishedAt!: Date | null;
 }
 
+export class PublicVillageDto {
+  code!: string;
+  name!: string;
+  town!: string;
+}
+
+/** A village's notice board: which months are published. */
+export class PublicBoardIndexDto {
+  village!: PublicVillageDto;
+  /** Published months, newest first, YYYY-MM. */
+  months!: string[];
+}
+
 export class PublicRedRowDto {
   rank!: number;
   name!: string;
@@ -88,7 +101,7 @@ export class PublicHouseholdRowDto {
  * phones, household numbers or groups, nor internal ids.
  */
 export class PublicBoardDto {
-  village!: { code: string; name: string; town: string };
+  village!: PublicVillageDto;
   month!: string;
   revision!: number;
   @ApiProperty({ enum: ['publicity', 'final'] })

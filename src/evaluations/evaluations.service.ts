@@ -12,7 +12,12 @@ import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './board';
 import { Evaluation } from './evaluation.entity';
-import type { BoardFormat, EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
+import type {
+  BoardFormat,
+  EvaluationResponseDto,
+  PublicBoardDto,
+  PublicBoardIndexDto,
+} from './evaluations.dto';
 import { loadMonth } from './month-totals.query';
 import { hasUpheld, latestRevision, objectionCounts, pendingObjections } from './objections.query';
 import { publicationStatus, publicityEndsOn } from './publicity';
@@ -111,6 +116,21 @@ export class EvaluationsService {
     const published = await em.findOneByOrFail(Evaluation, { id: draft!.id });
     await this.record(ctx, 'evaluation.publish', draft, published);
     return published;
+  }
+
+  /** A village's board: its published months, newest first; 404 for an unknown village. */
+  async boardIndex(code: string): Promise<PublicBoardIndexDto> {
+    const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
+    if (!village) throw notFound('Village');
+    const rows = await this.evaluations.find({
+      select: { month: true },
+      where: { villageId: village.id, status: 'published' },
+      order: { month: 'DESC' },
+    });
+    return {
+      village: { code: village.code, name: village.name, town: village.town },
+      months: rows.map((r) => r.month),
+    };
   }
 
   /** A published month for the notice board; 404 for an unknown village or an unpublished month. */

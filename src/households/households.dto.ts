@@ -1,25 +1,26 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import type { Page } from '../common/pagination';
 
-export class HouseholdMemberDto {
-  villagerId!: number;
-  name!: string;
-  balance!: number;
+export interface HouseholdMember {
+  villagerId: number;
+  name: string;
+  balance: number;
 }
 
-/** 户积分: the members' balances summed, the members, and their entries newest first. */
-export class HouseholdPointsDto {
-  householdId!: number;
-  householdNo!: string;
-  headName!: string;
+/**
+ * 户积分: the members' balances summed, the members, and their entries newest first (the schema
+ * in the OpenAPI document is written out in src/openapi.ts).
+ */
+export interface HouseholdPointsDto {
+  householdId: number;
+  householdNo: string;
+  headName: string;
   /** Village and town, for the counter and the printed card. */
-  villageName!: string;
-  town!: string;
-  total!: number;
-  members!: HouseholdMemberDto[];
-  @ApiProperty({ description: 'the members’ ledger entries, newest first, paginated' })
-  entries!: Page<LedgerEntry & { villagerName: string }>;
+  villageName: string;
+  town: string;
+  total: number;
+  members: HouseholdMember[];
+  entries: Page<LedgerEntry & { villagerName: string }>;
 }
 
 export class CardIssuedDto {

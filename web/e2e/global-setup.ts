@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import createClient from 'openapi-fetch';
+import type { paths } from '../src/api/schema';
+import { BASE_URL } from '../playwright.config';
+import { ACCOUNTS, ADMIN, DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAGE } from './data';
+
+/**
+ * Fills the fresh database through the API (typed by the same generated client the app uses):
+ * a village with households and villagers, a cadre, a villager and a shopkeeper account, deeds in
+ * this month and the last, and both months published, so the board has a latest and an older
+ * month, a red list, a black list with reasons and the civilised households.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (!existsSync(join(__dirname, '../../dist/web/index.html'))) {
+    throw new Error('dist/web is not built: run `npm run build` (npm run test:browser does)');
+  }
+  const anon = createClient<paths>({ baseUrl: BASE_URL });
+  const must = <T>(r: { data?: T; error?: unknown; response: Response }, what: string): T => {
+    if (r.data === undefined) {
+      throw new Error(`${what}: ${r.response.status} ${JSON.stringify(r.error)}`);
+    }
+    return r.data;
+  };
+  const login = async (username: string, password: string) => {
+    const { accessToken } = must(
+      await anon.POST('/api/auth/login', { body: { username, password } }),
+      `login ${username}`,
+    );
+    return createClient<paths>({
+      baseUrl: BASE_URL,
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+  };
+
+  const admin = await login(ADMIN.username, ADMIN.password);
+  const village = must(await admin.POST('/api/villages', { body: VILLAGE }), 'village');
+  const households = [];
+  for (const [no, head] of [
+    ['01', '王建国'],
+    ['02', '李秀英'],
+    ['03', '张伟'],
+  ]) {
+    households.push(
+      must(
+        await admin.POST('/api/villages/{villageId}/households', {
+          params: { path: { villageId: village.id } },
+          body: { householdNo: `SJ-${no}`, headName: head, group: '一组' },
+        }),
+        'household',
+      ),
+    );
+  }
+  const people: [string, number][] = [
+    ['王建国', 0],
+    ['王小红', 0],
+    ['李秀英', 1],
+    ['李明', 1],
+    ['张伟', 2],
+    ['张丽', 2],
+  ];
+  const villagers = [];
+  for (const [i, [name, h]] of people.entries()) {
+    villagers.push(
+      must(
+        await admin.POST('/api/villagers', {
+          body: {
+            villageId: village.id,
+            householdId: households[h].id,
+            name,
+            ...(i === 0 ? { phone: SECRET_PHONE } : {}),
+          },
+        }),
+        'villager',
+      ),
+    );
+  }
+  const store = must(
+    await admin.POST('/api/stores', { body: { name: '石井村积分超市', villageIds: [village.id] } }),
+    'store',
+  );
+  for (const [role, username, scope] of [
+    ['cadre', ACCOUNTS.cadre, { villageId: village.id }],
+    ['villager', ACCOUNTS.villager, { villagerId: villagers[1].id }],
+    ['shopkeeper', ACCOUNTS.shopkeeper, { storeId: store.id }],
+  ] as const) {
+    must(
+      await admin.POST('/api/users', {
+        body: { username, password: PASSWORD, role, ...scope },
+      }),
+      `user ${username}`,
+    );
+  }
+
+  const cadre = await login(ACCOUNTS.cadre, PASSWORD);
+  const rules = must(
+    await cadre.GET('/api/rules', { params: { query: { pageSize: 200 } } }),
+    'rules',
+  ).items;
+  const merits = rules.filter((r) => r.points > 0).sort((a, b) => b.points - a.points);
+  const deduction = rules.find((r) => r.title === DEDUCTION_RULE);
+  if (!deduction || merits.length < 6) throw new Error('the default rule catalogue changed');
+  const { current, previous, today } = months();
+  for (const [month, day] of [
+    [previous, '10'],
+    [current, today.slice(8)],
+  ]) {
+    for (const [i, v] of villagers.entries()) {
+      const rule = i === 3 ? deduction : merits[(i + (month === current ? 1 : 0)) % merits.length];
+      must(
+        await cadre.POST('/api/deeds', {
+          body: {
+            villagerId: v.id,
+            ruleId: rule.id,
+            occurredOn: `${month}-${day}`,
+            description: `${rule.title}（测试）`,
+          },
+        }),
+        `deed ${v.name} ${month}`,
+      );
+    }
+    must(
+      await cadre.POST('/api/villages/{villageId}/evaluations/{month}/publish', {
+        params: { path: { villageId: village.id, month } },
+      }),
+      `publish ${month}`,
+    );
+  }
+}

@@ -1,0 +1,12 @@
+import createClient from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+export type User = Schemas['UserResponseDto'];
+export type Role = User['role'];
+
+/**
+ * The only way the app talks to the API: typed from web/openapi.json. The session is the
+ * httpOnly cookie the login sets, so no token is ever held in JavaScript.
+ */
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });

@@ -1,0 +1,10 @@
+import { createApp } from 'vue';
+import { Locale } from 'vant';
+import zhCN from 'vant/es/locale/lang/zh-CN';
+import 'vant/es/style/base.css';
+import './styles.css';
+import App from './App.vue';
+import { router } from './router';
+
+Locale.use('zh-CN', zhCN);
+createApp(App).use(router).mount('#app');

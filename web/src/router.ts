@@ -1,0 +1,75 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import type { Role } from './api/client';
+import { currentUser, HOME_OF, loadSession } from './session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Roles allowed; absent: open to anyone (login, board). */
+    roles?: Role[];
+    title?: string;
+  }
+}
+
+// Every page is its own chunk: the login screen loads only what it needs.
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: () => (currentUser.value ? HOME_OF[currentUser.value.role] : '/login') },
+  {
+    path: '/login',
+    component: () => import('./pages/public/LoginPage.vue'),
+    meta: { title: '登录' },
+  },
+  {
+    path: '/admin',
+    component: () => import('./pages/admin/AdminHome.vue'),
+    meta: { roles: ['admin'], title: '管理' },
+  },
+  {
+    path: '/cadre',
+    component: () => import('./pages/cadre/CadreHome.vue'),
+    meta: { roles: ['cadre'], title: '村干部' },
+  },
+  {
+    path: '/shop',
+    component: () => import('./pages/shopkeeper/ShopHome.vue'),
+    meta: { roles: ['shopkeeper'], title: '积分超市' },
+  },
+  {
+    path: '/villager',
+    component: () => import('./pages/villager/VillagerHome.vue'),
+    meta: { roles: ['villager'], title: '我的积分' },
+  },
+  {
+    path: '/board/:code/:month(\\d{4}-\\d{2})?',
+    component: () => import('./pages/public/BoardPage.vue'),
+    meta: { title: '红黑榜' },
+  },
+  {
+    path: '/:rest(.*)*',
+    component: () => import('./pages/public/NotFound.vue'),
+    meta: { title: '页面不存在' },
+  },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  // Fetch the page's chunk while the session is asked, not after: one round trip less on 4G.
+  for (const record of to.matched) {
+    const component = record.components?.default;
+    if (typeof component === 'function') void (component as () => Promise<unknown>)();
+  }
+  // The public board does not depend on who is signed in.
+  if (!to.meta.roles && to.path !== '/login' && to.path !== '/') return true;
+  await loadSession();
+  const user = currentUser.value;
+  if (to.path === '/login' && user) return HOME_OF[user.role];
+  if (to.meta.roles) {
+    if (!user) return { path: '/login', query: { next: to.fullPath } };
+    if (!to.meta.roles.includes(user.role)) return HOME_OF[user.role];
+  }
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · 文明积分` : '文明积分';
+});
