@@ -17,7 +17,10 @@ test.describe('public board', () => {
     await expect(black.getByRole('row', { name: /李明/ })).toContainText(DEDUCTION_RULE);
     const red = page.getByRole('region', { name: '红榜' });
     await expect(red.getByRole('row')).toHaveCount(6); // header + 5 with merits only
-    await expect(page.getByRole('region', { name: '文明家庭' }).getByRole('row')).toHaveCount(4);
+    // header + 2: 李秀英's household is off, 李明 of it is on the black list (一票否决)
+    const households = page.getByRole('region', { name: '文明家庭' });
+    await expect(households.getByRole('row')).toHaveCount(3);
+    await expect(households).not.toContainText('李秀英');
     // names and points, nothing else about a person
     await expect(page.locator('body')).not.toContainText(SECRET_PHONE);
     await expect(page.locator('body')).not.toContainText('SJ-01');
