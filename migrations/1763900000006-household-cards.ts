@@ -41,7 +41,7 @@ export class HouseholdCards1763900000006 implements MigrationInterface {
         name: 'rate_limits',
         columns: [
           { name: 'key', type: 'varchar', length: '100', isPrimary: true },
-          { name: 'window_start', type: 'integer', isPrimary: true },
+          { name: 'window_start', type: 'bigint', isPrimary: true },
           { name: 'hits', type: 'integer' },
         ],
       }),

@@ -15,6 +15,7 @@ import { todayIn } from '../src/common/time';
 import { loadConfig, refuseInProduction } from '../src/config';
 import { Tx } from '../src/db/transaction';
 import { DeedsService } from '../src/deeds/deeds.service';
+import { EvaluationsService } from '../src/evaluations/evaluations.service';
 import { Rule } from '../src/rules/rule.entity';
 import { StoresService } from '../src/store/stores.service';
 import { withCheckChar } from '../src/villagers/id-number';
@@ -175,9 +176,29 @@ async function main() {
       }
     }
   }
+  // Last month's lists published by each village's cadre: the public board has something to show.
+  const evaluations = app.get(EvaluationsService);
+  for (const village of villages) {
+    const cadreUser = cadres.find((c) => c.villageId === village.id)!;
+    await evaluations.publish(
+      {
+        id: cadreUser.id,
+        username: cadreUser.username,
+        role: 'cadre',
+        villageId: village.id,
+        storeId: null,
+        villagerId: null,
+      },
+      village.id,
+      lastMonth,
+    );
+  }
   await app.close();
   console.log(
-    `Seeded ${villages.length} villages, ${villagers.length} villagers, ${recorded} deeds, store #${store.id} with 4 goods.`,
+    `Seeded ${villages.length} villages, ${villagers.length} villagers, ${recorded} deeds, store #${store.id} with 4 goods; ${lastMonth} published.`,
+  );
+  console.log(
+    `Boards: http://localhost:3000/board/${villages[0].code} and /board/${villages[1].code}`,
   );
   console.log(
     `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民).`,

@@ -185,6 +185,31 @@ describe('one points account', () => {
   });
 });
 
+describe('approving checks the villager as it stands now', () => {
+  it('a self-report of a villager who has since moved away is 409 VILLAGER_NOT_ACTIVE', async () => {
+    const rule = await newRule(t, { points: 3 });
+    const v = await t.newVillager(a.id);
+    const token = await t.tokenFor('villager', { villageId: a.id, villagerId: v.id });
+    const report = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(token))
+      .send({ ruleId: rule.id, occurredOn: today(), description: '自报' })
+      .expect(201);
+    await t.ds.query(`UPDATE villagers SET status = 'moved' WHERE id = ${v.id}`);
+    const res = await t
+      .http()
+      .post(`/api/deeds/${report.body.id}/approve`)
+      .set(bearer(cadreA))
+      .expect(409);
+    expect(res.body.code).toBe('VILLAGER_NOT_ACTIVE');
+    expect((await t.ds.getRepository(Deed).findOneByOrFail({ id: report.body.id })).status).toBe(
+      'pending',
+    );
+    expect(await expectLedgerConsistent(t, v.id)).toBe(0);
+  });
+});
+
 describe('operations compose in one transaction', () => {
   it('two records in one transaction: the second refused, the first is undone too', async () => {
     const rule = await newRule(t, { points: 3, maxPerMonth: 1 });

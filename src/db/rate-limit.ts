@@ -8,7 +8,7 @@ import { Tx } from './transaction';
 export class RateLimitWindow {
   @PrimaryColumn({ type: 'varchar', length: 100 }) key!: string;
   /** Start of the window, seconds since the epoch. */
-  @PrimaryColumn({ type: 'integer' }) windowStart!: number;
+  @PrimaryColumn({ type: 'bigint' }) windowStart!: string;
   @Column({ type: 'integer' }) hits!: number;
 }
 

@@ -70,6 +70,20 @@ type RawConnectionClass = new (
 
 const installed = new WeakMap<DataSource, SqliteConnections>();
 
+/** Snapshot connections kept open for reuse; more are opened (and closed after) under load. */
+const MAX_IDLE_SNAPSHOTS = 4;
+
+function openReadOnly(driver: BetterSqlite3Driver): RawConnection {
+  // the driver holds the better-sqlite3 module it loaded
+  const Database = (driver as unknown as { sqlite: RawConnectionClass }).sqlite;
+  const connection = new Database(driver.options.database as string, {
+    readonly: true,
+    fileMustExist: true,
+  });
+  connection.pragma('busy_timeout = 5000');
+  return connection;
+}
+
 /** The SQLite connections of a data source, or undefined on PostgreSQL. */
 export function sqliteConnectionsOf(dataSource: DataSource): SqliteConnections | undefined {
   return installed.get(dataSource);
@@ -128,39 +142,55 @@ export class SqliteConnections {
   static install(dataSource: DataSource): SqliteConnections {
     const driver = dataSource.driver as BetterSqlite3Driver;
     const file = driver.options.database;
-    let readConnection: RawConnection | undefined;
-    if (file !== ':memory:') {
-      // the driver holds the better-sqlite3 module it loaded
-      const Database = (driver as unknown as { sqlite: RawConnectionClass }).sqlite;
-      readConnection = new Database(file, { readonly: true, fileMustExist: true });
-      readConnection.pragma('busy_timeout = 5000');
-    }
+    const readConnection = file === ':memory:' ? undefined : openReadOnly(driver);
     const connections = new SqliteConnections(driver, readConnection);
     installed.set(dataSource, connections);
     driver.createQueryRunner = () => connections.outsideRunner();
     const destroy = dataSource.destroy.bind(dataSource);
     dataSource.destroy = async () => {
       readConnection?.close();
+      connections.closeAll();
       return destroy();
     };
     return connections;
   }
 
-  /** Reads a consistent snapshot: on the read connection inside one read transaction. */
+  /**
+   * Reads a consistent snapshot: one read transaction on a read-only connection of its own, so
+   * the shared read connection stays in autocommit (every other read sees the latest commit,
+   * including the caller's own write a moment ago). Snapshot connections are kept for reuse.
+   */
   async snapshot<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
     if (!this.reader) return this.queue.run(() => work(this.writer));
-    // One snapshot at a time on the shared read connection; other reads meanwhile see that
-    // snapshot, which is committed data too.
-    return this.snapshots.run(async () => {
-      await this.reader!.query('BEGIN');
-      try {
-        return await work(this.reader!);
-      } finally {
-        await this.reader!.query('COMMIT');
-      }
-    });
+    const runner = this.idleSnapshots.pop() ?? this.openSnapshotRunner();
+    await runner.query('BEGIN');
+    try {
+      return await work(runner);
+    } finally {
+      await runner.query('COMMIT');
+      if (this.idleSnapshots.length < MAX_IDLE_SNAPSHOTS) this.idleSnapshots.push(runner);
+      else this.closeSnapshotRunner(runner);
+    }
   }
-  private readonly snapshots = new WriterQueue();
+
+  private readonly idleSnapshots: RunnerOn[] = [];
+  private readonly snapshotConnections = new Map<RunnerOn, RawConnection>();
+
+  private openSnapshotRunner(): RunnerOn {
+    const connection = openReadOnly(this.driver);
+    const runner = new RunnerOn(this.driver, () => connection);
+    this.snapshotConnections.set(runner, connection);
+    return runner;
+  }
+
+  private closeSnapshotRunner(runner: RunnerOn): void {
+    this.snapshotConnections.get(runner)?.close();
+    this.snapshotConnections.delete(runner);
+  }
+
+  private closeAll(): void {
+    for (const runner of [...this.snapshotConnections.keys()]) this.closeSnapshotRunner(runner);
+  }
 
   private isReadOnly(sql: string): boolean {
     let readOnly = this.readOnlySql.get(sql);
@@ -192,7 +222,16 @@ export class SqliteConnections {
 
       override async startTransaction(): Promise<void> {
         if (!this.isTransactionActive) this.holding = await connections.queue.acquire();
-        await super.startTransaction();
+        try {
+          await super.startTransaction();
+        } catch (err) {
+          // BEGIN failed: no transaction is open, so nothing will ever commit or roll it back
+          if (this.transactionDepth === 0) {
+            this.isTransactionActive = false;
+            this.letGo();
+          }
+          throw err;
+        }
       }
       override async commitTransaction(): Promise<void> {
         try {

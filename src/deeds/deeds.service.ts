@@ -74,12 +74,7 @@ export class DeedsService {
     const { em, caller } = ctx;
     const villager = await this.ledger.lock(em, dto.villagerId);
     assertVillageAccess(caller, villager.villageId);
-    if (villager.status !== 'active') {
-      throw refuse(
-        'VILLAGER_NOT_ACTIVE',
-        '该村民已迁出或已故，不能记录积分 (villager is not active)',
-      );
-    }
+    if (villager.status !== 'active') throw villagerNotActive();
     const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
     const now = new Date();
     const cadre = caller.role === 'cadre';
@@ -225,7 +220,8 @@ export class DeedsService {
       reviewedBy: caller.id,
       reviewedAt: new Date(),
     });
-    await this.ledger.lock(em, deed.villagerId);
+    const villager = await this.ledger.lock(em, deed.villagerId);
+    if (villager.status !== 'active') throw villagerNotActive();
     const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
     const copied = { points: rule.points, ruleTitle: rule.title };
     await em.update(Deed, { id }, copied);
@@ -387,6 +383,9 @@ export class DeedsService {
     return deed;
   }
 }
+
+const villagerNotActive = () =>
+  refuse('VILLAGER_NOT_ACTIVE', '该村民已迁出或已故，不能记录积分 (villager is not active)');
 
 /** The request in a canonical form: what a retry must repeat exactly. */
 function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {

@@ -8,6 +8,7 @@ import { assertVillageAccess, defined } from '../common/scope';
 import { monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ctxOf, type Ctx } from '../common/request-context';
+import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './board';
@@ -38,6 +39,7 @@ export class EvaluationsService {
     @InjectRepository(Village) private readonly villages: Repository<Village>,
     private readonly tx: Tx,
     private readonly auditTrail: AuditService,
+    private readonly dialect: Dialect,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -190,12 +192,9 @@ export class EvaluationsService {
     const latest = await this.assertOpenFor(em, villageId, month);
     const revision = latest?.status === 'draft' ? latest.revision : (latest?.revision ?? 0) + 1;
     const computed = { result, computedBy: caller.id, computedAt: new Date() };
-    // A concurrent request may insert the same revision first: then this overwrites its draft.
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(Evaluation)
-      .values({
+    if (latest?.status !== 'draft') {
+      // A concurrent request may insert the same revision first: then this overwrites its draft.
+      await this.dialect.insertUnlessPresent(em, Evaluation, {
         villageId,
         month,
         revision,
@@ -204,9 +203,8 @@ export class EvaluationsService {
         publishedBy: null,
         publishedAt: null,
         publicityEndsOn: null,
-      })
-      .orIgnore()
-      .execute();
+      });
+    }
     const { affected } = await em
       .createQueryBuilder()
       .update(Evaluation)

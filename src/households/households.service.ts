@@ -8,6 +8,7 @@ import { sha256Hex } from '../common/idempotency';
 import { pageOf, skipTake, type PageQueryDto } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { defined, villageScope } from '../common/scope';
+import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
@@ -25,6 +26,7 @@ export class HouseholdsService {
   constructor(
     private readonly tx: Tx,
     private readonly limiter: RateLimiter,
+    private readonly dialect: Dialect,
     private readonly audit: AuditService,
   ) {}
 
@@ -57,10 +59,14 @@ export class HouseholdsService {
 
   async issueCardIn(ctx: Ctx, householdId: number): Promise<CardIssuedDto> {
     const { em, caller } = ctx;
-    const household = await em.findOneBy(
-      Household,
-      defined({ id: householdId, villageId: villageScope(caller) }),
-    );
+    // the household's row held: two cards issued at once cannot both stay valid
+    const household = await this.dialect
+      .lockRows(
+        em
+          .createQueryBuilder(Household, 'h')
+          .where(defined({ id: householdId, villageId: villageScope(caller) })),
+      )
+      .getOne();
     if (!household) throw notFound('Household');
     const now = new Date();
     const revoked = await em

@@ -182,10 +182,13 @@ export class StoresService {
   }
 
   async updateGoodsIn(ctx: Ctx, id: number, dto: GoodsUpdateDto): Promise<Goods> {
-    const goods = await this.findGoods(ctx.em, ctx.caller, id);
-    const before = { ...goods };
-    // defined(): a DTO instance carries its absent fields as own undefined properties
-    const saved = await ctx.em.save(Object.assign(goods, defined(dto)));
+    const before = await this.findGoods(ctx.em, ctx.caller, id);
+    // An UPDATE of the sent columns only: save() would write back every column it loaded, the
+    // stock too, over a redemption that committed in between. defined(): a DTO instance carries
+    // its absent fields as own undefined properties.
+    const changes = defined(dto);
+    if (Object.keys(changes).length) await ctx.em.update(Goods, { id }, changes);
+    const saved = await ctx.em.findOneByOrFail(Goods, { id });
     await this.audit.updated(ctx, 'goods', id, null, before, saved);
     return saved;
   }

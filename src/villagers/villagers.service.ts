@@ -140,9 +140,12 @@ export class VillagersService {
     if (dto.idNumber !== undefined && dto.idNumber !== villager.idNumber) {
       await this.checkIdNumberFree(em, dto.idNumber);
     }
-    const before = { ...villager };
-    const saved = await em.save(Object.assign(villager, dto));
-    await this.audit.updated(ctx, 'villager', id, villager.villageId, before, saved);
+    // An UPDATE of the sent columns only: save() would write back the balance it loaded over an
+    // award that committed in between.
+    const changes = defined({ ...dto });
+    if (Object.keys(changes).length) await em.update(Villager, { id }, changes);
+    const saved = await em.findOneByOrFail(Villager, { id });
+    await this.audit.updated(ctx, 'villager', id, villager.villageId, villager, saved);
     return saved;
   }
 
