@@ -6,6 +6,7 @@ import {
   TableColumnOptions,
   TableIndex,
 } from 'typeorm';
+import { ID_COLUMN } from './columns';
 import { createSqliteEvaluationTriggers } from './sqlite-triggers';
 
 /**
@@ -61,13 +62,7 @@ export class PublicityObjections1763900000004 implements MigrationInterface {
       new Table({
         name: 'objections',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          ID_COLUMN,
           int('village_id'),
           str('month', 7),
           int('evaluation_id'),

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { ID_COLUMN } from './columns';
 
 /** Bulk awards (批量记分) kept under their batch key, so a retried batch awards nothing twice. */
 export class DeedBatches1763900000005 implements MigrationInterface {
@@ -10,13 +11,7 @@ export class DeedBatches1763900000005 implements MigrationInterface {
       new Table({
         name: 'deed_batches',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          ID_COLUMN,
           { name: 'recorded_by', type: 'integer' },
           { name: 'batch_key', type: 'varchar', length: '100' },
           { name: 'request_hash', type: 'varchar', length: '64' },

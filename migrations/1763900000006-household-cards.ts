@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { ID_COLUMN } from './columns';
 
 /** Household QR cards (tokens kept hashed) and database-counted rate limits. */
 export class HouseholdCards1763900000006 implements MigrationInterface {
@@ -10,13 +11,7 @@ export class HouseholdCards1763900000006 implements MigrationInterface {
       new Table({
         name: 'household_cards',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          ID_COLUMN,
           { name: 'household_id', type: 'integer' },
           { name: 'token_hash', type: 'varchar', length: '64' },
           { name: 'issued_by', type: 'integer' },

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { ID_COLUMN } from './columns';
 
 /** The audit trail: one append-only event per record changed (PRODUCT §9). */
 export class AuditEvents1763900000007 implements MigrationInterface {
@@ -16,13 +17,7 @@ export class AuditEvents1763900000007 implements MigrationInterface {
       new Table({
         name: 'audit_events',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          ID_COLUMN,
           { name: 'at', type: pg ? 'timestamptz' : 'datetime' },
           { name: 'actor_id', type: 'integer', isNullable: true },
           str('role', 20, true),

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { ID_COLUMN } from './columns';
 
 /**
  * Accounts that can be disabled and whose tokens can be revoked (`disabled`, `token_version`),
@@ -25,13 +26,7 @@ export class AccountsAndLoginThrottle1763920000000 implements MigrationInterface
       new Table({
         name: 'id_number_conflicts',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          ID_COLUMN,
           { name: 'user_id', type: 'integer' },
           { name: 'day', type: 'varchar', length: '10' },
           { name: 'at', type: pg ? 'timestamptz' : 'datetime' },
