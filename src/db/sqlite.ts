@@ -94,9 +94,10 @@ class RunnerOn extends BetterSqlite3QueryRunner {
   constructor(
     driver: BetterSqlite3Driver,
     private readonly target: () => RawConnection,
+    withManager = true,
   ) {
     super(driver);
-    this.manager = driver.dataSource.createEntityManager(this);
+    if (withManager) this.manager = driver.dataSource.createEntityManager(this);
   }
   override connect(): Promise<RawConnection> {
     return Promise.resolve(this.target());
@@ -204,55 +205,71 @@ export class SqliteConnections {
 
   /** The runner TypeORM gets for work outside `Tx`: a new one per call, cheap to make. */
   private outsideRunner(): QueryRunner {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const connections = this;
-    const driver = this.driver;
-    class OutsideRunner extends RunnerOn {
-      private holding: (() => void) | undefined;
+    return new OutsideRunner(this.driver, this);
+  }
 
-      override async query(sql: string, parameters?: unknown[], structured = false) {
-        if (this.isTransactionActive) return super.query(sql, parameters, structured);
-        if (connections.reader && connections.isReadOnly(sql)) {
-          return queryOn(connections.reader, sql, parameters, structured);
-        }
-        return connections.queue.run(() =>
-          queryOn(connections.writer, sql, parameters, structured),
-        );
-      }
+  /** Where OutsideRunner sends a query it runs outside a transaction of its own. */
+  routeOutside(sql: string, parameters: unknown[] | undefined, structured: boolean) {
+    if (this.reader && this.isReadOnly(sql))
+      return queryOn(this.reader, sql, parameters, structured);
+    return this.queue.run(() => queryOn(this.writer, sql, parameters, structured));
+  }
+}
 
-      override async startTransaction(): Promise<void> {
-        if (!this.isTransactionActive) this.holding = await connections.queue.acquire();
-        try {
-          await super.startTransaction();
-        } catch (err) {
-          // BEGIN failed: no transaction is open, so nothing will ever commit or roll it back
-          if (this.transactionDepth === 0) {
-            this.isTransactionActive = false;
-            this.letGo();
-          }
-          throw err;
-        }
+/**
+ * Work outside `Tx`: a read goes to the read connection (or waits its turn in memory), a write
+ * waits its turn on the writer; a transaction TypeORM opens by itself holds the writer until it
+ * ends.
+ */
+class OutsideRunner extends RunnerOn {
+  private holding: (() => void) | undefined;
+
+  constructor(
+    driver: BetterSqlite3Driver,
+    private readonly connections: SqliteConnections,
+  ) {
+    // DataSource.createQueryRunner gives it its EntityManager
+    super(driver, () => driver.databaseConnection, false);
+  }
+
+  override async query(sql: string, parameters?: unknown[], structured = false) {
+    if (this.isTransactionActive) return super.query(sql, parameters, structured);
+    return this.connections.routeOutside(sql, parameters, structured);
+  }
+
+  override async startTransaction(): Promise<void> {
+    if (!this.isTransactionActive) this.holding = await this.connections.queue.acquire();
+    try {
+      await super.startTransaction();
+    } catch (err) {
+      // BEGIN failed: no transaction is open, so nothing will ever commit or roll it back
+      if (this.transactionDepth === 0) {
+        this.isTransactionActive = false;
+        this.letGo();
       }
-      override async commitTransaction(): Promise<void> {
-        try {
-          await super.commitTransaction();
-        } finally {
-          this.letGo();
-        }
-      }
-      override async rollbackTransaction(): Promise<void> {
-        try {
-          await super.rollbackTransaction();
-        } finally {
-          this.letGo();
-        }
-      }
-      private letGo(): void {
-        if (this.isTransactionActive || !this.holding) return;
-        this.holding();
-        this.holding = undefined;
-      }
+      throw err;
     }
-    return new OutsideRunner(driver, () => driver.databaseConnection);
+  }
+
+  override async commitTransaction(): Promise<void> {
+    try {
+      await super.commitTransaction();
+    } finally {
+      this.letGo();
+    }
+  }
+
+  override async rollbackTransaction(): Promise<void> {
+    try {
+      await super.rollbackTransaction();
+    } finally {
+      this.letGo();
+    }
+  }
+
+  private letGo(): void {
+    if (this.isTransactionActive || !this.holding) return;
+    this.holding();
+    this.holding = undefined;
   }
 }
