@@ -33,7 +33,7 @@ interface Db {
   now(): unknown;
 }
 
-/** The service's pragmas (src/db/data-source.ts prepareSqlite), set the same way here. */
+/** The service's pragmas (src/db/sqlite.ts prepareSqlite), set the same way here. */
 function sqliteDb(file: string): Db {
   const db = new Database(file, { fileMustExist: true });
   db.pragma('journal_mode = WAL');

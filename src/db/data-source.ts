@@ -7,8 +7,6 @@ import { SnakeNamingStrategy } from './naming';
 import { QueryLogger } from './query-logger';
 import { prepareSqlite } from './sqlite';
 
-export { prepareSqlite };
-
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   adaptColumnTypes(database.type);
   const common = {

@@ -20,8 +20,8 @@ import type {
   PublicBoardIndexDto,
 } from './evaluations.dto';
 import { loadMonth } from './month-totals.query';
-import { hasUpheld, latestRevision, objectionCounts, pendingObjections } from './objections.query';
-import { publicationStatus, publicityEndsOn } from './publicity';
+import { hasUpheld, latestRevision, objectionCounts, statusNow } from './objections.query';
+import { publicityEndsOn } from './publicity';
 import { rankMonth, type EvaluationResult } from './ranking';
 
 const monthPublished = (month: string) =>
@@ -263,14 +263,13 @@ export class EvaluationsService {
   private async respond(e: Evaluation): Promise<EvaluationResponseDto> {
     const em = this.evaluations.manager;
     const counts = await objectionCounts(em, e.villageId, e.month);
-    const latest = await latestRevision(em, e.villageId, e.month);
-    const pending = await pendingObjections(em, e, latest!.revision);
+    const { status, latestRevision: latest } = await statusNow(em, e, this.config.timeZone);
     return {
       villageId: e.villageId,
       month: e.month,
       revision: e.revision,
-      latestRevision: latest!.revision,
-      status: publicationStatus(e, pending, this.config.timeZone),
+      latestRevision: latest,
+      status,
       publicityEndsOn: e.publicityEndsOn,
       objections: counts,
       redList: e.result.redList,

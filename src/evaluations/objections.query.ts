@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { publicationStatus, type PublicationStatus } from './publicity';
 import { Evaluation } from './evaluation.entity';
 import { Objection } from './objection.entity';
 
@@ -28,6 +29,17 @@ export async function pendingObjections(
   if (e.status !== 'published') return false;
   if (await em.existsBy(Objection, { evaluationId: e.id, status: 'open' })) return true;
   return e.revision === latestRevisionNo && (await hasUpheld(em, e.id));
+}
+
+/** Where a revision stands now (decided on read), and the month's latest revision number. */
+export async function statusNow(
+  em: EntityManager,
+  e: Evaluation,
+  timeZone: string,
+): Promise<{ status: PublicationStatus; latestRevision: number }> {
+  const latest = (await latestRevision(em, e.villageId, e.month))?.revision ?? e.revision;
+  const pending = await pendingObjections(em, e, latest);
+  return { status: publicationStatus(e, pending, timeZone), latestRevision: latest };
 }
 
 /** How many objections the month has had, and how many are resolved (for the board). */

@@ -18,8 +18,7 @@ import type {
   ObjectionListQueryDto,
   ObjectionResolveDto,
 } from './objections.dto';
-import { latestRevision, pendingObjections } from './objections.query';
-import { publicationStatus } from './publicity';
+import { statusNow } from './objections.query';
 
 const notInPublicity = (month: string) =>
   refuse(
@@ -85,7 +84,9 @@ export class ObjectionsService {
       where: { villageId, month, status: 'published' },
       order: { revision: 'DESC' },
     });
-    if (!posted || (await this.statusOf(em, posted)) !== 'publicity') throw notInPublicity(month);
+    if (!posted || (await statusNow(em, posted, this.config.timeZone)).status !== 'publicity') {
+      throw notInPublicity(month);
+    }
     const objection = em.create(Objection, {
       villageId,
       month,
@@ -168,11 +169,5 @@ export class ObjectionsService {
       reason: dto.reason,
     });
     return after;
-  }
-
-  private async statusOf(em: Ctx['em'], e: Evaluation) {
-    const latest = await latestRevision(em, e.villageId, e.month);
-    const pending = await pendingObjections(em, e, latest!.revision);
-    return publicationStatus(e, pending, this.config.timeZone);
   }
 }
