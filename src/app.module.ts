@@ -16,6 +16,7 @@ import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
@@ -45,6 +46,7 @@ export class AppModule {
         EvaluationsModule,
         StoreModule,
         MetricsModule,
+        RosterModule,
       ],
       controllers: [HealthController],
       providers: [
