@@ -11,6 +11,7 @@ import { validationPipe } from './common/validation';
 import { AppConfig, loadConfig } from './config';
 import { DatabaseModule } from './db/database.module';
 import { DeedsModule } from './deeds/deeds.module';
+import { ExportsModule } from './exports/exports.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
@@ -47,6 +48,7 @@ export class AppModule {
         StoreModule,
         MetricsModule,
         RosterModule,
+        ExportsModule,
       ],
       controllers: [HealthController],
       providers: [

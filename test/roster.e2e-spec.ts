@@ -177,7 +177,7 @@ describe('POST /api/villages/:villageId/roster/import', () => {
     const ws = wb.addWorksheet('花名册');
     ws.addRow(HEADERS);
     ws.addRow([no1, '王大', '一组', '王大', good, '13800000000', '在册']); // 2 ok
-    ws.addRow([no1, '王大', '一组', '王二', 430102199003071234, null, null]); // 3 Excel number
+    ws.addRow([no1, '王大', '一组', '王二', Number('430102199003071234'), null, null]); // 3 as Excel keeps it
     ws.addRow([no1, '王大', '一组', '王三', dup, null, null]); // 4 ok
     ws.addRow([no1, '王大', '一组', '王四', dup, null, null]); // 5 duplicate ID
     ws.addRow([

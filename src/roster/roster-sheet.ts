@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { controlCharPath } from '../common/dto';
 import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
 import type { VillagerStatus } from '../villagers/villager.entity';
 
@@ -85,7 +86,8 @@ const normalHeader = (h: string) => h.replace(/[\s*＊:：]/g, '');
 function cellValue(v: ExcelJS.CellValue): { text: string; number: boolean } {
   if (v === null || v === undefined) return { text: '', number: false };
   if (typeof v === 'number') return { text: numberText(v), number: true };
-  if (typeof v === 'string') return { text: v.trim(), number: false };
+  // an apostrophe our exports put before formula-looking text is not part of the value
+  if (typeof v === 'string') return { text: v.trim().replace(/^'(?=[=+\-@])/, ''), number: false };
   if (typeof v === 'boolean') return { text: String(v), number: false };
   if (v instanceof Date) return { text: v.toISOString().slice(0, 10), number: false };
   if ('richText' in v)
@@ -197,7 +199,7 @@ const PHONE = /^\+?[0-9 -]{5,20}$/;
 const MASKED_ID = /^\d{6}\*{8}[\dX]{3}[\dX]$/;
 const EXCEL_NUMBER = /^\d(\.\d+)?E\+?\d+$/i;
 const codePoints = (s: string) => [...s].length;
-const hasControl = (s: string) => /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s);
+const hasControl = (s: string) => controlCharPath(s) !== undefined;
 
 /** Checks one row's cells on their own (duplicates and the database are checked elsewhere). */
 export function checkRow(r: SheetRow, present: Set<RosterField>, errors: RowError[]): CheckedRow {
