@@ -48,6 +48,25 @@ function drained(out: Writable): Promise<void> {
   });
 }
 
+/** Uncompressed sheet XML allowed to wait for the compressor. */
+const ZIP_BACKLOG = 1024 * 1024;
+
+/**
+ * exceljs's streaming writer hands the sheet's XML to the ZIP compressor without waiting for it
+ * (its StreamBuf ignores write()'s answer), so rows produced faster than they are compressed
+ * would pile up in memory. Between pages we wait until the compressor's input is short again.
+ */
+async function zipCaughtUp(ws: ExcelJS.Worksheet, out: Writable): Promise<void> {
+  // the compressor's input: an old-style (readable-stream 2) PassThrough, hence the states
+  type Buffered = { _writableState?: { length: number }; _readableState?: { length: number } };
+  const sink = (ws as unknown as { stream?: { pipes?: Buffered[] } }).stream?.pipes?.[0];
+  const backlog = () => (sink?._writableState?.length ?? 0) + (sink?._readableState?.length ?? 0);
+  while (backlog() > ZIP_BACKLOG) {
+    if (out.destroyed) throw new Error('export stream closed');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /**
  * One table as a stream of XLSX (exceljs's streaming writer) or CSV (UTF-8 with a BOM so that
  * Excel shows the Chinese). Pages of rows are pulled one at a time and only after the reader has
@@ -83,6 +102,7 @@ export function tableStream(
     ws.getRow(1).commit();
     for await (const page of pages) {
       await drained(out);
+      await zipCaughtUp(ws, out);
       for (const cells of page) {
         ws.addRow(cells.map((c) => (typeof c === 'string' ? neutralise(c) : c))).commit();
       }
