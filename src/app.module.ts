@@ -17,6 +17,7 @@ import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PhotosModule } from './photos/photos.module';
 import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
@@ -42,6 +43,7 @@ export class AppModule {
         RulesModule,
         LedgerModule,
         AuditModule,
+        PhotosModule,
         DeedsModule,
         HouseholdsModule,
         EvaluationsModule,
