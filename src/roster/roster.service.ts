@@ -138,12 +138,6 @@ export class RosterService {
       unchanged: plan.unchanged,
       errors: plan.errors,
     };
-    if (opts.format === 'xlsx') {
-      return new StreamableFile(await errorWorkbook(sheet, plan.errors), {
-        type: XLSX_TYPE,
-        disposition: attachmentName('roster-errors.xlsx', '花名册错误说明.xlsx'),
-      });
-    }
     if (!opts.dryRun && plan.errors.length > 0) {
       throw new UnprocessableEntityException({
         statusCode: 422,
@@ -151,6 +145,12 @@ export class RosterService {
         code: 'ROSTER_INVALID',
         message: `表格有 ${plan.errors.length} 处问题，没有导入任何村民：请按错误说明改好后重新上传`,
         ...report,
+      });
+    }
+    if (opts.format === 'xlsx') {
+      return new StreamableFile(await errorWorkbook(sheet, plan.errors), {
+        type: XLSX_TYPE,
+        disposition: attachmentName('roster-errors.xlsx', '花名册错误说明.xlsx'),
       });
     }
     return report;
