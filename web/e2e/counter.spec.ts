@@ -13,7 +13,7 @@ import { decodeCard } from './qr';
  * USB scanner or the camera, a member redeems, the receipt prints at 58 and 80 mm, a redemption
  * is cancelled; a double tap or a lost answer charges once; refusals come with their numbers.
  */
-test.describe.configure({ mode: 'serial' });
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const GOODS = { name: '测试毛巾', pointsPrice: 5, stock: 30 };
 const DEAR = { name: '测试电饭煲', pointsPrice: 5000, stock: 2 };
