@@ -94,9 +94,11 @@ test('a cadre prints a sheet of fresh cards: warned, confirmed, and the printed 
   await screenshot(page, 'cards-print');
   await page.emulateMedia({ media: 'screen' });
 
-  cardToken = await decodeCard(page, card.getByRole('img'));
+  cardToken = await decodeCard(page, card.getByRole('img', { name: 'SJ-01户的二维码' }));
   expect(cardToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
-  cardJpeg = await card.getByRole('img').screenshot({ type: 'jpeg', quality: 95 });
+  cardJpeg = await card
+    .getByRole('img', { name: 'SJ-01户的二维码' })
+    .screenshot({ type: 'jpeg', quality: 95 });
   const shop = await asShop();
   const looked = must(
     await shop.GET('/api/cards/{token}', { params: { path: { token: cardToken } } }),
