@@ -8,6 +8,8 @@ test.describe.configure({ mode: 'serial', timeout: 120_000 });
 async function openAdmin(page: import('@playwright/test').Page, section: string) {
   await logIn(page, ADMIN.username, ADMIN.password);
   await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole('button', { name: new RegExp(section) })).toBeVisible();
+  await screenshot(page, 'admin-home');
   await page.getByRole('button', { name: new RegExp(section) }).click();
   await expect(page.locator('.van-nav-bar__title')).toHaveText(section);
 }
