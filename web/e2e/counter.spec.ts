@@ -87,12 +87,15 @@ test('a cadre prints a sheet of fresh cards: warned, confirmed, and the printed 
   await screenshot(page, 'cards-sheet');
   await page.getByRole('button', { name: '打印（A4）' }).click();
   expect(await page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
+  // printed on A4 (794 × 1123 CSS px): two cards across
+  await page.setViewportSize({ width: 794, height: 1123 });
   await page.emulateMedia({ media: 'print' });
   await expect(page.getByRole('button', { name: '打印（A4）' })).toBeHidden();
   const box = (await card.boundingBox())!;
   expect(Math.round((box.width * 25.4) / 96)).toBe(90); // 90 mm wide on the A4 sheet
   await screenshot(page, 'cards-print');
   await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 360, height: 740 });
 
   cardToken = await decodeCard(page, card.getByRole('img', { name: 'SJ-01户的二维码' }));
   expect(cardToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
