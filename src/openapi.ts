@@ -11,6 +11,7 @@ import { LedgerEntry } from './ledger/ledger-entry.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
 import { RosterImportReportDto } from './roster/roster.dto';
+import { CounterRedemptionDto, CounterVillagerDto } from './store/counter.dto';
 import { SESSION_COOKIE } from './auth/session';
 
 /**
@@ -57,6 +58,8 @@ export function buildOpenApiDocument(
         Objection,
         AuditEvent,
         RosterImportReportDto,
+        CounterVillagerDto,
+        CounterRedemptionDto,
       ],
     },
   );
@@ -323,6 +326,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
   HouseholdsController_issueCard: {
     summary: 'Issue or reissue a household’s card (older cards stop working)',
   },
+  HouseholdsController_issueCards: {
+    summary:
+      'Issue fresh cards for chosen households or the whole village, for printing (older cards stop working)',
+  },
   HouseholdsController_card: {
     summary: 'The household of a scanned card (active members only), for the counter',
     ok: householdPoints,
@@ -415,6 +422,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'VILLAGE_NOT_SERVED',
       'GOODS_INACTIVE',
       'VILLAGER_NOT_ACTIVE',
+      'PRICE_CHANGED',
       'IDEMPOTENCY_KEY_REUSED',
     ],
   },
@@ -452,6 +460,14 @@ const OPERATIONS: Record<string, OperationDoc> = {
   ExportsController_redemptions: {
     summary: 'Export a month of a store’s redemptions as XLSX or CSV (streamed)',
     okContent: EXPORT_CONTENT,
+  },
+  CounterController_villagers: {
+    summary: 'Find active villagers of the villages a store serves by name, for the counter',
+    ok: page('CounterVillagerDto'),
+  },
+  CounterController_today: {
+    summary: 'A store’s redemptions of today with names, newest first',
+    ok: page('CounterRedemptionDto'),
   },
   RedemptionsController_list: { summary: 'List redemptions', ok: page('RedemptionResponseDto') },
   RedemptionsController_get: { summary: 'One redemption (the receipt)' },
