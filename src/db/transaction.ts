@@ -27,6 +27,12 @@ export class Tx {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** SQLite: `observe` is told the size of every group of transactions committed (metrics). */
+  observeBatches(observe: (size: number) => void): void {
+    const sqlite = sqliteConnectionsOf(this.dataSource);
+    if (sqlite) sqlite.queue.onBatch = observe;
+  }
+
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.inside.getStore()) {
       return Promise.reject(
