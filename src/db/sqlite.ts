@@ -36,8 +36,13 @@ export interface GroupCommit {
   isOpen(): boolean;
 }
 
-/** Jobs in one batch at most: measured with `npm run bench` (README, Performance). */
+/** Jobs in one group at most, unless SQLITE_MAX_BATCH says otherwise (README, Performance). */
 export const MAX_BATCH = 32;
+
+/** Carried on the data source's options (config SQLITE_MAX_BATCH). */
+export interface SqliteWriterOptions {
+  writerMaxBatch?: number;
+}
 
 type Entry =
   | { kind: 'exclusive'; grant: (release: () => void) => void }
@@ -318,15 +323,20 @@ export class SqliteConnections {
     const writer = new WriterRunner(driver, () => driver.databaseConnection);
     const raw = () => driver.databaseConnection as RawConnection;
     this.writer = writer;
-    this.queue = new WriterQueue({
-      begin: () => writer.startTransaction(),
-      commit: () => writer.commitTransaction(),
-      abandon: async () => {
-        writer.reset();
-        if (raw().inTransaction) await writer.query('ROLLBACK').catch(() => undefined);
+    const maxBatch = (driver.dataSource.options as SqliteWriterOptions).writerMaxBatch;
+    this.queue = new WriterQueue(
+      {
+        begin: () => writer.startTransaction(),
+        commit: () => writer.commitTransaction(),
+        abandon: async () => {
+          writer.reset();
+          if (raw().inTransaction) await writer.query('ROLLBACK').catch(() => undefined);
+        },
+        isOpen: () => raw().inTransaction && writer.isTransactionActive,
       },
-      isOpen: () => raw().inTransaction && writer.isTransactionActive,
-    });
+      undefined,
+      maxBatch ?? MAX_BATCH,
+    );
     this.reader = readConnection && new RunnerOn(driver, () => readConnection);
   }
 
