@@ -253,7 +253,7 @@ export class RedemptionsService {
       quantity: l.quantity,
       unitPrice: l.unitPrice,
     }));
-    await em.insert(RedemptionItem, items);
+    for (const item of items) await this.dialect.insertRow(em, RedemptionItem, item);
     // The rows other requests wait for come last, so they are held for as short a time as
     // possible: the villager's balance (one villager's requests), then the goods (everyone's).
     await this.ledger.debit(
