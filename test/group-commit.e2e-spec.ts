@@ -195,6 +195,22 @@ import { isPostgres } from './app';
     expect(await committed()).toHaveLength(41);
   });
 
+  it('groups transactions that arrive on separate turns of the event loop, as requests do', async () => {
+    // each in a callback of its own, as each request's handler runs after its own socket read
+    const jobs = await new Promise<Promise<unknown>[]>((resolve) => {
+      const started: Promise<unknown>[] = [];
+      for (let i = 0; i < 10; i++) {
+        setImmediate(() => {
+          started.push(tx.run((em) => put(em, `turn-${i}`)));
+          if (started.length === 10) resolve(started);
+        });
+      }
+    });
+    await Promise.all(jobs);
+    expect(batches).toEqual([10]);
+    expect(await committed()).toHaveLength(10);
+  });
+
   it('a write outside Tx waits for the group and runs alone', async () => {
     const first = held('a');
     await first.started;

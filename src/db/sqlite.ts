@@ -56,7 +56,8 @@ type Entry =
 /**
  * The SQLite write connection's queue, in arrival order.
  *
- * Transactions (`group`) are committed in groups: whatever waits when the writer comes free,
+ * Transactions (`group`) are committed in groups: whatever waits when the writer comes free
+ * (a group starts on the event loop's next turn, so that the requests read meanwhile join it),
  * and whatever arrives while the group runs, up to `MAX_BATCH` jobs, runs one job after the
  * other inside one `BEGIN IMMEDIATE … COMMIT`, each job in a SAVEPOINT of its own (the job's
  * transaction is that savepoint, so its refusal or error rolls back only its own writes). One
@@ -140,10 +141,15 @@ export class WriterQueue {
       });
       return;
     }
-    void this.runGroup().finally(() => {
-      this.holding = 0;
-      this.busy = false;
-      this.pump();
+    // Start on the next turn of the event loop, not now: SQLite's statements (and the COMMIT's
+    // fsync) block the thread, so requests that arrived meanwhile are only read, and reach
+    // this queue, in the loop's I/O phase. Starting at once would commit a group of one.
+    setImmediate(() => {
+      void this.runGroup().finally(() => {
+        this.holding = 0;
+        this.busy = false;
+        this.pump();
+      });
     });
   }
 
