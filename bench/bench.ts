@@ -56,6 +56,7 @@ import {
 import { autocannon, type AutocannonRequest } from './drivers';
 import type { ProfileSummary } from './profile';
 import {
+  compared,
   CONNECTIONS,
   DURATION,
   load,
@@ -64,6 +65,7 @@ import {
   round2,
   timed,
   WARMUP,
+  type Comparison,
   type LoadResult,
 } from './measure';
 import {
@@ -78,7 +80,7 @@ import {
   type Row,
 } from './report';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3));
 const LOW_CONNECTIONS = Number(process.env.BENCH_LOW_CONNECTIONS ?? 4);
 const PROFILE_SECONDS = 5;
 const SERVICE = resolve(ROOT, 'dist', 'src', 'main.js');
@@ -113,6 +115,19 @@ async function main(): Promise<void> {
   // Two villages of the middle: one for the service's writes, one for the baseline's.
   const vA = villages[Math.floor(villages.length / 2)];
   const vB = villages[Math.floor(villages.length / 2) - 1];
+  /**
+   * Villages split into 2 × ROUNDS + 2 groups, one per side and round (+ the profiles), so that
+   * no round writes where an earlier one did. A small district has fewer villages than groups:
+   * groups then share villages, and later rounds start from a state the earlier ones changed
+   * (said at the start of the run).
+   */
+  const GROUPS = 2 * ROUNDS + 2;
+  const groupFor = (group: number) => {
+    const members = villages.filter((_, i) => i % GROUPS === group % GROUPS);
+    return members.length ? members : [villages[group % villages.length]];
+  };
+  const writeVillage = (side: 'service' | 'baseline', round: number) =>
+    groupFor(2 * round + (side === 'service' ? 0 : 1))[0].id;
   console.log(
     `Benchmark on ${describeTarget(target)}: ${villages.length} villages, ` +
       `${fmt(district.villagerIds.length)} villagers, ${fmt(district.ledgerEntries)} ledger entries`,
@@ -122,6 +137,12 @@ async function main(): Promise<void> {
       `${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load average ` +
       `${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   );
+  if (villages.length < GROUPS) {
+    console.log(
+      `Only ${villages.length} villages for ${GROUPS} groups: rounds share villages, so a later ` +
+        `round starts from what an earlier one spent (a full district has 150).`,
+    );
+  }
   const pageCache: Record<string, number | null> = {};
   if (target.kind === 'sqlite') {
     pageCache.before = pageCacheResidency(target.file);
@@ -204,21 +225,27 @@ async function main(): Promise<void> {
     const base = baseline;
 
     /**
-     * Service and baseline alternately, ROUNDS times each; the best round of each counts (the
-     * machine is shared: a slow round is more likely someone else's load than ours).
+     * Service and baseline alternately, ROUNDS times each. Each round builds its requests
+     * afresh for villages no earlier round wrote to (`groupFor`), so every round starts from
+     * the same state: the generated balances, nothing spent by an earlier round. A round with
+     * any non-2xx answer, error or timeout is invalid, and so is the comparison: it is printed
+     * but not compared. The median round of each side is reported, with the spread.
      */
     const pair = async (
       path: string,
-      forService: () => AutocannonRequest,
-      forBaseline: () => AutocannonRequest,
+      forService: (round: number) => Promise<() => AutocannonRequest>,
+      forBaseline: (round: number) => Promise<() => AutocannonRequest>,
     ) => {
       const rounds = { service: [] as LoadResult[], baseline: [] as LoadResult[] };
       for (let i = 0; i < ROUNDS; i++) {
-        rounds.service.push(await load(`service #${i + 1}`, service, path, 'POST', forService));
-        rounds.baseline.push(await load(`raw baseline #${i + 1}`, base, path, 'POST', forBaseline));
+        rounds.service.push(
+          await load(`service #${i + 1}`, service, path, 'POST', await forService(i)),
+        );
+        rounds.baseline.push(
+          await load(`raw baseline #${i + 1}`, base, path, 'POST', await forBaseline(i)),
+        );
       }
-      const best = (xs: LoadResult[]) => xs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
-      return { service: best(rounds.service), baseline: best(rounds.baseline), rounds };
+      return compared(rounds);
     };
 
     // ── record-deed ─────────────────────────────────────────────────────────────────────
@@ -238,8 +265,13 @@ async function main(): Promise<void> {
         }),
       });
     };
-    // The service writes to one village, the baseline to its neighbour: the same work.
-    const deeds = await pair('/api/deeds', deedRequest(vA.id), deedRequest(vB.id));
+    // The service writes to one village, the baseline to another: the same work; each round
+    // (and each side) a village of its own.
+    const deeds = await pair(
+      '/api/deeds',
+      async (round) => deedRequest(writeVillage('service', round)),
+      async (round) => deedRequest(writeVillage('baseline', round)),
+    );
 
     // ── redemption ──────────────────────────────────────────────────────────────────────
     console.log('Redemption (POST /api/redemptions, one goods, a fresh Idempotency-Key each):');
@@ -306,12 +338,12 @@ async function main(): Promise<void> {
         };
       };
     };
-    const shopVillages = (parity: number) =>
-      villages.filter((_, i) => i % 2 === parity).map((v) => v.id);
+    // Each side and round its own villages' stores and villagers (see groupFor).
+    const shopVillages = (group: number) => groupFor(group).map((v) => v.id);
     const redemptions = await pair(
       '/api/redemptions',
-      await redemptionRequest(shopVillages(0)),
-      await redemptionRequest(shopVillages(1)),
+      (round) => redemptionRequest(shopVillages(2 * round)),
+      (round) => redemptionRequest(shopVillages(2 * round + 1)),
     );
 
     // ── where the main thread goes: a profiled stretch of each write on each server ───────
@@ -347,12 +379,12 @@ async function main(): Promise<void> {
       service: await profiled(
         service,
         serviceProfile,
-        shortRun(service, '/api/redemptions', await redemptionRequest(shopVillages(0))),
+        shortRun(service, '/api/redemptions', await redemptionRequest(shopVillages(2 * ROUNDS))),
       ),
       baseline: await profiled(
         base,
         baselineProfile,
-        shortRun(base, '/api/redemptions', await redemptionRequest(shopVillages(1))),
+        shortRun(base, '/api/redemptions', await redemptionRequest(shopVillages(2 * ROUNDS + 1))),
       ),
     };
     console.log(`  redemption, service:  ${topOf(redemptionProfile.service, 8)}`);
@@ -385,6 +417,38 @@ async function main(): Promise<void> {
       historyRequest,
       LOW_CONNECTIONS,
     );
+    // The same reads while record-deed load (CONNECTIONS more connections) runs on the service.
+    const underDeeds = async (connections: number) => {
+      const writes = autocannon({
+        url: service.url,
+        connections: CONNECTIONS,
+        duration: WARMUP + DURATION + 1,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/deeds',
+            setupRequest: (req: AutocannonRequest) => ({ ...req, ...deedsForReads() }),
+          },
+        ],
+      });
+      const reads = await load(
+        `service, ${connections} conn., while record-deed runs at ${CONNECTIONS}`,
+        service,
+        '/api/villagers/1/points',
+        'GET',
+        historyRequest,
+        connections,
+      );
+      const w = await writes;
+      console.log(
+        `    (record-deed meanwhile: ${fmt(Math.round(w.requests.average))} req/s, ` +
+          `p99 ${w.latency.p99} ms, non-2xx ${w.non2xx})`,
+      );
+      return { reads, writesReqPerSec: Math.round(w.requests.average), writesNon2xx: w.non2xx };
+    };
+    const deedsForReads = deedRequest(writeVillage('service', ROUNDS));
+    const historyUnderDeeds = await underDeeds(CONNECTIONS);
+    const historyLowUnderDeeds = await underDeeds(LOW_CONNECTIONS);
     const historyProfile = await profiled(service, serviceProfile, () =>
       autocannon({
         url: service.url,
@@ -503,6 +567,8 @@ async function main(): Promise<void> {
       history: {
         [`${CONNECTIONS} connections`]: history,
         [`${LOW_CONNECTIONS} connections`]: historyLow,
+        [`${CONNECTIONS} connections while record-deed runs`]: historyUnderDeeds,
+        [`${LOW_CONNECTIONS} connections while record-deed runs`]: historyLowUnderDeeds,
       },
       evaluation: { oneVillage, wholeDistrict },
       memory: { afterStartMiB: rssAfterStart, end: mem },
@@ -521,47 +587,76 @@ async function main(): Promise<void> {
     const reduced = full ? '' : ' [reduced scale]';
     const loadText = (r: LoadResult) =>
       `${fmt(r.reqPerSec)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`;
+    const sideText = (c: Comparison, side: 'service' | 'baseline') =>
+      `${loadText(c[side])} (median of ${c.rounds[side].length}; ` +
+      `${fmt(c.spread[side][0])}–${fmt(c.spread[side][1])} req/s)`;
     const ratioRow = (
       figure: string,
-      s: LoadResult,
-      b: LoadResult,
+      c: Comparison,
       target: string,
       ps: ProfileSummary,
       pb: ProfileSummary,
     ): Row => {
-      const ratio = s.reqPerSec / b.reqPerSec;
+      if (!c.valid) {
+        return {
+          figure,
+          value: 'INVALID: not compared',
+          target,
+          met: false,
+          why: `rounds with refusals or failures do not measure the same work: ${c.invalid.join('; ')}`,
+        };
+      }
       return {
         figure,
-        value: ratioText(ratio, 0.5),
+        value:
+          `${ratioText(c.ratio, 0.5)} (median of ${c.ratios.length} rounds; ` +
+          `${c.spread.ratio[0]}–${c.spread.ratio[1]}×)`,
         target,
-        met: ratio >= 0.5,
-        why: ratio >= 0.5 ? undefined : writeWhy(s, b, ps, pb, micro),
+        met: c.ratio >= 0.5,
+        why: c.ratio >= 0.5 ? undefined : writeWhy(c.service, c.baseline, ps, pb, micro),
       };
     };
-    const p99Row = (figure: string, r: LoadResult, limit: number, writes: boolean): Row => ({
-      figure,
-      value: `${r.p99} ms (p50 ${r.p50} ms)`,
-      target: `< ${limit} ms`,
-      met: r.p99 < limit,
-      why: r.p99 < limit ? undefined : latencyWhy(r, limit, writes && target.kind === 'sqlite'),
-    });
+    const p99Row = (figure: string, r: LoadResult, limit: number, writes: boolean): Row => {
+      // a run in which nothing (or not everything) was answered has no p99 worth the name
+      const failed = !r.requests || r.non2xx || r.errors || r.timeouts;
+      if (failed) {
+        return {
+          figure,
+          value: `INVALID: ${r.requests} answered, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`,
+          target: `< ${limit} ms`,
+          met: false,
+          why: `requests failed or timed out (autocannon gives up after 10 s): ${latencyWhy(r, limit, writes && target.kind === 'sqlite')}`,
+        };
+      }
+      return {
+        figure,
+        value: `${r.p99} ms (p50 ${r.p50} ms)`,
+        target: `< ${limit} ms`,
+        met: r.p99 < limit,
+        why: r.p99 < limit ? undefined : latencyWhy(r, limit, writes && target.kind === 'sqlite'),
+      };
+    };
     const evalWhy =
       `the server's main thread during evaluations: ${topOf(evaluationProfile, 4)}; the month's ` +
       `two deed queries alone take ${oneVillage.deedQueriesAloneMs} ms on a plain connection ` +
       `(${fmt(oneVillage.deedsInMonth)} deed rows read through the (village_id, month, status) ` +
       `index, each row then fetched from the table). ${hotSpots(evaluationProfile, micro).join('. ')}`;
     rows.push(
-      { figure: 'record-deed, service', value: loadText(deeds.service), target: '', met: null },
+      {
+        figure: 'record-deed, service',
+        value: sideText(deeds, 'service'),
+        target: '',
+        met: null,
+      },
       {
         figure: 'record-deed, raw baseline',
-        value: loadText(deeds.baseline),
+        value: sideText(deeds, 'baseline'),
         target: '',
         met: null,
       },
       ratioRow(
         'record-deed service/baseline',
-        deeds.service,
-        deeds.baseline,
+        deeds,
         '≥ 0.5×',
         deedProfile.service,
         deedProfile.baseline,
@@ -569,21 +664,20 @@ async function main(): Promise<void> {
       p99Row(`record-deed p99 (${CONNECTIONS} conn.)`, deeds.service, 50, true),
       {
         figure: 'redemption, service',
-        value: loadText(redemptions.service),
+        value: sideText(redemptions, 'service'),
         target: '',
         met: null,
       },
       {
         figure: 'redemption, raw baseline',
-        value: loadText(redemptions.baseline),
+        value: sideText(redemptions, 'baseline'),
         target: '',
         met: null,
       },
       ratioRow(
         'redemption service/baseline',
-        redemptions.service,
-        redemptions.baseline,
-        '(≥ 0.5×)',
+        redemptions,
+        '≥ 0.5×',
         redemptionProfile.service,
         redemptionProfile.baseline,
       ),
@@ -609,6 +703,18 @@ async function main(): Promise<void> {
       },
       p99Row(`points history p99 (${CONNECTIONS} conn.)${reduced}`, history, 20, false),
       p99Row(`points history p99 (${LOW_CONNECTIONS} conn.)${reduced}`, historyLow, 20, false),
+      p99Row(
+        `history p99 (${CONNECTIONS} conn.) under record-deed${reduced}`,
+        historyUnderDeeds.reads,
+        20,
+        false,
+      ),
+      p99Row(
+        `history p99 (${LOW_CONNECTIONS} conn.) under record-deed${reduced}`,
+        historyLowUnderDeeds.reads,
+        20,
+        false,
+      ),
       {
         figure: 'server peak RSS (VmHWM)',
         value: mem
@@ -654,9 +760,10 @@ async function main(): Promise<void> {
     for (const r of missed) console.log(`- ${r.figure}: ${r.why!.replace(/\.?$/, '.')}`);
   }
   console.log(
-    `\nSettings: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run, best of ` +
-      `${ROUNDS} alternating rounds for service vs baseline. The machine is shared: each run's ` +
-      `"other processes" CPU is in the JSON.`,
+    `\nSettings: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run, median ` +
+      `of ${ROUNDS} alternating rounds for service vs baseline, each round on villages no earlier ` +
+      `round wrote to. The machine is shared: each run's "other processes" CPU is in the JSON; ` +
+      `load average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
   );
   const file = resolve(RESULTS_DIR, `bench-${stamp}.json`);
   writeFileSync(

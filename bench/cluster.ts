@@ -8,12 +8,16 @@
  * instances; some Idempotency-Keys deliberately sent to all three), and drops the database at
  * the end. The points and stock are made scarce on purpose, so that many requests race for the
  * same balance or the same last goods and are refused (409): the invariants must hold anyway.
- * Exits non-zero if any invariant fails.
+ * Then measures record-deed throughput on the three instances at once (BENCH_CONNECTIONS split
+ * over them, BENCH_DURATION seconds) and prints the combined figure; a run with non-2xx answers
+ * is reported as invalid. Exits non-zero if any invariant fails or the run is invalid.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { todayIn } from '../src/common/time';
 import { redact, rng, sleep, TIME_ZONE } from './common';
+import { autocannon, type AutocannonRequest } from './drivers';
 import { startInstances, type Instances } from './instances';
 
 const REDEMPTIONS = 300;
@@ -395,7 +399,51 @@ async function run(urls: string[], dbUrl: string): Promise<boolean> {
   for (const c of checks) console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name} (${c.detail})`);
   const ok = checks.every((c) => c.ok);
   console.log(ok ? '\nAll invariants hold.' : '\nSome invariants FAILED.');
-  return ok;
+
+  // ── throughput: record-deed on the three instances at once ───────────────────────────────
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+  const duration = Number(process.env.BENCH_DURATION ?? 10);
+  const perInstanceConnections = Math.max(1, Math.round(connections / urls.length));
+  const deedLoad = (url: string, seconds: number) => {
+    let n = 0;
+    return autocannon({
+      url,
+      connections: perInstanceConnections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/deeds',
+          setupRequest: (req: AutocannonRequest) => {
+            const who = all[n++ % all.length];
+            return {
+              ...req,
+              headers: { authorization: `Bearer ${who.cadre}`, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                villagerId: who.id,
+                ruleId: uncapped[n % uncapped.length],
+                occurredOn: today,
+                description: '集群吞吐记录',
+              }),
+            };
+          },
+        },
+      ],
+    });
+  };
+  await Promise.all(urls.map((u) => deedLoad(u, 3))); // warm-up
+  const results = await Promise.all(urls.map((u) => deedLoad(u, duration)));
+  const combined = results.reduce((sum, r) => sum + r.requests.average, 0);
+  const non2xx = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+  console.log(
+    `\nRecord-deed on the 3 instances at once (${perInstanceConnections} connections each, ` +
+      `${duration} s): ${Math.round(combined)} req/s combined ` +
+      `(${results.map((r) => Math.round(r.requests.average)).join(' + ')}), p99 ` +
+      `${results.map((r) => r.latency.p99).join(' / ')} ms` +
+      (non2xx ? ` — INVALID: ${non2xx} non-2xx answers or errors` : ', every answer 2xx') +
+      `; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
+  return ok && non2xx === 0;
 }
 
 main().catch((err) => {

@@ -182,3 +182,49 @@ export async function profiled(
   rmSync(file, { force: true });
   return summary;
 }
+
+/** Rounds of one comparison, alternating service and baseline. */
+export interface Comparison {
+  /** The median round of each side (by req/s). */
+  service: LoadResult;
+  baseline: LoadResult;
+  rounds: { service: LoadResult[]; baseline: LoadResult[] };
+  /** False when any round had a non-2xx answer, an error or a timeout: not compared. */
+  valid: boolean;
+  /** Why it is invalid, one line a round. */
+  invalid: string[];
+  /** service / baseline of each round (rounds ran side by side), their median and spread. */
+  ratios: number[];
+  ratio: number;
+  spread: { service: [number, number]; baseline: [number, number]; ratio: [number, number] };
+}
+
+const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+
+/** The median round of each side and the per-round ratios; invalid if any round was. */
+export function compared(rounds: { service: LoadResult[]; baseline: LoadResult[] }): Comparison {
+  const invalid = [...rounds.service, ...rounds.baseline]
+    .filter((r) => r.non2xx || r.errors || r.timeouts)
+    .map(
+      (r) =>
+        `${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` +
+        (r.refusals.length ? ` (e.g. ${r.refusals[0]})` : ''),
+    );
+  const medianRound = (xs: LoadResult[]) =>
+    [...xs].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor(xs.length / 2)];
+  const ratios = rounds.service.map((s, i) => round2(s.reqPerSec / rounds.baseline[i].reqPerSec));
+  return {
+    service: medianRound(rounds.service),
+    baseline: medianRound(rounds.baseline),
+    rounds,
+    valid: invalid.length === 0,
+    invalid,
+    ratios,
+    ratio: median(ratios),
+    spread: {
+      service: range(rounds.service.map((r) => r.reqPerSec)),
+      baseline: range(rounds.baseline.map((r) => r.reqPerSec)),
+      ratio: range(ratios),
+    },
+  };
+}

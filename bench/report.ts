@@ -162,7 +162,7 @@ export function latencyWhy(s: LoadResult, limitMs: number, oneWriter: boolean): 
   return (
     `with ${s.connections} connections always waiting, Little's law gives ${s.connections} / ` +
     `${fmt(s.reqPerSec)} req/s = ${s.littleMeanMs} ms mean: the p99 is queueing, not the work of ` +
-    `one request. ${oneWriter ? 'Writes run one transaction at a time (SQLite, one connection); ' : ''}` +
+    `one request. ${oneWriter ? 'Writes run one after another on one connection (SQLite; group commit shares the COMMIT, not the work); ' : ''}` +
     `a mean under ${limitMs} ms at ${s.connections} connections needs > ${fmt(needed)} req/s. Fix: ` +
     `less CPU per request (see the ratio rows), more instances (PostgreSQL), or judge ` +
     `latency at a realistic concurrency (see the lower-concurrency row)`

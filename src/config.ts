@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 
 /** Which database the service talks to, derived from DATABASE_URL. */
 export type DatabaseConfig =
-  { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; poolSize?: number };
+  | { type: 'sqlite'; path: string; maxBatch?: number }
+  | { type: 'postgres'; url: string; poolSize?: number };
 
 export interface AppConfig {
   port: number;
@@ -115,6 +116,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       throw new ConfigError(`DB_POOL_SIZE: "${env.DB_POOL_SIZE}" is not a pool size (1-200)`);
     }
     if (database.type === 'postgres') database.poolSize = poolSize;
+  }
+  if (env.SQLITE_MAX_BATCH !== undefined && env.SQLITE_MAX_BATCH !== '') {
+    const maxBatch = Number(env.SQLITE_MAX_BATCH);
+    if (!/^\d+$/.test(env.SQLITE_MAX_BATCH) || maxBatch < 1 || maxBatch > 256) {
+      throw new ConfigError(
+        `SQLITE_MAX_BATCH: "${env.SQLITE_MAX_BATCH}" is not a number of transactions (1-256)`,
+      );
+    }
+    if (database.type === 'sqlite') database.maxBatch = maxBatch;
   }
 
   let jwtSecret = env.JWT_SECRET ?? '';

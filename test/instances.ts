@@ -22,6 +22,8 @@ export interface Instances {
   urls: string[];
   /** Everything the processes printed, for a failing test's message. */
   output(): string;
+  /** kill -9 every instance (no shutdown of any kind); stop() still cleans up after. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -166,5 +168,8 @@ export async function startInstances(
     await stop();
     throw err;
   }
-  return { urls, output, stop };
+  const kill = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  return { urls, output, kill, stop };
 }

@@ -120,6 +120,14 @@ describe('GET /api/metrics', () => {
       expect(value(after, 'civility_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
     } else {
       expect(samples(after).some((s) => s.name === 'civility_sqlite_write_queue_depth')).toBe(true);
+      // the deed's transaction (and the login throttle's) went through the writer's groups
+      const groups = (text: string) => value(text, 'civility_sqlite_writer_batch_size_count', {});
+      const jobs = (text: string) => value(text, 'civility_sqlite_writer_batch_size_sum', {});
+      expect(groups(after) - groups(before)).toBeGreaterThanOrEqual(1);
+      expect(jobs(after) - jobs(before)).toBeGreaterThanOrEqual(groups(after) - groups(before));
+      expect(value(after, 'civility_sqlite_writer_batch_size_bucket', { le: '+Inf' })).toBe(
+        groups(after),
+      );
     }
 
     // No personal data and nothing anyone typed: labels are templates, codes and fixed names.

@@ -351,10 +351,11 @@ describe('one service', () => {
       // The instances applied the migrations; this connection only reads and seeds points.
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
-      const audit = new AuditService(ds.getRepository(AuditEvent));
+      const dialect = new Dialect(ds);
+      const audit = new AuditService(ds.getRepository(AuditEvent), dialect);
       const ledger = new LedgerService(
         new VillagersService(ds.getRepository(Villager), tx, audit, loadConfig({})),
-        new Dialect(ds),
+        dialect,
         tx,
         audit,
       );

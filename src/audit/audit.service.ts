@@ -6,6 +6,7 @@ import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { villageScope } from '../common/scope';
+import { Dialect } from '../db/dialect';
 import { maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
 import type { AuditListQueryDto } from './audit.dto';
@@ -55,7 +56,10 @@ const toJson = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
  */
 @Injectable()
 export class AuditService {
-  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+  constructor(
+    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async record(ctx: Ctx, change: AuditChange): Promise<void> {
     const event = ctx.em.create(AuditEvent, {
@@ -70,8 +74,7 @@ export class AuditService {
       reason: change.reason?.slice(0, 500) ?? null,
       requestId: ctx.requestId,
     });
-    // insert's deep-partial type cannot describe free-form JSON (changes); the entity is whole
-    await ctx.em.insert(AuditEvent, event as never);
+    await this.dialect.insertRow(ctx.em, AuditEvent, event);
   }
 
   created(

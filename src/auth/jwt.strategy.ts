@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
+import { Dialect } from '../db/dialect';
 import type { Caller } from '../common/auth.decorators';
 import { sessionToken, type RequestLike } from './session';
 import { User } from './user.entity';
@@ -30,9 +31,12 @@ export function tokenPayload(user: User): TokenPayload {
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
+  private readonly accountSql: string;
+
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @InjectRepository(User) private readonly users: Repository<User>,
+    dialect: Dialect,
   ) {
     super({
       // A bearer token (API clients) or the browser's httpOnly session cookie.
@@ -45,6 +49,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,
       algorithms: ['HS256'],
     });
+    this.accountSql = dialect.placeholders(
+      `SELECT id, username, role, village_id, store_id, villager_id, disabled, token_version
+         FROM users WHERE id = $1`,
+    );
   }
 
   /**
@@ -53,29 +61,31 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
    * on every instance. Role and scope come from the account as it is now.
    */
   async validate(payload: TokenPayload): Promise<Caller> {
-    const user = await this.users.findOne({
-      where: { id: payload.sub },
-      select: {
-        id: true,
-        username: true,
-        role: true,
-        villageId: true,
-        storeId: true,
-        villagerId: true,
-        disabled: true,
-        tokenVersion: true,
-      },
-    });
-    if (!user || user.disabled || user.tokenVersion !== (payload.ver ?? 0)) {
+    // plain SQL on a reused statement: the find() query builder was a measured share of every
+    // request's CPU (README, Performance)
+    const [user] = await this.users.query<
+      {
+        id: number;
+        username: string;
+        role: Caller['role'];
+        village_id: number | null;
+        store_id: number | null;
+        villager_id: number | null;
+        disabled: boolean | number;
+        token_version: number;
+      }[]
+    >(this.accountSql, [payload.sub]);
+    if (!user || Boolean(user.disabled) || Number(user.token_version) !== (payload.ver ?? 0)) {
       throw new UnauthorizedException('This session has ended; log in again');
     }
+    const idOrNull = (v: number | null) => (v === null ? null : Number(v));
     return {
-      id: user.id,
+      id: Number(user.id),
       username: user.username,
       role: user.role,
-      villageId: user.villageId,
-      storeId: user.storeId,
-      villagerId: user.villagerId,
+      villageId: idOrNull(user.village_id),
+      storeId: idOrNull(user.store_id),
+      villagerId: idOrNull(user.villager_id),
     };
   }
 }

@@ -5,7 +5,7 @@ import { adaptColumnTypes } from './columns';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
 import { QueryLogger } from './query-logger';
-import { prepareSqlite } from './sqlite';
+import { prepareSqlite, type SqliteWriterOptions } from './sqlite';
 
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   adaptColumnTypes(database.type);
@@ -26,10 +26,12 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
       extra: { max: database.poolSize ?? 10 },
     };
   }
-  return {
+  const sqlite: DataSourceOptions & SqliteWriterOptions = {
     ...common,
     type: 'better-sqlite3',
     database: database.path,
     prepareDatabase: prepareSqlite,
+    writerMaxBatch: database.maxBatch,
   };
+  return sqlite;
 }

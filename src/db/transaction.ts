@@ -9,7 +9,8 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure
  * The one way to run a write that spans statements, and to read several statements as one
  * consistent picture.
  *
- * On SQLite the writer's connection takes one transaction at a time, in arrival order, and reads
+ * On SQLite the writer's connection takes transactions in arrival order, committed in groups
+ * (one savepoint each, one COMMIT for the group, every caller answered after it), and reads
  * outside a transaction see only committed data (`src/db/sqlite.ts`). Nesting is refused on both
  * databases: pass the EntityManager down instead (the inner half of every write takes it). On
  * PostgreSQL transactions run side by side and correctness comes from constraints, conditional
@@ -26,6 +27,12 @@ export class Tx {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** SQLite: `observe` is told the size of every group of transactions committed (metrics). */
+  observeBatches(observe: (size: number) => void): void {
+    const sqlite = sqliteConnectionsOf(this.dataSource);
+    if (sqlite) sqlite.queue.onBatch = observe;
+  }
+
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.inside.getStore()) {
       return Promise.reject(
@@ -34,7 +41,8 @@ export class Tx {
     }
     const sqlite = sqliteConnectionsOf(this.dataSource);
     if (sqlite) {
-      return sqlite.queue.run(() =>
+      // one job of a group commit: its transaction is a savepoint in the group's (sqlite.ts)
+      return sqlite.queue.group(() =>
         this.inside.run(true, () => sqlite.writer.manager.transaction(work)),
       );
     }

@@ -61,6 +61,13 @@ export class MetricsService {
         this.set(writer.pending);
       },
     });
+    const batchSizes = new Histogram({
+      name: 'civility_sqlite_writer_batch_size',
+      help: 'Transactions the SQLite writer committed together in one group (one COMMIT, one fsync); absent on PostgreSQL',
+      buckets: [1, 2, 4, 8, 16, 32],
+      registers: [this.registry],
+    });
+    this.tx.observeBatches((size) => batchSizes.observe(size));
     const pool = () => (this.dataSource.driver as unknown as { master?: PoolStats }).master ?? null;
     new Gauge({
       name: 'civility_db_pool_connections',
