@@ -2064,7 +2064,7 @@ export interface operations {
                 pageSize?: number;
                 villageId?: number;
                 householdId?: number;
-                /** @description Any part of the name. */
+                /** @description Any part of the name, the start of its pinyin initials (zzh → 周祖辉), or a household number. */
                 q?: string;
                 status?: "active" | "moved" | "deceased";
             };
