@@ -116,6 +116,27 @@ const householdPoints: SchemaObject = {
   },
 };
 
+/** Ledger entries, each with the audit events of its deed or redemption, oldest first (§9). */
+const explainedEntries: SchemaObject = {
+  ...page('LedgerEntry'),
+  properties: {
+    ...page('LedgerEntry').properties,
+    items: {
+      type: 'array',
+      items: {
+        allOf: [
+          ref('LedgerEntry'),
+          {
+            type: 'object',
+            required: ['trail'],
+            properties: { trail: { type: 'array', items: ref('AuditEvent') } },
+          },
+        ],
+      },
+    },
+  },
+};
+
 interface OperationDoc {
   summary: string;
   /** The 2xx schema when the plugin cannot infer it (pages, plain objects). */
@@ -209,14 +230,14 @@ const OPERATIONS: Record<string, OperationDoc> = {
     conflicts: ['RULE_CODE_TAKEN'],
   },
   LedgerController_points: {
-    summary: 'A villager’s balance and ledger entries, newest first',
+    summary: 'A villager’s balance and ledger entries, newest first, each with its trail',
     ok: {
       type: 'object',
       required: ['villagerId', 'balance', 'entries'],
       properties: {
         villagerId: { type: 'integer' },
         balance: { type: 'integer' },
-        entries: page('LedgerEntry'),
+        entries: explainedEntries,
       },
     },
   },

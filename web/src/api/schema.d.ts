@@ -290,7 +290,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A villager’s balance and ledger entries, newest first */
+        /** A villager’s balance and ledger entries, newest first, each with its trail */
         get: operations["LedgerController_points"];
         put?: never;
         post?: never;
@@ -2597,7 +2597,9 @@ export interface operations {
                         villagerId: number;
                         balance: number;
                         entries: {
-                            items: components["schemas"]["LedgerEntry"][];
+                            items: (components["schemas"]["LedgerEntry"] & {
+                                trail: components["schemas"]["AuditEvent"][];
+                            })[];
                             /** @description All matching records */
                             total: number;
                             page: number;
