@@ -12,6 +12,7 @@ async function selfReport(page: Page, description: string) {
 }
 
 test.describe('villager and cadre', () => {
+  test.describe.configure({ timeout: 90_000 });
   test('landing: my balance and my latest entries with their reasons', async ({ page }) => {
     await signIn(page, 'villager', /\/villager$/);
     const balance = page.getByRole('region', { name: '我的积分余额' });
@@ -47,7 +48,7 @@ test.describe('villager and cadre', () => {
     await checkScreen(cadrePage, 'cadre-review');
     const approveCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 通过' });
     const rejectCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 退回' });
-    await approveCard.getByRole('button', { name: '通过' }).click();
+    await approveCard.getByRole('button', { name: '通过', exact: true }).click();
     await expect(cadrePage.getByRole('status')).toContainText('已通过：王小红');
     await rejectCard.getByRole('button', { name: '不通过' }).click();
     await rejectCard.getByRole('button', { name: '确认不通过' }).click();
