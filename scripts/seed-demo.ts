@@ -170,6 +170,7 @@ async function main() {
             ruleId: rule.id,
             occurredOn: `${month}-${day}`,
             description: `${rule.title}（演示数据）`,
+            evidence: rule.evidenceRequired ? '村民小组长现场查看并记录' : undefined,
           })
           .then(() => recorded++)
           .catch(() => undefined); // a monthly cap reached is fine in demo data

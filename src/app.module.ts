@@ -16,6 +16,7 @@ import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PhotosModule } from './photos/photos.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
@@ -40,6 +41,7 @@ export class AppModule {
         RulesModule,
         LedgerModule,
         AuditModule,
+        PhotosModule,
         DeedsModule,
         HouseholdsModule,
         EvaluationsModule,

@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { requestLogger } from './common/request-logger';
@@ -8,6 +9,9 @@ import { buildOpenApiDocument } from './openapi';
 
 /** Largest request body accepted; a larger one is 413. */
 export const BODY_LIMIT = 100 * 1024;
+
+/** Largest file any upload route accepts (a roster workbook); each route sets its own lower limit. */
+export const UPLOAD_CEILING = 5 * 1024 * 1024;
 
 /**
  * The Content-Security-Policy of every answer: scripts and styles only from the service itself
@@ -73,6 +77,11 @@ export async function setupApp(
     },
   );
 
+  // File uploads (photos, rosters): each route reads its one file with its own size limit
+  // (src/common/upload.ts); the ceiling here bounds every multipart body.
+  await app.register(multipart, {
+    limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10, parts: 11 },
+  });
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP } });
   fastify.addHook('onSend', async (req, reply, payload) => {
     if (req.url === '/api/docs' || req.url.startsWith('/api/docs/')) {

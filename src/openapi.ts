@@ -80,6 +80,26 @@ const deedWithBalance: SchemaObject = {
   ],
 };
 
+/** A points entry with what explains it: its deed (or null) and the trail of audit events. */
+const explainedEntry: SchemaObject = {
+  allOf: [
+    ref('LedgerEntry'),
+    {
+      type: 'object',
+      required: ['deed', 'trail'],
+      properties: {
+        deed: {
+          oneOf: [
+            ref('Deed'),
+            { type: 'object', nullable: true, description: 'No deed (a redemption)' },
+          ],
+        },
+        trail: { type: 'array', items: ref('AuditEvent') },
+      },
+    },
+  ],
+};
+
 /** 户积分: the household, its members and their entries. */
 const householdPoints: SchemaObject = {
   type: 'object',
@@ -113,27 +133,6 @@ const householdPoints: SchemaObject = {
       },
     },
     entries: page('LedgerEntry'),
-  },
-};
-
-/** Ledger entries, each with the audit events of its deed or redemption, oldest first (§9). */
-const explainedEntries: SchemaObject = {
-  ...page('LedgerEntry'),
-  properties: {
-    ...page('LedgerEntry').properties,
-    items: {
-      type: 'array',
-      items: {
-        allOf: [
-          ref('LedgerEntry'),
-          {
-            type: 'object',
-            required: ['trail'],
-            properties: { trail: { type: 'array', items: ref('AuditEvent') } },
-          },
-        ],
-      },
-    },
   },
 };
 
@@ -237,7 +236,13 @@ const OPERATIONS: Record<string, OperationDoc> = {
       properties: {
         villagerId: { type: 'integer' },
         balance: { type: 'integer' },
-        entries: explainedEntries,
+        entries: {
+          ...page('LedgerEntry'),
+          properties: {
+            ...page('LedgerEntry').properties,
+            items: { type: 'array', items: explainedEntry },
+          },
+        },
       },
     },
   },
@@ -306,6 +311,34 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'The household of a scanned card (active members only), for the counter',
     ok: householdPoints,
     errors: { 429: 'Too many card lookups; wait a minute' },
+  },
+  PhotosController_upload: {
+    summary: 'Upload a photo as evidence (JPEG, PNG or WebP, at most 2 MB, judged by its bytes)',
+    ok: {
+      type: 'object',
+      required: ['id', 'contentType', 'width', 'height', 'size'],
+      properties: {
+        id: { type: 'integer', description: 'For a deed’s photoIds' },
+        contentType: { type: 'string', enum: ['image/jpeg', 'image/png', 'image/webp'] },
+        width: { type: 'integer' },
+        height: { type: 'integer' },
+        size: { type: 'integer', description: 'Bytes' },
+      },
+    },
+    errors: {
+      413: 'The file is larger than 2 MB',
+      415: 'Not a multipart/form-data body',
+      429: 'Too many photos today',
+    },
+  },
+  PhotosController_get: {
+    summary: 'A photo, for whoever may see its deed',
+    okContent: Object.fromEntries(
+      ['image/jpeg', 'image/png', 'image/webp'].map((t) => [
+        t,
+        { type: 'string', format: 'binary' },
+      ]),
+    ),
   },
   AuditController_list: {
     summary: 'The audit trail, newest first (admins: the district; cadres: their village)',
@@ -406,6 +439,7 @@ const TAGS: Record<string, string> = {
   evaluations: 'Monthly red and black lists (一月一评比)',
   public: 'The public board (no login)',
   store: 'Points stores, goods, stock and redemptions (积分超市)',
+  photos: 'Photo evidence for deeds',
 };
 
 function errorResponse(description: string): ResponseObject {

@@ -13,6 +13,7 @@ export const AUDIT_ENTITY_TYPES = [
   'goods',
   'store',
   'village',
+  'photo',
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 

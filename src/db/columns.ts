@@ -5,19 +5,33 @@ import type { DatabaseConfig } from '../config';
 /**
  * A point in time. Entities declare it with this one name; `adaptColumnTypes` turns it into
  * each database's type (timestamptz on PostgreSQL, ISO text in a `datetime` column on SQLite)
- * from the validated config, just before a data source reads the entity metadata.
+ * from the validated config, just before a data source reads the entity metadata. BINARY
+ * likewise.
  */
 export const TIMESTAMP: ColumnType = 'timestamptz';
 
-const PER_DATABASE: Record<DatabaseConfig['type'], ColumnType> = {
-  postgres: 'timestamptz',
-  sqlite: 'datetime',
+/** Bytes (a photo): bytea on PostgreSQL, blob on SQLite. */
+export const BINARY: ColumnType = 'bytea';
+
+const PER_DATABASE: Record<DatabaseConfig['type'], Map<ColumnType, ColumnType>> = {
+  postgres: new Map([
+    [TIMESTAMP, 'timestamptz'],
+    [BINARY, 'bytea'],
+  ]),
+  sqlite: new Map([
+    [TIMESTAMP, 'datetime'],
+    [BINARY, 'blob'],
+  ]),
 };
 
-let timestampColumns: { options: { type?: ColumnType } }[] | undefined;
+let portableColumns: { options: { type?: ColumnType }; portable: ColumnType }[] | undefined;
 
 export function adaptColumnTypes(database: DatabaseConfig['type']): void {
-  // Collected once, while every timestamp column still carries the portable name.
-  timestampColumns ??= getMetadataArgsStorage().columns.filter((c) => c.options.type === TIMESTAMP);
-  for (const column of timestampColumns) column.options.type = PER_DATABASE[database];
+  // Collected once, while every such column still carries its portable name.
+  portableColumns ??= getMetadataArgsStorage()
+    .columns.filter((c) => c.options.type === TIMESTAMP || c.options.type === BINARY)
+    .map((c) => Object.assign(c, { portable: c.options.type! }));
+  for (const column of portableColumns) {
+    column.options.type = PER_DATABASE[database].get(column.portable);
+  }
 }

@@ -6,6 +6,7 @@ import { Evaluation } from '../evaluations/evaluation.entity';
 import { Objection } from '../evaluations/objection.entity';
 import { HouseholdCard } from '../households/household-card.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
+import { Photo } from '../photos/photo.entity';
 import { RateLimitWindow } from './rate-limit';
 import { Rule } from '../rules/rule.entity';
 import { Redemption, RedemptionItem } from '../store/redemption.entity';
@@ -35,4 +36,5 @@ export const ENTITIES = [
   HouseholdCard,
   RateLimitWindow,
   AuditEvent,
+  Photo,
 ];

@@ -30,6 +30,8 @@ export class Deed {
   @Column({ type: 'varchar', length: 7 }) month!: string;
   @Column({ type: 'varchar', length: 500 }) description!: string;
   @Column({ type: 'varchar', length: 1000, nullable: true }) evidence!: string | null;
+  /** The photos attached as evidence (src/photos), in the order given. */
+  @Column({ type: 'simple-json', default: '[]' }) photoIds!: number[];
   @Column({ type: 'varchar', length: 12 }) source!: DeedSource;
   @Column({ type: 'varchar', length: 10 }) status!: DeedStatus;
   @Column({ type: 'integer' }) recordedBy!: number;

@@ -3,6 +3,7 @@ import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CodePointLength, Optional, Trim } from '../common/dto';
+import { MAX_PHOTOS_PER_DEED } from '../photos/photos.service';
 import { BULK_OUTCOMES, type BulkOutcome } from './deed-batch.entity';
 import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
 
@@ -15,8 +16,10 @@ export class DeedCreateDto {
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
   occurredOn!: string;
   @Trim() @IsString() @CodePointLength(1, 500) description!: string;
-  /** Text or a URL to a photo. */
+  /** Evidence in words (a witness, a place); photos go in `photoIds`. */
   @Optional() @Trim() @IsString() @CodePointLength(1, 1000) evidence?: string;
+  /** Photos uploaded by the caller through POST /api/photos, at most 6. */
+  @Optional() @IsIdList(MAX_PHOTOS_PER_DEED) photoIds?: number[];
 }
 
 /** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */

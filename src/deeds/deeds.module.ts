@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LedgerModule } from '../ledger/ledger.module';
+import { PhotosModule } from '../photos/photos.module';
 import { DeedsController } from './deeds.controller';
 import { Deed } from './deed.entity';
 import { DeedsService } from './deeds.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Deed]), LedgerModule],
+  imports: [TypeOrmModule.forFeature([Deed]), LedgerModule, PhotosModule],
   controllers: [DeedsController],
   providers: [DeedsService],
 })

@@ -14,6 +14,7 @@ import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { LedgerService } from '../ledger/ledger.service';
+import { PhotosService } from '../photos/photos.service';
 import { Rule } from '../rules/rule.entity';
 import { Villager } from '../villagers/villager.entity';
 import { Deed, type DeedStatus } from './deed.entity';
@@ -35,6 +36,7 @@ export class DeedsService {
     private readonly tx: Tx,
     private readonly dialect: Dialect,
     private readonly auditTrail: AuditService,
+    private readonly photos: PhotosService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,6 +78,12 @@ export class DeedsService {
     assertVillageAccess(caller, villager.villageId);
     if (villager.status !== 'active') throw villagerNotActive();
     const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
+    const photoIds = dto.photoIds ?? [];
+    if (rule.evidenceRequired && !photoIds.length && !dto.evidence) {
+      throw new BadRequestException(
+        `evidence: 「${rule.title}」须附证据：照片 (photoIds) 或文字说明 (evidence) (this rule requires evidence)`,
+      );
+    }
     const now = new Date();
     const cadre = caller.role === 'cadre';
     const deed = em.create(Deed, {
@@ -89,6 +97,7 @@ export class DeedsService {
       month: monthOf(dto.occurredOn),
       description: dto.description,
       evidence: dto.evidence ?? null,
+      photoIds,
       source: cadre ? 'cadre' : 'self_report',
       status: cadre ? 'approved' : 'pending',
       recordedBy: caller.id,
@@ -109,6 +118,7 @@ export class DeedsService {
       return this.replay(ctx, winner, requestHash);
     }
     deed.id = id;
+    await this.photos.attachIn(ctx, deed, photoIds);
     await this.audit(ctx, cadre ? 'deed.record' : 'deed.report', null, deed);
     if (!cadre) return { ...deed, balance: villager.balance };
     const entry = await this.award(ctx, deed, rule);
@@ -148,7 +158,12 @@ export class DeedsService {
     if (claimed === null) return replay((await byKey())!);
 
     const villageId = caller.villageId ?? -1;
-    await this.usableRule(em, dto.ruleId, villageId);
+    const rule = await this.usableRule(em, dto.ruleId, villageId);
+    if (rule.evidenceRequired) {
+      throw new BadRequestException(
+        `ruleId: 「${rule.title}」须逐条附证据，不能批量记分 (this rule requires evidence for each deed)`,
+      );
+    }
     const outcomes = new Map<number, BulkResult>();
     // ascending ids: concurrent batches lock villagers in one order, so they never deadlock
     for (const villagerId of [...dto.villagerIds].sort((a, b) => a - b)) {
@@ -389,7 +404,9 @@ const villagerNotActive = () =>
 
 /** The request in a canonical form: what a retry must repeat exactly. */
 function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {
-  return JSON.stringify([r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null]);
+  const request = [r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null];
+  // photos only when given, so that keys made before photos existed still match their retries
+  return JSON.stringify(r.photoIds?.length ? [...request, r.photoIds] : request);
 }
 
 const verb: Record<DeedStatus, string> = {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
@@ -7,6 +7,7 @@ import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { Dialect } from '../db/dialect';
+import { Deed } from '../deeds/deed.entity';
 import { Tx } from '../db/transaction';
 import { Villager } from '../villagers/villager.entity';
 import { VillagersService } from '../villagers/villagers.service';
@@ -24,8 +25,11 @@ export interface EntrySource {
 export interface PointsResponse {
   villagerId: number;
   balance: number;
-  entries: Page<LedgerEntry & { trail: AuditEvent[] }>;
+  entries: Page<ExplainedEntry>;
 }
+
+/** An entry with what explains it: its deed (rule, description, evidence, photos) and the trail. */
+export type ExplainedEntry = LedgerEntry & { deed: Deed | null; trail: AuditEvent[] };
 
 /** Points fit in the database's 32-bit integer columns on either side of zero. */
 const MAX_POINTS = 2_147_483_647;
@@ -129,8 +133,13 @@ export class LedgerService {
       });
       // the trail behind each entry: its deed's or redemption's events (PRODUCT §9)
       const trails = await this.auditTrail.trailOf(em, items);
+      const deedIds = items.flatMap((e) => (e.deedId === null ? [] : [e.deedId]));
+      const deeds = new Map(
+        (deedIds.length ? await em.findBy(Deed, { id: In(deedIds) }) : []).map((d) => [d.id, d]),
+      );
       const explained = items.map((e) => ({
         ...e,
+        deed: e.deedId === null ? null : (deeds.get(e.deedId) ?? null),
         trail:
           trails.get(e.deedId !== null ? `deed:${e.deedId}` : `redemption:${e.redemptionId}`) ?? [],
       }));

@@ -23,6 +23,8 @@ export class Rule {
   @Column({ type: 'integer' }) points!: number;
   @Column({ type: 'integer', nullable: true }) maxPerMonth!: number | null;
   @Column({ type: 'boolean', default: true }) active!: boolean;
+  /** A deed under this rule needs a photo or the evidence text (default: on for deductions). */
+  @Column({ type: 'boolean', default: false }) evidenceRequired!: boolean;
   /** null: the district-wide catalogue; otherwise one village's own rule. */
   @Index() @ForeignKey(() => Village) @Column({ type: 'integer', nullable: true }) villageId!:
     number | null;

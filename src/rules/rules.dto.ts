@@ -36,6 +36,9 @@ export class RuleCreateDto {
   /** How many times one villager may earn it in one month; omit for no limit. */
   @IsOptional() @IsInt() @Min(1) @Max(1000) maxPerMonth?: number | null;
 
+  /** A deed under it needs a photo or the evidence text; omitted: on for deductions, off otherwise. */
+  @Optional() @IsBoolean() evidenceRequired?: boolean;
+
   /** Admin only: the village this rule belongs to; omit for the district catalogue. A cadre's rule is always their village's. */
   @Optional() @IsId() villageId?: number;
 }
@@ -51,6 +54,7 @@ export class RuleUpdateDto {
   /** null removes the monthly limit. */
   @IsOptional() @IsInt() @Min(1) @Max(1000) maxPerMonth?: number | null;
   @Optional() @IsBoolean() active?: boolean;
+  @Optional() @IsBoolean() evidenceRequired?: boolean;
 }
 
 export class RuleListQueryDto extends PageQueryDto {

@@ -59,7 +59,13 @@ export class RulesService {
       throw refuse('RULE_CODE_TAKEN', `Rule code "${dto.code}" already exists`);
     }
     const rule = await em.save(
-      em.create(Rule, { ...dto, maxPerMonth: dto.maxPerMonth ?? null, villageId, active: true }),
+      em.create(Rule, {
+        ...dto,
+        maxPerMonth: dto.maxPerMonth ?? null,
+        evidenceRequired: dto.evidenceRequired ?? dto.points < 0,
+        villageId,
+        active: true,
+      }),
     );
     await this.audit.created(ctx, 'rule', rule.id, villageId, rule);
     return rule;

@@ -114,6 +114,7 @@ export default async function globalSetup(): Promise<void> {
             ruleId: rule.id,
             occurredOn: `${month}-${day}`,
             description: `${rule.title}（测试）`,
+            evidence: rule.evidenceRequired ? '网格员现场拍照' : undefined,
           },
         }),
         `deed ${v.name} ${month}`,

@@ -317,6 +317,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a photo as evidence (JPEG, PNG or WebP, at most 2 MB, judged by its bytes) */
+        post: operations["PhotosController_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo, for whoever may see its deed */
+        get: operations["PhotosController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deeds": {
         parameters: {
             query?: never;
@@ -869,6 +903,8 @@ export interface components {
             points: number;
             /** @description How many times one villager may earn it in one month; omit for no limit. */
             maxPerMonth?: number | null;
+            /** @description A deed under it needs a photo or the evidence text; omitted: on for deductions, off otherwise. */
+            evidenceRequired?: boolean;
             /** @description Admin only: the village this rule belongs to; omit for the district catalogue. A cadre's rule is always their village's. */
             villageId?: number;
         };
@@ -881,6 +917,8 @@ export interface components {
             points: number;
             maxPerMonth: number | null;
             active: boolean;
+            /** @description A deed under this rule needs a photo or the evidence text (default: on for deductions). */
+            evidenceRequired: boolean;
             /** @description null: the district-wide catalogue; otherwise one village's own rule. */
             villageId: number | null;
             /** Format: date-time */
@@ -894,6 +932,7 @@ export interface components {
             /** @description null removes the monthly limit. */
             maxPerMonth?: number | null;
             active?: boolean;
+            evidenceRequired?: boolean;
         };
         DeedCreateDto: {
             /** @description A villager records only for themselves and may omit it. */
@@ -902,8 +941,10 @@ export interface components {
             /** @description The day it happened, YYYY-MM-DD, not in the future (district time zone). */
             occurredOn: string;
             description: string;
-            /** @description Text or a URL to a photo. */
+            /** @description Evidence in words (a witness, a place); photos go in `photoIds`. */
             evidence?: string;
+            /** @description Photos uploaded by the caller through POST /api/photos, at most 6. */
+            photoIds?: number[];
         };
         DeedBulkCreateDto: {
             ruleId: number;
@@ -939,6 +980,8 @@ export interface components {
             month: string;
             description: string;
             evidence: string | null;
+            /** @description The photos attached as evidence (src/photos), in the order given. */
+            photoIds: number[];
             /** @enum {string} */
             source: "cadre" | "self_report";
             /** @enum {string} */
@@ -1199,7 +1242,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village";
+            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -2598,6 +2641,7 @@ export interface operations {
                         balance: number;
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
+                                deed: components["schemas"]["Deed"] | (Record<string, never> | null);
                                 trail: components["schemas"]["AuditEvent"][];
                             })[];
                             /** @description All matching records */
@@ -2651,7 +2695,7 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
-                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village";
+                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
                 entityId?: number;
                 villageId?: number;
                 actorId?: number;
@@ -2701,6 +2745,156 @@ export interface operations {
             };
             /** @description The caller’s role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    PhotosController_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description For a deed’s photoIds */
+                        id: number;
+                        /** @enum {string} */
+                        contentType: "image/jpeg" | "image/png" | "image/webp";
+                        width: number;
+                        height: number;
+                        /** @description Bytes */
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The file is larger than 2 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a multipart/form-data body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many photos today */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    PhotosController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,154 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Caller } from '../common/auth.decorators';
+import { notFound } from '../common/errors';
+import { ctxOf, type Ctx } from '../common/request-context';
+import type { Upload } from '../common/upload';
+import { RateLimiter } from '../db/rate-limit';
+import { Tx } from '../db/transaction';
+import { Deed } from '../deeds/deed.entity';
+import { Villager } from '../villagers/villager.entity';
+import { inspectImage, NotAnImage } from './image';
+import { Photo } from './photo.entity';
+
+/** Largest photo accepted, after the browser has downscaled it (PRODUCT §9). */
+export const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
+/** Photos per user and day: evidence for a day's deeds, not a photo library. */
+const PHOTOS_PER_DAY = 200;
+/** Photos one deed may carry. */
+export const MAX_PHOTOS_PER_DEED = 6;
+
+export interface PhotoCreated {
+  id: number;
+  contentType: string;
+  width: number;
+  height: number;
+  size: number;
+}
+
+/**
+ * Photo evidence (PRODUCT §9). A cadre or villager uploads a photo, then records a deed with its
+ * id; from then on the photo is shown to whoever may see that deed. Before that only its
+ * uploader (and the village's cadres) may see it.
+ */
+@Injectable()
+export class PhotosService {
+  constructor(
+    private readonly tx: Tx,
+    private readonly limiter: RateLimiter,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Checks the bytes (type, whole, pixel size) before anything is stored. */
+  async upload(caller: Caller, file: Upload): Promise<PhotoCreated> {
+    let info;
+    try {
+      info = inspectImage(file.buffer);
+    } catch (err) {
+      if (err instanceof NotAnImage) throw new BadRequestException(`file: ${err.message}`);
+      throw err;
+    }
+    await this.limiter.hit(
+      `photos:${caller.id}`,
+      PHOTOS_PER_DAY,
+      86_400,
+      'Too many photos uploaded today; try again tomorrow',
+    );
+    return this.tx.run(async (em) => {
+      const ctx = ctxOf(em, caller);
+      const villageId = await this.villageOf(ctx);
+      const photo = em.create(Photo, {
+        villageId,
+        uploadedBy: caller.id,
+        deedId: null,
+        contentType: info.type,
+        width: info.width,
+        height: info.height,
+        size: file.buffer.length,
+        data: file.buffer,
+        createdAt: new Date(),
+      });
+      const { identifiers } = await em.insert(Photo, photo);
+      const id = Number(identifiers[0].id);
+      const created = {
+        id,
+        contentType: info.type,
+        width: info.width,
+        height: info.height,
+        size: photo.size,
+      };
+      await this.audit.record(ctx, {
+        action: 'photo.upload',
+        entityType: 'photo',
+        entityId: id,
+        villageId,
+        after: created,
+      });
+      return created;
+    });
+  }
+
+  /**
+   * The photo's bytes, for those who may see its deed: admins, the village's cadres, the deed's
+   * villager; before it is attached, its uploader and the village's cadres. Anyone else: 404.
+   */
+  get(caller: Caller, id: number): Promise<Photo> {
+    return this.tx.read(async (em) => {
+      const photo = await em
+        .createQueryBuilder(Photo, 'p')
+        .addSelect('p.data')
+        .where('p.id = :id', { id })
+        .getOne();
+      if (!photo || !(await this.maySee(em, caller, photo))) {
+        throw notFound('Photo');
+      }
+      return photo;
+    });
+  }
+
+  /**
+   * Attaches the caller's own unattached photos of the deed's village to the deed, in the
+   * caller's transaction; one conditional UPDATE, so a photo can never serve two deeds.
+   */
+  async attachIn(
+    ctx: Ctx,
+    deed: Pick<Deed, 'id' | 'villageId'>,
+    photoIds: number[],
+  ): Promise<void> {
+    if (!photoIds.length) return;
+    const { affected } = await ctx.em.update(
+      Photo,
+      { id: In(photoIds), uploadedBy: ctx.caller.id, villageId: deed.villageId, deedId: IsNull() },
+      { deedId: deed.id },
+    );
+    if (affected !== photoIds.length) {
+      throw new BadRequestException(
+        'photoIds: a photo is not one you uploaded for this village, or is already evidence for another deed',
+      );
+    }
+  }
+
+  private async maySee(em: EntityManager, caller: Caller, photo: Photo): Promise<boolean> {
+    switch (caller.role) {
+      case 'admin':
+        return true;
+      case 'cadre':
+        return caller.villageId === photo.villageId;
+      case 'villager':
+        if (photo.deedId === null) return photo.uploadedBy === caller.id;
+        return em.existsBy(Deed, { id: photo.deedId, villagerId: caller.villagerId ?? -1 });
+      default:
+        return false;
+    }
+  }
+
+  /** The village the photo belongs to: the cadre's, or the villager's own. */
+  private async villageOf(ctx: Ctx): Promise<number> {
+    const { caller, em } = ctx;
+    if (caller.role === 'cadre' && caller.villageId !== null) return caller.villageId;
+    const villager = await em.findOneBy(Villager, { id: caller.villagerId ?? -1 });
+    if (!villager) throw notFound('Villager');
+    return villager.villageId;
+  }
+}

@@ -1,0 +1,382 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Response } from 'supertest';
+import { todayIn } from '../src/common/time';
+import { buildOpenApiDocument } from '../src/openapi';
+import type { Village } from '../src/villages/village.entity';
+import type { Villager } from '../src/villagers/villager.entity';
+import { bearer, createTestApp, TestApp } from './app';
+import { newRule } from './factories';
+
+/**
+ * Every state-changing route of the OpenAPI document, walked: a success writes its audit events
+ * (PRODUCT §9) with the request's id, a refusal writes none. A route added without a case here
+ * fails the first test, so no new route can forget its trail.
+ */
+
+/** Routes that change no record: sessions (failed logins are counted in their own table). */
+const NOT_RECORDS = new Set(['POST /api/auth/login', 'POST /api/auth/logout']);
+
+interface Case {
+  /** What the case needs first; its events are not counted. */
+  setup?: () => Promise<void>;
+  /** A request that succeeds, and the actions of the events it must write, in order. */
+  ok: () => Promise<Response>;
+  actions: string[];
+  /** A request to the same route that is refused (4xx). */
+  refused: () => Promise<Response>;
+}
+
+let t: TestApp;
+let village: Village;
+let other: Village;
+let admin: string;
+let cadre: string;
+let villagerToken: string;
+let wang: Villager;
+let li: Villager;
+let shop: string;
+let storeId: number;
+const s: Record<string, number> = {};
+const today = () => todayIn('Asia/Shanghai');
+const month = () => today().slice(0, 7);
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.adminToken();
+  village = await t.newVillage();
+  other = await t.newVillage();
+  cadre = await t.tokenFor('cadre', { villageId: village.id });
+  wang = await t.newVillager(village.id, { name: '王五' });
+  li = await t.newVillager(village.id, { name: '李四' });
+  villagerToken = await t.tokenFor('villager', { villageId: village.id, villagerId: wang.id });
+  storeId = (await t.newStore([village.id])).id;
+  shop = await t.tokenFor('shopkeeper', { storeId });
+  s.rule = (await newRule(t, { points: 50 })).id;
+  s.otherHousehold = (await t.newHousehold(other.id)).id;
+});
+afterAll(() => t.close());
+
+const post = (token: string, path: string, body?: object) =>
+  t.http().post(path).set(bearer(token)).send(body);
+const patch = (token: string, path: string, body: object) =>
+  t.http().patch(path).set(bearer(token)).send(body);
+const deed = (token: string, extra: object = {}) =>
+  post(token, '/api/deeds', {
+    villagerId: wang.id,
+    ruleId: s.rule,
+    occurredOn: today(),
+    description: '打扫祠堂',
+    ...extra,
+  });
+const idOf = async (res: Promise<Response>) => ((await res).body as { id: number }).id;
+const login = async (username: string, password: string) =>
+  (
+    (await t.http().post('/api/auth/login').send({ username, password })).body as {
+      accessToken: string;
+    }
+  ).accessToken;
+
+/** In the order run: later cases use what earlier ones made. */
+const CASES: Record<string, Case> = {
+  'POST /api/villages': {
+    ok: () => post(admin, '/api/villages', { code: 'AUD-1', name: '审计村', town: '审计镇' }),
+    actions: ['village.create'],
+    refused: () => post(admin, '/api/villages', { code: 'AUD-1', name: '重复', town: '镇' }),
+  },
+  'PATCH /api/villages/{id}': {
+    ok: () => patch(admin, `/api/villages/${village.id}`, { publicityDays: 2 }),
+    actions: ['village.update'],
+    refused: () => patch(admin, `/api/villages/${village.id}`, { publicityDays: -1 }),
+  },
+  'POST /api/villages/{villageId}/households': {
+    ok: async () => {
+      const res = await post(cadre, `/api/villages/${village.id}/households`, {
+        householdNo: 'A-001',
+        headName: '王五',
+      });
+      s.household = res.body.id;
+      return res;
+    },
+    actions: ['household.create'],
+    refused: () =>
+      post(cadre, `/api/villages/${other.id}/households`, { householdNo: 'X', headName: '某' }),
+  },
+  'POST /api/villagers': {
+    ok: () => post(cadre, '/api/villagers', { name: '赵六', householdId: s.household }),
+    actions: ['villager.create'],
+    refused: () => post(cadre, '/api/villagers', { householdId: s.household }),
+  },
+  'PATCH /api/villagers/{id}': {
+    ok: () =>
+      patch(cadre, `/api/villagers/${wang.id}`, { phone: '13900001111', householdId: s.household }),
+    actions: ['villager.update'],
+    refused: () => patch(cadre, `/api/villagers/${wang.id}`, { status: 'gone' }),
+  },
+  'POST /api/users': {
+    ok: () =>
+      post(admin, '/api/users', {
+        username: 'wang.wu',
+        password: 'first-password',
+        role: 'villager',
+        villagerId: wang.id,
+      }),
+    actions: ['user.create'],
+    refused: () =>
+      post(admin, '/api/users', {
+        username: 'WANG.WU',
+        password: 'first-password',
+        role: 'villager',
+        villagerId: li.id,
+      }),
+  },
+  'PATCH /api/users/{id}': {
+    ok: async () => {
+      const users = await t.http().get('/api/users?pageSize=100').set(bearer(admin));
+      s.user = (users.body.items as { id: number; username: string }[]).find(
+        (u) => u.username === 'wang.wu',
+      )!.id;
+      return patch(admin, `/api/users/${s.user}`, { password: 'second-password' });
+    },
+    actions: ['user.update'],
+    refused: () => patch(admin, `/api/users/${s.user}`, { role: 'emperor' }),
+  },
+  'POST /api/me/password': {
+    ok: async () =>
+      post(await login('wang.wu', 'second-password'), '/api/me/password', {
+        currentPassword: 'second-password',
+        newPassword: 'third-password',
+      }),
+    actions: ['user.password'],
+    refused: async () =>
+      post(await login('wang.wu', 'third-password'), '/api/me/password', {
+        currentPassword: 'not-my-password',
+        newPassword: 'fourth-password',
+      }),
+  },
+  'POST /api/rules': {
+    ok: () =>
+      post(cadre, '/api/rules', { code: 'AUD-R', category: 'kindness', title: '审计', points: 2 }),
+    actions: ['rule.create'],
+    refused: () =>
+      post(cadre, '/api/rules', { code: 'AUD-R', category: 'kindness', title: '重复', points: 2 }),
+  },
+  'PATCH /api/rules/{id}': {
+    ok: () => patch(admin, `/api/rules/${s.rule}`, { title: '打扫公共场所' }),
+    actions: ['rule.update'],
+    refused: () => patch(admin, `/api/rules/${s.rule}`, { points: 0 }),
+  },
+  'POST /api/photos': {
+    ok: async () => {
+      const res = await t
+        .http()
+        .post('/api/photos')
+        .set(bearer(villagerToken))
+        .attach('file', readFileSync(join(__dirname, 'fixtures', 'photo.jpg')), 'a.jpg');
+      s.photo = res.body.id;
+      return res;
+    },
+    actions: ['photo.upload'],
+    refused: () =>
+      t
+        .http()
+        .post('/api/photos')
+        .set(bearer(villagerToken))
+        .attach('file', Buffer.from('text'), 'a.jpg'),
+  },
+  'POST /api/deeds': {
+    ok: async () => {
+      const res = await deed(villagerToken, { photoIds: [s.photo] });
+      s.pending = res.body.id;
+      return res;
+    },
+    actions: ['deed.report'],
+    refused: () => deed(cadre, { occurredOn: '2999-01-01' }),
+  },
+  'POST /api/deeds/{id}/approve': {
+    ok: () => post(cadre, `/api/deeds/${s.pending}/approve`),
+    actions: ['deed.approve'],
+    refused: () => post(cadre, `/api/deeds/${s.pending}/approve`),
+  },
+  'POST /api/deeds/{id}/reject': {
+    setup: async () => {
+      s.toReject = await idOf(deed(villagerToken));
+    },
+    ok: () => post(cadre, `/api/deeds/${s.toReject}/reject`, { reason: '无人证明' }),
+    actions: ['deed.reject'],
+    refused: () => post(cadre, `/api/deeds/${s.pending}/reject`, { reason: '已通过的不能驳回' }),
+  },
+  'POST /api/deeds/{id}/revoke': {
+    ok: () => post(cadre, `/api/deeds/${s.pending}/revoke`, { reason: '重复记录' }),
+    actions: ['deed.revoke'],
+    refused: () => post(cadre, `/api/deeds/${s.pending}/revoke`, { reason: '再撤一次' }),
+  },
+  'POST /api/deeds/bulk': {
+    ok: () =>
+      post(cadre, '/api/deeds/bulk', {
+        ruleId: s.rule,
+        occurredOn: today(),
+        description: '义务劳动',
+        villagerIds: [wang.id, li.id],
+        batchKey: 'audit-bulk',
+      }),
+    actions: ['deed.record', 'deed.record'],
+    refused: () =>
+      post(cadre, '/api/deeds/bulk', {
+        ruleId: s.rule,
+        occurredOn: today(),
+        description: '义务劳动',
+        villagerIds: [],
+        batchKey: 'audit-bulk-2',
+      }),
+  },
+  'POST /api/households/{id}/card': {
+    ok: () => post(cadre, `/api/households/${s.household}/card`),
+    actions: ['household.card'],
+    refused: () => post(cadre, `/api/households/${s.otherHousehold}/card`),
+  },
+  'POST /api/villages/{villageId}/evaluations/{month}': {
+    ok: () => post(cadre, `/api/villages/${village.id}/evaluations/${month()}`),
+    actions: ['evaluation.compute'],
+    refused: () => post(cadre, `/api/villages/${other.id}/evaluations/${month()}`),
+  },
+  'POST /api/villages/{villageId}/evaluations/{month}/publish': {
+    ok: () => post(cadre, `/api/villages/${village.id}/evaluations/${month()}/publish`),
+    actions: ['evaluation.publish'],
+    refused: () => post(cadre, `/api/villages/${village.id}/evaluations/${month()}/publish`),
+  },
+  'POST /api/villages/{villageId}/evaluations/{month}/objections': {
+    ok: async () => {
+      const res = await post(
+        villagerToken,
+        `/api/villages/${village.id}/evaluations/${month()}/objections`,
+        {
+          text: '我的积分算少了',
+        },
+      );
+      s.objection = res.body.id;
+      return res;
+    },
+    actions: ['objection.file'],
+    refused: () =>
+      post(villagerToken, `/api/villages/${village.id}/evaluations/2001-01/objections`, {
+        text: '没有评比',
+      }),
+  },
+  'POST /api/objections/{id}/resolve': {
+    ok: () =>
+      post(cadre, `/api/objections/${s.objection}/resolve`, {
+        outcome: 'dismissed',
+        reason: '核实无误',
+      }),
+    actions: ['objection.resolve'],
+    refused: () =>
+      post(cadre, `/api/objections/${s.objection}/resolve`, { outcome: 'upheld', reason: '再来' }),
+  },
+  'POST /api/stores': {
+    ok: () => post(admin, '/api/stores', { name: '审计超市', villageIds: [village.id] }),
+    actions: ['store.create'],
+    refused: () => post(admin, '/api/stores', { name: '审计超市', villageIds: [] }),
+  },
+  'PATCH /api/stores/{id}': {
+    ok: () => patch(admin, `/api/stores/${storeId}`, { villageIds: [village.id, other.id] }),
+    actions: ['store.update'],
+    refused: () => patch(admin, `/api/stores/${storeId}`, { villageIds: [999999] }),
+  },
+  'POST /api/stores/{id}/goods': {
+    ok: async () => {
+      const res = await post(shop, `/api/stores/${storeId}/goods`, {
+        name: '肥皂',
+        pointsPrice: 5,
+      });
+      s.goods = res.body.id;
+      return res;
+    },
+    actions: ['goods.create'],
+    refused: () => post(shop, `/api/stores/${storeId}/goods`, { name: '肥皂', pointsPrice: 0 }),
+  },
+  'PATCH /api/goods/{id}': {
+    ok: () => patch(shop, `/api/goods/${s.goods}`, { pointsPrice: 4 }),
+    actions: ['goods.update'],
+    refused: () => patch(shop, `/api/goods/${s.goods}`, { stock: 100 }),
+  },
+  'POST /api/goods/{id}/stock-movements': {
+    ok: () => post(shop, `/api/goods/${s.goods}/stock-movements`, { delta: 10, reason: 'restock' }),
+    actions: ['goods.restock'],
+    refused: () =>
+      post(shop, `/api/goods/${s.goods}/stock-movements`, { delta: -99, reason: 'correction' }),
+  },
+  'POST /api/redemptions': {
+    ok: async () => {
+      const res = await post(shop, '/api/redemptions', {
+        villagerId: wang.id,
+        storeId,
+        items: [{ goodsId: s.goods, quantity: 2 }],
+      });
+      s.redemption = res.body.id;
+      return res;
+    },
+    actions: ['redemption.redeem'],
+    refused: () =>
+      post(shop, '/api/redemptions', {
+        villagerId: wang.id,
+        storeId,
+        items: [{ goodsId: s.goods, quantity: 9 }],
+      }),
+  },
+  'POST /api/redemptions/{id}/cancel': {
+    ok: () => post(shop, `/api/redemptions/${s.redemption}/cancel`, { reason: '拿错了' }),
+    actions: ['redemption.cancel'],
+    refused: () => post(shop, `/api/redemptions/${s.redemption}/cancel`, { reason: '再退一次' }),
+  },
+};
+
+/** The events written since `afterId`, oldest first. */
+async function eventsAfter(
+  afterId: number,
+): Promise<{ id: number; action: string; request_id: string }[]> {
+  return t.ds.query(
+    `SELECT id, action, request_id FROM audit_events WHERE id > ${afterId} ORDER BY id`,
+  );
+}
+async function lastEventId(): Promise<number> {
+  const [row] = await t.ds.query('SELECT MAX(id) AS id FROM audit_events');
+  return Number(row.id ?? 0);
+}
+
+describe('the audit trail covers every state-changing route', () => {
+  it('every POST, PUT, PATCH and DELETE in the OpenAPI document has a case here', () => {
+    const doc = buildOpenApiDocument(t.app);
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) =>
+      (['post', 'put', 'patch', 'delete'] as const)
+        .filter((m) => item[m])
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(routes.length).toBeGreaterThan(20);
+    const uncovered = routes.filter((r) => !NOT_RECORDS.has(r) && !CASES[r]);
+    const stale = Object.keys(CASES).filter((r) => !routes.includes(r));
+    expect({ uncovered, stale }).toEqual({ uncovered: [], stale: [] });
+  });
+
+  it.each(Object.keys(CASES))('%s: a success writes its events, a refusal none', async (route) => {
+    const c = CASES[route];
+    await c.setup?.();
+    const start = await lastEventId();
+    const ok = await c.ok();
+    expect({ route, status: ok.status, ok: ok.status >= 200 && ok.status < 300 }).toMatchObject({
+      ok: true,
+    });
+    const written = await eventsAfter(start);
+    expect(written.map((e) => e.action)).toEqual(c.actions);
+    for (const e of written) expect(e.request_id).toBe(ok.headers['x-request-id']);
+
+    const mark = await lastEventId();
+    const refused = await c.refused();
+    expect({
+      route,
+      status: refused.status,
+      refused: refused.status >= 400 && refused.status < 500,
+    }).toMatchObject({ refused: true });
+    expect(await eventsAfter(mark)).toEqual([]);
+  });
+});

@@ -1,0 +1,316 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { todayIn } from '../src/common/time';
+import { Photo } from '../src/photos/photo.entity';
+import type { Village } from '../src/villages/village.entity';
+import type { Villager } from '../src/villagers/villager.entity';
+import { bearer, createTestApp, TestApp } from './app';
+import { newRule } from './factories';
+
+/** Photo evidence and rules that require evidence (PRODUCT §9). */
+let t: TestApp;
+let a: Village;
+let b: Village;
+let admin: string;
+let cadreA: string;
+let cadreB: string;
+let shop: string;
+let wang: Villager;
+let li: Villager;
+let wangToken: string;
+let liToken: string;
+const today = () => todayIn('Asia/Shanghai');
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name));
+const JPEG = fixture('photo.jpg');
+const photoCount = () => t.ds.getRepository(Photo).count();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.adminToken();
+  a = await t.newVillage();
+  b = await t.newVillage();
+  cadreA = await t.tokenFor('cadre', { villageId: a.id });
+  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  shop = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([a.id])).id });
+  wang = await t.newVillager(a.id, { name: '王五' });
+  li = await t.newVillager(a.id, { name: '李四' });
+  wangToken = await t.tokenFor('villager', { villageId: a.id, villagerId: wang.id });
+  liToken = await t.tokenFor('villager', { villageId: a.id, villagerId: li.id });
+});
+afterAll(() => t.close());
+
+const upload = (token: string, body: Buffer, filename = 'photo.jpg', field = 'file') =>
+  t.http().post('/api/photos').set(bearer(token)).attach(field, body, filename);
+
+describe('POST /api/photos', () => {
+  it('401 without a token; 403 for an admin or a shopkeeper; nothing stored', async () => {
+    await t.http().post('/api/photos').attach('file', JPEG, 'photo.jpg').expect(401);
+    await upload(admin, JPEG).expect(403);
+    await upload(shop, JPEG).expect(403);
+    expect(await photoCount()).toBe(0);
+  });
+
+  it.each([
+    ['a text file named .jpg', Buffer.from('这不是照片，只是文字'), 400, /not a JPEG, PNG or WebP/],
+    ['a JPEG cut off halfway', JPEG.subarray(0, 600), 400, /cut off/],
+    [
+      'a PNG claiming 30,000 × 30,000 pixels',
+      (() => {
+        const png = Buffer.from(fixture('photo.png'));
+        png.writeUInt32BE(30_000, 16);
+        png.writeUInt32BE(30_000, 20);
+        return png;
+      })(),
+      400,
+      /30000 × 30000/,
+    ],
+    [
+      'a body over 2 MB',
+      Buffer.concat([JPEG, Buffer.alloc(2 * 1024 * 1024)]),
+      413,
+      /larger than 2097152 bytes/,
+    ],
+  ])('refuses %s and stores nothing', async (_, body, status, message) => {
+    const res = await upload(cadreA, body).expect(status);
+    expect(res.body.message).toMatch(/^file: /);
+    expect(res.body.message).toMatch(message);
+    expect(await photoCount()).toBe(0);
+  });
+
+  it('400 for a file in another field or no file at all; 415 for JSON', async () => {
+    expect((await upload(cadreA, JPEG, 'photo.jpg', 'picture').expect(400)).body.message).toMatch(
+      /^file: /,
+    );
+    await t
+      .http()
+      .post('/api/photos')
+      .set(bearer(cadreA))
+      .field('note', 'no file here')
+      .expect(400);
+    await t.http().post('/api/photos').set(bearer(cadreA)).send({ file: 'x' }).expect(415);
+    expect(await photoCount()).toBe(0);
+  });
+
+  it('stores a JPEG, PNG or WebP judged by its bytes, whatever the name, with an audit event', async () => {
+    for (const [name, type] of [
+      ['photo.jpg', 'image/jpeg'],
+      ['photo.png', 'image/png'],
+      ['photo.webp', 'image/webp'],
+    ]) {
+      const res = await upload(wangToken, fixture(name), 'IMG_0001.txt').expect(201);
+      expect(res.body).toEqual({
+        id: expect.any(Number),
+        contentType: type,
+        width: 64,
+        height: 48,
+        size: fixture(name).length,
+      });
+      const events = await t
+        .http()
+        .get(`/api/audit?entityType=photo&entityId=${res.body.id}`)
+        .set(bearer(cadreA))
+        .expect(200);
+      expect(events.body.items).toMatchObject([
+        { action: 'photo.upload', villageId: a.id, role: 'villager' },
+      ]);
+    }
+  });
+});
+
+describe('deeds with photos, and who sees them', () => {
+  let rule: { id: number };
+  let photoId: number;
+  let deedId: number;
+
+  beforeAll(async () => {
+    rule = await newRule(t, { points: 3 });
+    photoId = (await upload(wangToken, JPEG).expect(201)).body.id;
+  });
+
+  it('before it is evidence: its uploader and the village’s cadres and admins; nobody else', async () => {
+    const path = `/api/photos/${photoId}`;
+    await t.http().get(path).expect(401);
+    await t.http().get(path).set(bearer(shop)).expect(403);
+    await t.http().get(path).set(bearer(cadreB)).expect(404);
+    await t.http().get(path).set(bearer(liToken)).expect(404);
+    await t.http().get('/api/photos/abc').set(bearer(admin)).expect(400);
+    await t.http().get('/api/photos/999999').set(bearer(admin)).expect(404);
+    for (const token of [wangToken, cadreA, admin]) {
+      const res = await t.http().get(path).set(bearer(token)).expect(200);
+      expect(res.headers['content-type']).toBe('image/jpeg');
+      expect(Buffer.compare(res.body as Buffer, JPEG)).toBe(0);
+    }
+  });
+
+  it('a villager cannot attach a photo someone else uploaded; nothing is recorded', async () => {
+    const deeds = await t.http().get('/api/deeds').set(bearer(cadreA)).expect(200);
+    const res = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(liToken))
+      .send({
+        ruleId: rule.id,
+        occurredOn: today(),
+        description: '扶老人过河',
+        photoIds: [photoId],
+      })
+      .expect(400);
+    expect(res.body.message).toMatch(/^photoIds: /);
+    const after = await t.http().get('/api/deeds').set(bearer(cadreA)).expect(200);
+    expect(after.body.total).toBe(deeds.body.total);
+  });
+
+  it('a self-report carries its photos; once approved, the villager’s points show them', async () => {
+    const res = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(wangToken))
+      .send({
+        ruleId: rule.id,
+        occurredOn: today(),
+        description: '扶老人过河',
+        photoIds: [photoId],
+      })
+      .expect(201);
+    deedId = res.body.id;
+    expect(res.body.photoIds).toEqual([photoId]);
+    await t.http().post(`/api/deeds/${deedId}/approve`).set(bearer(cadreA)).expect(200);
+    const points = await t
+      .http()
+      .get(`/api/villagers/${wang.id}/points`)
+      .set(bearer(wangToken))
+      .expect(200);
+    expect(points.body.entries.items[0]).toMatchObject({
+      deedId,
+      deed: { id: deedId, photoIds: [photoId], description: '扶老人过河' },
+    });
+    const actions = points.body.entries.items[0].trail.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['deed.report', 'deed.approve']));
+  });
+
+  it('a photo serves one deed only', async () => {
+    const res = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(wangToken))
+      .send({ ruleId: rule.id, occurredOn: today(), description: '又一次', photoIds: [photoId] })
+      .expect(400);
+    expect(res.body.message).toMatch(/already evidence for another deed/);
+  });
+
+  it('after: the deed’s villager, the village’s cadres and admins; not another villager', async () => {
+    const path = `/api/photos/${photoId}`;
+    for (const token of [wangToken, cadreA, admin])
+      await t.http().get(path).set(bearer(token)).expect(200);
+    await t.http().get(path).set(bearer(liToken)).expect(404);
+    await t.http().get(path).set(bearer(cadreB)).expect(404);
+  });
+
+  it('photoIds are validated like every id list', async () => {
+    for (const photoIds of [[], ['x'], [1, 1], [1, 2, 3, 4, 5, 6, 7], 'abc']) {
+      const res = await t
+        .http()
+        .post('/api/deeds')
+        .set(bearer(cadreA))
+        .send({
+          villagerId: li.id,
+          ruleId: rule.id,
+          occurredOn: today(),
+          description: 'x',
+          photoIds,
+        })
+        .expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(/photoIds/);
+    }
+  });
+});
+
+describe('rules that require evidence', () => {
+  it('the shipped catalogue’s deductions require evidence; its awards do not', async () => {
+    const res = await t
+      .http()
+      .get('/api/rules?scope=district&pageSize=100')
+      .set(bearer(admin))
+      .expect(200);
+    const rules = res.body.items as { points: number; evidenceRequired: boolean }[];
+    expect(rules.some((r) => r.points < 0)).toBe(true);
+    for (const r of rules) expect(r.evidenceRequired).toBe(r.points < 0);
+  });
+
+  it('a new deduction requires evidence unless told otherwise; an award does not', async () => {
+    const make = (points: number, extra = {}) =>
+      t
+        .http()
+        .post('/api/rules')
+        .set(bearer(cadreA))
+        .send({
+          code: `EV${points}${Object.keys(extra).length}`,
+          category: 'environment',
+          title: '测试',
+          points,
+          ...extra,
+        })
+        .expect(201);
+    expect((await make(-2)).body.evidenceRequired).toBe(true);
+    expect((await make(2)).body.evidenceRequired).toBe(false);
+    expect((await make(-2, { evidenceRequired: false })).body.evidenceRequired).toBe(false);
+  });
+
+  it('a deed without a photo or evidence text for such a rule is 400 and records nothing', async () => {
+    const rule = await newRule(t, { points: -5, evidenceRequired: true, title: '乱扔垃圾' });
+    const send = (extra: object) =>
+      t
+        .http()
+        .post('/api/deeds')
+        .set(bearer(cadreA))
+        .send({
+          villagerId: li.id,
+          ruleId: rule.id,
+          occurredOn: today(),
+          description: '河边',
+          ...extra,
+        });
+    const before = await t.http().get(`/api/villagers/${li.id}/points`).set(bearer(cadreA));
+    const res = await send({}).expect(400);
+    expect(res.body.message).toMatch(/^evidence: /);
+    const after = await t.http().get(`/api/villagers/${li.id}/points`).set(bearer(cadreA));
+    expect(after.body.entries.total).toBe(before.body.entries.total);
+
+    expect((await send({ evidence: '村民小组长目击' }).expect(201)).body.balance).toBe(
+      before.body.balance - 5,
+    );
+    const photo = (await upload(cadreA, fixture('photo.webp')).expect(201)).body.id;
+    const withPhoto = await send({ photoIds: [photo] }).expect(201);
+    expect(withPhoto.body).toMatchObject({ photoIds: [photo], evidence: null });
+  });
+
+  it('a bulk award under a rule that requires evidence is 400 and awards nothing', async () => {
+    const rule = await newRule(t, { points: -1, evidenceRequired: true });
+    const res = await t
+      .http()
+      .post('/api/deeds/bulk')
+      .set(bearer(cadreA))
+      .send({
+        ruleId: rule.id,
+        occurredOn: today(),
+        description: '大扫除缺席',
+        villagerIds: [li.id],
+        batchKey: 'ev-1',
+      })
+      .expect(400);
+    expect(res.body.message).toMatch(/^ruleId: /);
+    const again = await t
+      .http()
+      .post('/api/deeds/bulk')
+      .set(bearer(cadreA))
+      .send({
+        ruleId: rule.id,
+        occurredOn: today(),
+        description: '大扫除缺席',
+        villagerIds: [li.id],
+        batchKey: 'ev-1',
+      })
+      .expect(400);
+    expect(again.body.message).toMatch(/^ruleId: /);
+  });
+});
