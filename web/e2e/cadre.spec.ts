@@ -170,6 +170,7 @@ test.describe('cadre', () => {
           ruleId: rule(title),
           occurredOn: `${month}-15`,
           description: `${title}（e2e 评比）`,
+          evidence: '村干部现场所见',
         },
       });
       expect(res.status()).toBe(201);

@@ -2,11 +2,36 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { checkScreen, signIn } from './journeys';
 
-async function selfReport(page: Page, description: string) {
+/** A photo as a phone takes it: larger than the app sends (it downscales to ≤ 1600 px). */
+async function bigPhoto(page: Page): Promise<Buffer> {
+  const url = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 2400;
+    c.height = 1800;
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#2f54eb';
+    g.fillRect(0, 0, 2400, 1800);
+    g.fillStyle = '#fadb14';
+    g.fillRect(600, 400, 1200, 900);
+    return c.toDataURL('image/png');
+  });
+  return Buffer.from(url.split(',')[1], 'base64');
+}
+
+async function selfReport(page: Page, description: string, photo?: Buffer) {
   await page.goto('/villager/report');
   await page.getByRole('tab', { name: '善行义举' }).click();
   await page.getByRole('button', { name: /参加村组志愿服务活动/ }).click();
   await page.getByLabel('事情经过').fill(description);
+  if (photo) {
+    await page
+      .getByLabel('添加照片')
+      .setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: photo });
+    const thumb = page.getByRole('img', { name: '证明照片 1' });
+    await expect(thumb).toBeVisible();
+    // sent downscaled, as JPEG
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1600);
+  }
   await page.getByRole('button', { name: '提交申报' }).click();
   await expect(page.getByRole('status')).toContainText('等村干部审核');
 }
@@ -34,7 +59,7 @@ test.describe('villager and cadre', () => {
     await signIn(page, 'villager', /\/villager$/);
     await page.getByRole('button', { name: '申报好人好事' }).click();
     await checkScreen(page, 'villager-report');
-    await selfReport(page, '周六打扫村道（e2e 通过）');
+    await selfReport(page, '周六打扫村道（e2e 通过）', await bigPhoto(page));
     await checkScreen(page, 'villager-reported');
     await page.getByRole('button', { name: '再申报一件' }).click();
     await selfReport(page, '帮邻居收稻谷（e2e 退回）');
@@ -45,6 +70,9 @@ test.describe('villager and cadre', () => {
     const review = cadrePage.getByRole('button', { name: /审核村民申报/ });
     await expect(review).toContainText('2');
     await review.click();
+    await expect(
+      cadrePage.getByRole('article').filter({ hasText: 'e2e 通过' }).getByRole('img'),
+    ).toHaveCount(1);
     await checkScreen(cadrePage, 'cadre-review');
     const approveCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 通过' });
     const rejectCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 退回' });
@@ -70,6 +98,7 @@ test.describe('villager and cadre', () => {
     await expect(trail).toContainText('申报');
     await expect(trail).toContainText('审核通过');
     await expect(page.getByText('经过：周六打扫村道（e2e 通过）')).toBeVisible();
+    await expect(page.getByRole('list', { name: '证明照片' }).getByRole('img')).toHaveCount(1);
     await checkScreen(page, 'villager-history');
   });
 

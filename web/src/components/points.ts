@@ -17,7 +17,7 @@ export function fromTrail(entry: PointsEntry, field: string): string | undefined
 
 /** Why these points, in the words people use. */
 export function reasonOf(entry: PointsEntry): string {
-  const rule = fromTrail(entry, 'ruleTitle');
+  const rule = entry.deed?.ruleTitle ?? fromTrail(entry, 'ruleTitle');
   if (entry.kind === 'deed') return rule ?? '事迹积分';
   if (entry.kind === 'reversal') return `撤销「${rule ?? '事迹'}」：${entry.note ?? ''}`;
   if (entry.kind === 'redemption') return '积分超市兑换';
