@@ -192,7 +192,7 @@ test.describe('cadre', () => {
     await expect(page.getByRole('status')).toContainText('已公布');
     await expect(page.getByText(/公示中/).first()).toBeVisible();
     await checkScreen(page, 'cadre-lists-published');
-    await page.getByRole('link', { name: '打开打印版' }).click();
+    await page.getByRole('button', { name: '打开打印版' }).click();
     await expect(page).toHaveURL(new RegExp(`/board/E2E-SJ/${month}$`));
     await expect(page.getByRole('heading', { level: 2, name: '黑榜' })).toBeVisible();
   });
