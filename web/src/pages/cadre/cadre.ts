@@ -2,17 +2,17 @@ import { api, type Schemas } from '../../api/client';
 import { call } from '../../api/errors';
 import { currentUser } from '../../session';
 
-let village: Promise<Schemas['Village']> | null = null;
+const villages = new Map<number, Promise<Schemas['Village']>>();
 
-/** The signed-in cadre's village (read once). */
+/** The signed-in cadre's village (read once per village). */
 export function cadreVillage(): Promise<Schemas['Village']> {
-  village ??= call(
-    api.GET('/api/villages/{id}', { params: { path: { id: currentUser.value!.villageId! } } }),
-  ).catch((err) => {
-    village = null;
-    throw err;
-  });
-  return village;
+  const id = currentUser.value!.villageId!;
+  if (!villages.has(id)) {
+    const p = call(api.GET('/api/villages/{id}', { params: { path: { id } } }));
+    p.catch(() => villages.delete(id));
+    villages.set(id, p);
+  }
+  return villages.get(id)!;
 }
 
 /** Names of a few villagers, by id (one request each: the lists on a screen are short). */
