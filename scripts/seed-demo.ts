@@ -1,7 +1,7 @@
 /**
  * `npm run seed:demo`: a small living district in the configured database — two villages with
  * households and villagers, cadre / shopkeeper / villager accounts, a points store with goods,
- * and two months of deeds recorded through the same service the API uses.
+ * two months of deeds recorded through the same service the API uses, and a card per household.
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -14,6 +14,7 @@ import { ctxOf } from '../src/common/request-context';
 import { todayIn } from '../src/common/time';
 import { loadConfig, refuseInProduction } from '../src/config';
 import { Tx } from '../src/db/transaction';
+import { HouseholdsService } from '../src/households/households.service';
 import { DeedsService } from '../src/deeds/deeds.service';
 import { EvaluationsService } from '../src/evaluations/evaluations.service';
 import { ObjectionsService } from '../src/evaluations/objections.service';
@@ -235,6 +236,15 @@ async function main() {
   await app.get(ObjectionsService).file(self, me.villageId, lastMonth, {
     text: '我上月参加了两次义务劳动，榜上只算了一次（演示数据）',
   });
+  // A household card (积分卡) for every household, as a cadre's printed sheet would issue them.
+  const sheets = await tx.run(async (em) => {
+    const households = app.get(HouseholdsService);
+    const out = [];
+    for (const village of villages) {
+      out.push(await households.issueCardsIn(ctxOf(em, admin), village.id, {}));
+    }
+    return out;
+  });
   await app.close();
   console.log(
     `Seeded ${villages.length} villages, ${villagers.length} villagers, ${recorded} deeds, store #${store.id} with 4 goods; ${lastMonth} published.`,
@@ -242,6 +252,13 @@ async function main() {
   console.log(
     `Boards: http://localhost:3000/board/${villages[0].code} and /board/${villages[1].code}`,
   );
+  console.log('Household cards (scan at the counter, or type the token into its card field):');
+  for (const sheet of sheets) {
+    for (const card of sheet.cards) {
+      console.log(`  ${sheet.villageName} ${card.householdNo}户 ${card.headName}  ${card.token}`);
+    }
+  }
+  console.log('  (a cadre reprints them on A4 at /cadre/cards, which issues fresh ones)');
   console.log(
     `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民, with self-reports for cadre_sj to review and an objection to last month).`,
   );

@@ -16,12 +16,14 @@ export const UPLOAD_CEILING = 5 * 1024 * 1024;
 /**
  * The Content-Security-Policy of every answer: scripts and styles only from the service itself
  * (no inline script anywhere: the web app is built without one), data: only for images and
- * Vant's icon font, no framing, no plugins. No upgrade-insecure-requests: villages often reach
+ * Vant's icon font, no framing, no plugins; WebAssembly may be compiled (the counter's QR
+ * decoder), JavaScript may not be evaluated. No upgrade-insecure-requests: villages often reach
  * the service over plain HTTP on their own network.
  */
 export const CSP = {
   'default-src': ["'self'"],
-  'script-src': ["'self'"],
+  // 'wasm-unsafe-eval' compiles WebAssembly only (the counter's QR decoder), never JavaScript.
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:'],
   'font-src': ["'self'", 'data:'],
@@ -37,8 +39,15 @@ const cspHeader = (directives: Record<string, string[]>) =>
     .map(([k, v]) => `${k} ${v.join(' ')}`)
     .join(';');
 
-/** Swagger UI (/api/docs) sets inline styles; only there may styles be inline. Scripts never. */
-const DOCS_CSP = cspHeader({ ...CSP, 'style-src': ["'self'", "'unsafe-inline'"] });
+/**
+ * Swagger UI (/api/docs) sets inline styles; only there may styles be inline. Scripts never, and
+ * it compiles no WebAssembly.
+ */
+const DOCS_CSP = cspHeader({
+  ...CSP,
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+});
 
 /**
  * The HTTP adapter for main.ts and the tests. Fastify's query-string parser gives flat

@@ -10,6 +10,7 @@ import { Objection } from './evaluations/objection.entity';
 import { LedgerEntry } from './ledger/ledger-entry.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
+import { CounterRedemptionDto, CounterVillagerDto } from './store/counter.dto';
 import { SESSION_COOKIE } from './auth/session';
 
 /**
@@ -48,7 +49,17 @@ export function buildOpenApiDocument(
         'session',
       )
       .build(),
-    { extraModels: [LedgerEntry, StockMovement, PublicBoardDto, Objection, AuditEvent] },
+    {
+      extraModels: [
+        LedgerEntry,
+        StockMovement,
+        PublicBoardDto,
+        Objection,
+        AuditEvent,
+        CounterVillagerDto,
+        CounterRedemptionDto,
+      ],
+    },
   );
   return completeDocument(doc, opts.strict ?? false);
 }
@@ -307,6 +318,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
   HouseholdsController_issueCard: {
     summary: 'Issue or reissue a household’s card (older cards stop working)',
   },
+  HouseholdsController_issueCards: {
+    summary:
+      'Issue fresh cards for chosen households or the whole village, for printing (older cards stop working)',
+  },
   HouseholdsController_card: {
     summary: 'The household of a scanned card (active members only), for the counter',
     ok: householdPoints,
@@ -399,8 +414,17 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'VILLAGE_NOT_SERVED',
       'GOODS_INACTIVE',
       'VILLAGER_NOT_ACTIVE',
+      'PRICE_CHANGED',
       'IDEMPOTENCY_KEY_REUSED',
     ],
+  },
+  CounterController_villagers: {
+    summary: 'Find active villagers of the villages a store serves by name, for the counter',
+    ok: page('CounterVillagerDto'),
+  },
+  CounterController_today: {
+    summary: 'A store’s redemptions of today with names, newest first',
+    ok: page('CounterRedemptionDto'),
   },
   RedemptionsController_list: { summary: 'List redemptions', ok: page('RedemptionResponseDto') },
   RedemptionsController_get: { summary: 'One redemption (the receipt)' },

@@ -235,6 +235,11 @@ const CASES: Record<string, Case> = {
     actions: ['household.card'],
     refused: () => post(cadre, `/api/households/${s.otherHousehold}/card`),
   },
+  'POST /api/villages/{villageId}/cards': {
+    ok: () => post(cadre, `/api/villages/${village.id}/cards`, { householdIds: [s.household] }),
+    actions: ['household.card'],
+    refused: () => post(cadre, `/api/villages/${other.id}/cards`, {}),
+  },
   'POST /api/villages/{villageId}/evaluations/{month}': {
     ok: () => post(cadre, `/api/villages/${village.id}/evaluations/${month()}`),
     actions: ['evaluation.compute'],

@@ -101,6 +101,7 @@ describe('household cards', () => {
     await issue(headToken).expect(403);
     await issue(shopA).expect(403);
     await issue(cadreB).expect(404);
+    await t.http().post('/api/households/abc/card').set(bearer(cadreA)).expect(400);
     const one = (await issue(cadreA).expect(201)).body.token as string;
     expect(one).toMatch(/^[A-Za-z0-9_-]{32}$/); // 24 random bytes = 192 bits
     const stored = await t.ds.getRepository(HouseholdCard).findBy({ householdId: home.id });

@@ -18,7 +18,7 @@ function precompress(): Plugin {
     apply: 'build',
     closeBundle() {
       for (const file of walk(outDir)) {
-        if (!/\.(js|css|html|svg|json|txt|webmanifest)$/.test(file)) continue;
+        if (!/\.(js|css|html|svg|json|txt|webmanifest|wasm)$/.test(file)) continue;
         const data = readFileSync(file);
         writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
         writeFileSync(

@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
+import { CardBatchCreateDto } from './households.dto';
 import { HouseholdsService } from './households.service';
 
 @ApiTags('households')
@@ -27,6 +28,17 @@ export class HouseholdsController {
   @Post('households/:id/card')
   issueCard(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
     return this.households.issueCard(caller, id);
+  }
+
+  /** A sheet of fresh cards for chosen households or the whole village (older cards stop working). */
+  @Auth('cadre')
+  @Post('villages/:villageId/cards')
+  issueCards(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Body() dto: CardBatchCreateDto,
+  ) {
+    return this.households.issueCards(caller, villageId, dto);
   }
 
   /** The household of a scanned card (active members only), for the counter. */

@@ -1,3 +1,5 @@
+import { Optional } from '../common/dto';
+import { IsIdList } from '../common/ids';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import type { Page } from '../common/pagination';
 
@@ -26,4 +28,28 @@ export interface HouseholdPointsDto {
 export class CardIssuedDto {
   /** The secret the QR code carries; shown once, only its hash is kept. */
   token!: string;
+}
+
+/** A whole village at once; a larger village prints in several sheets of chosen households. */
+export const MAX_CARD_BATCH = 2000;
+
+/** The households to print cards for; absent: every household of the village. */
+export class CardBatchCreateDto {
+  @Optional() @IsIdList(MAX_CARD_BATCH) householdIds?: number[];
+}
+
+export class IssuedCardDto {
+  householdId!: number;
+  householdNo!: string;
+  headName!: string;
+  /** The secret the QR code carries; shown once, only its hash is kept. */
+  token!: string;
+}
+
+/** A sheet of fresh cards: every household on it has a new token, its older cards revoked. */
+export class CardBatchIssuedDto {
+  villageId!: number;
+  villageName!: string;
+  town!: string;
+  cards!: IssuedCardDto[];
 }

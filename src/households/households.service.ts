@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
@@ -7,7 +7,7 @@ import { notFound } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
 import { pageOf, skipTake, type PageQueryDto } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { defined, villageScope } from '../common/scope';
+import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
@@ -16,7 +16,13 @@ import { StoreVillage } from '../store/store.entity';
 import { Villager } from '../villagers/villager.entity';
 import { Household, Village } from '../villages/village.entity';
 import { HouseholdCard } from './household-card.entity';
-import type { CardIssuedDto, HouseholdPointsDto } from './households.dto';
+import {
+  MAX_CARD_BATCH,
+  type CardBatchCreateDto,
+  type CardBatchIssuedDto,
+  type CardIssuedDto,
+  type HouseholdPointsDto,
+} from './households.dto';
 
 /** Card lookups per user and minute: a counter scans one card at a time, not thousands. */
 const CARD_LOOKUPS_PER_MINUTE = 30;
@@ -92,6 +98,51 @@ export class HouseholdsService {
       after: { card: '新卡（旧卡作废）' },
     });
     return { token };
+  }
+
+  /**
+   * A sheet of cards (cadre of the village): fresh cards for the chosen households, or for every
+   * household of the village, in one transaction — all issued or none. Each household's older
+   * cards stop working, with one audit event per household as for a single card.
+   */
+  issueCards(
+    caller: Caller,
+    villageId: number,
+    dto: CardBatchCreateDto,
+  ): Promise<CardBatchIssuedDto> {
+    return this.tx.run((em) => this.issueCardsIn(ctxOf(em, caller), villageId, dto));
+  }
+
+  async issueCardsIn(
+    ctx: Ctx,
+    villageId: number,
+    dto: CardBatchCreateDto,
+  ): Promise<CardBatchIssuedDto> {
+    const { em, caller } = ctx;
+    assertVillageAccess(caller, villageId);
+    const village = await em.findOneBy(Village, { id: villageId });
+    if (!village) throw notFound('Village');
+    const households = await em.find(Household, {
+      where: defined({
+        villageId,
+        id: dto.householdIds ? In(dto.householdIds) : undefined,
+      }),
+      order: { householdNo: 'ASC', id: 'ASC' },
+      take: MAX_CARD_BATCH + 1,
+    });
+    const missing = dto.householdIds?.find((id) => !households.some((h) => h.id === id));
+    if (missing !== undefined) throw notFound(`Household ${missing} in this village`);
+    if (households.length > MAX_CARD_BATCH) {
+      throw new BadRequestException(
+        `householdIds is required for a village of more than ${MAX_CARD_BATCH} households`,
+      );
+    }
+    const cards = [];
+    for (const h of households) {
+      const { token } = await this.issueCardIn(ctx, h.id);
+      cards.push({ householdId: h.id, householdNo: h.householdNo, headName: h.headName, token });
+    }
+    return { villageId, villageName: village.name, town: village.town, cards };
   }
 
   /**

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LedgerModule } from '../ledger/ledger.module';
+import { VillagersModule } from '../villagers/villagers.module';
+import { CounterController } from './counter.controller';
+import { CounterService } from './counter.service';
 import { GoodsController } from './goods.controller';
 import { Redemption, RedemptionItem } from './redemption.entity';
 import { RedemptionsController } from './redemptions.controller';
@@ -21,8 +24,9 @@ import { StoresService } from './stores.service';
       RedemptionItem,
     ]),
     LedgerModule,
+    VillagersModule,
   ],
-  controllers: [StoresController, GoodsController, RedemptionsController],
-  providers: [StoresService, RedemptionsService],
+  controllers: [StoresController, GoodsController, RedemptionsController, CounterController],
+  providers: [StoresService, RedemptionsService, CounterService],
 })
 export class StoreModule {}

@@ -51,6 +51,41 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['shopkeeper'], title: '积分超市' },
   },
   {
+    path: '/shop/goods',
+    component: () => import('./pages/shopkeeper/GoodsPage.vue'),
+    meta: { roles: ['shopkeeper'], title: '商品与库存' },
+  },
+  {
+    path: '/shop/goods/:id(\\d+)',
+    component: () => import('./pages/shopkeeper/GoodsDetail.vue'),
+    meta: { roles: ['shopkeeper'], title: '商品详情' },
+  },
+  {
+    path: '/cadre/cards',
+    component: () => import('./pages/cards/CardsPrint.vue'),
+    meta: { roles: ['cadre'], title: '打印积分卡' },
+  },
+  {
+    path: '/admin/villages',
+    component: () => import('./pages/admin/AdminVillages.vue'),
+    meta: { roles: ['admin'], title: '村庄与设置' },
+  },
+  {
+    path: '/admin/accounts',
+    component: () => import('./pages/admin/AdminAccounts.vue'),
+    meta: { roles: ['admin'], title: '账号管理' },
+  },
+  {
+    path: '/admin/rules',
+    component: () => import('./pages/admin/AdminRules.vue'),
+    meta: { roles: ['admin'], title: '积分细则' },
+  },
+  {
+    path: '/admin/stores',
+    component: () => import('./pages/admin/AdminStores.vue'),
+    meta: { roles: ['admin'], title: '积分超市' },
+  },
+  {
     path: '/villager',
     component: () => import('./pages/villager/VillagerHome.vue'),
     meta: { roles: ['villager'], title: '我的积分' },

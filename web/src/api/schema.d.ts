@@ -488,6 +488,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/villages/{villageId}/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue fresh cards for chosen households or the whole village, for printing (older cards stop working) */
+        post: operations["HouseholdsController_issueCards"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards/{token}": {
         parameters: {
             query?: never;
@@ -744,6 +761,40 @@ export interface paths {
         put?: never;
         /** Cancel a redemption with a reason (refunds and restocks once) */
         post: operations["RedemptionsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/villagers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find active villagers of the villages a store serves by name, for the counter */
+        get: operations["CounterController_villagers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/redemptions/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A store’s redemptions of today with names, newest first */
+        get: operations["CounterController_today"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1009,6 +1060,22 @@ export interface components {
             /** @description The secret the QR code carries; shown once, only its hash is kept. */
             token: string;
         };
+        CardBatchCreateDto: {
+            householdIds?: number[];
+        };
+        IssuedCardDto: {
+            householdId: number;
+            householdNo: string;
+            headName: string;
+            /** @description The secret the QR code carries; shown once, only its hash is kept. */
+            token: string;
+        };
+        CardBatchIssuedDto: {
+            villageId: number;
+            villageName: string;
+            town: string;
+            cards: components["schemas"]["IssuedCardDto"][];
+        };
         ObjectionCountsDto: {
             filed: number;
             /** @description Dismissed or upheld. */
@@ -1250,6 +1317,35 @@ export interface components {
             };
             reason: string | null;
             requestId: string | null;
+        };
+        CounterVillagerDto: {
+            villagerId: number;
+            name: string;
+            villageId: number;
+            villageName: string;
+            householdId: number | null;
+            householdNo: string | null;
+            balance: number;
+        };
+        CounterRedemptionDto: {
+            /** @enum {string} */
+            status: "completed" | "cancelled";
+            id: number;
+            storeId: number;
+            villagerId: number;
+            villageId: number;
+            total: number;
+            items: components["schemas"]["RedemptionItemResponseDto"][];
+            operatorId: number;
+            /** Format: date-time */
+            createdAt: string;
+            idempotencyKey: string | null;
+            cancelledBy: number | null;
+            /** Format: date-time */
+            cancelledAt: string | null;
+            cancelReason: string | null;
+            villagerName: string;
+            villageName: string;
         };
         /** @description Every error: Nest’s shape, plus a stable `code` for business refusals (409) */
         ErrorResponse: {
@@ -3534,6 +3630,76 @@ export interface operations {
             };
         };
     };
+    HouseholdsController_issueCards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardBatchCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardBatchIssuedDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     HouseholdsController_card: {
         parameters: {
             query?: {
@@ -4846,7 +5012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refused by a business rule; `code` is one of `INSUFFICIENT_POINTS`, `OUT_OF_STOCK`, `VILLAGE_NOT_SERVED`, `GOODS_INACTIVE`, `VILLAGER_NOT_ACTIVE`, `IDEMPOTENCY_KEY_REUSED` */
+            /** @description Refused by a business rule; `code` is one of `INSUFFICIENT_POINTS`, `OUT_OF_STOCK`, `VILLAGE_NOT_SERVED`, `GOODS_INACTIVE`, `VILLAGER_NOT_ACTIVE`, `PRICE_CHANGED`, `IDEMPOTENCY_KEY_REUSED` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4993,6 +5159,142 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    CounterController_villagers: {
+        parameters: {
+            query: {
+                page?: number;
+                pageSize?: number;
+                /** @description A name, or part of one (the roster's search: pinyin initials too where it offers them). */
+                q: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CounterVillagerDto"][];
+                        /** @description All matching records */
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    CounterController_today: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CounterRedemptionDto"][];
+                        /** @description All matching records */
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,29 @@
+import { IsString } from 'class-validator';
+import { CodePointLength, Trim } from '../common/dto';
+import { PageQueryDto } from '../common/pagination';
+import { RedemptionResponseDto } from './store.dto';
+
+/** How deep a counter search may page: the served villages are searched side by side. */
+export const MAX_COUNTER_SEARCH = 200;
+
+export class CounterVillagerQueryDto extends PageQueryDto {
+  /** A name, or part of one (the roster's search: pinyin initials too where it offers them). */
+  @Trim() @IsString() @CodePointLength(1, 50) q!: string;
+}
+
+/** A villager as the counter needs them: who, where, the balance; nothing more about the person. */
+export class CounterVillagerDto {
+  villagerId!: number;
+  name!: string;
+  villageId!: number;
+  villageName!: string;
+  householdId!: number | null;
+  householdNo!: string | null;
+  balance!: number;
+}
+
+/** A receipt with the names the counter shows and prints. */
+export class CounterRedemptionDto extends RedemptionResponseDto {
+  villagerName!: string;
+  villageName!: string;
+}

@@ -1,0 +1,162 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, MoreThanOrEqual, Repository } from 'typeorm';
+import type { Caller } from '../common/auth.decorators';
+import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
+import { todayIn } from '../common/time';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { VillagersService } from '../villagers/villagers.service';
+import { Villager } from '../villagers/villager.entity';
+import { Household, Village } from '../villages/village.entity';
+import {
+  MAX_COUNTER_SEARCH,
+  type CounterRedemptionDto,
+  type CounterVillagerDto,
+  type CounterVillagerQueryDto,
+} from './counter.dto';
+import { Redemption, RedemptionItem } from './redemption.entity';
+import { toRedemptionResponse } from './redemptions.service';
+import { Store, StoreVillage } from './store.entity';
+import { storeScope } from './stores.service';
+import { forbidden, notFound } from '../common/errors';
+
+/** The instant a calendar day (YYYY-MM-DD) begins in a time zone. */
+export function startOfDay(day: string, timeZone: string): Date {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  // The zone's wall clock at that instant, read as if it were UTC, gives the zone's offset.
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMidnight));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return new Date(utcMidnight - (wall - utcMidnight));
+}
+
+/**
+ * What the shop counter reads beyond goods and redemptions: the villagers of the villages the
+ * store serves (a shopkeeper may not read the roster), and today's receipts with names.
+ */
+@Injectable()
+export class CounterService {
+  constructor(
+    @InjectRepository(Store) private readonly stores: Repository<Store>,
+    @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
+    private readonly villagers: VillagersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Active villagers of the served villages whose name matches, through the roster's own search
+   * (so the counter finds what a cadre's search finds), village by village.
+   */
+  async searchVillagers(
+    caller: Caller,
+    storeId: number,
+    q: CounterVillagerQueryDto,
+  ): Promise<Page<CounterVillagerDto>> {
+    const villageIds = await this.servedVillages(caller, storeId);
+    const depth = q.page * q.pageSize;
+    if (depth > MAX_COUNTER_SEARCH) {
+      throw new BadRequestException(
+        `page x pageSize must not exceed ${MAX_COUNTER_SEARCH} here; type more of the name`,
+      );
+    }
+    let total = 0;
+    const found = [];
+    for (const villageId of villageIds) {
+      // The search of one village, asked as a reader of that village: the scope stays the
+      // served village, never wider.
+      const reader: Caller = { ...caller, role: 'cadre', villageId, storeId: null };
+      const res = await this.villagers.list(reader, {
+        villageId,
+        q: q.q,
+        status: 'active',
+        page: 1,
+        pageSize: depth,
+      });
+      total += res.total;
+      found.push(...res.items);
+    }
+    const items = found.slice((q.page - 1) * q.pageSize, depth);
+    const em = this.stores.manager;
+    const villages = await em.findBy(Village, { id: In(villageIds) });
+    const householdIds = items.flatMap((v) => (v.householdId === null ? [] : [v.householdId]));
+    const households = householdIds.length
+      ? await em.findBy(Household, { id: In(householdIds) })
+      : [];
+    return pageOf(
+      items.map((v) => ({
+        villagerId: v.id,
+        name: v.name,
+        villageId: v.villageId,
+        villageName: villages.find((x) => x.id === v.villageId)?.name ?? '',
+        householdId: v.householdId,
+        householdNo: households.find((h) => h.id === v.householdId)?.householdNo ?? null,
+        balance: v.balance,
+      })),
+      total,
+      q,
+    );
+  }
+
+  /** The store's redemptions of today (the district's day), newest first, with names. */
+  async today(
+    caller: Caller,
+    storeId: number,
+    q: PageQueryDto,
+  ): Promise<Page<CounterRedemptionDto>> {
+    await this.servedVillages(caller, storeId);
+    const since = startOfDay(todayIn(this.config.timeZone), this.config.timeZone);
+    const [rows, total] = await this.redemptions.findAndCount({
+      where: { storeId, createdAt: MoreThanOrEqual(since) },
+      order: { id: 'DESC' },
+      ...skipTake(q),
+    });
+    const em = this.redemptions.manager;
+    const ids = rows.map((r) => r.id);
+    const items = ids.length
+      ? await em.find(RedemptionItem, {
+          where: { redemptionId: In(ids) },
+          order: { id: 'ASC' },
+        })
+      : [];
+    const people = rows.length
+      ? await em.findBy(Villager, { id: In(rows.map((r) => r.villagerId)) })
+      : [];
+    const villages = rows.length
+      ? await em.findBy(Village, { id: In(rows.map((r) => r.villageId)) })
+      : [];
+    return pageOf(
+      rows.map((r) => ({
+        ...toRedemptionResponse(
+          r,
+          items.filter((i) => i.redemptionId === r.id),
+        ),
+        villagerName: people.find((p) => p.id === r.villagerId)?.name ?? '',
+        villageName: villages.find((v) => v.id === r.villageId)?.name ?? '',
+      })),
+      total,
+      q,
+    );
+  }
+
+  /** The villages a store serves: its shopkeeper or an admin; 403 for another store's keeper. */
+  private async servedVillages(caller: Caller, storeId: number): Promise<number[]> {
+    const scope = storeScope(caller);
+    if (scope !== undefined && scope !== storeId)
+      throw forbidden('You may only use your own store');
+    if (!(await this.stores.existsBy({ id: storeId }))) throw notFound('Store');
+    const rows = await this.stores.manager.find(StoreVillage, {
+      where: { storeId },
+      order: { villageId: 'ASC' },
+    });
+    return rows.map((r) => r.villageId);
+  }
+}
