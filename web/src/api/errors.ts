@@ -25,6 +25,7 @@ const CONFLICTS: Record<string, string> = {
   CANNOT_DEMOTE_SELF: '不能更改自己的角色。',
   INSUFFICIENT_POINTS: '积分余额不足，请减少兑换的商品。',
   OUT_OF_STOCK: '商品库存不足，请减少数量或换一件商品。',
+  PRICE_CHANGED: '商品的积分价格刚改过，请刷新后按新价格再兑换。',
   STOCK_LIMIT: '库存超出上限，请减少入库数量。',
   GOODS_INACTIVE: '这件商品已下架，请换一件。',
   VILLAGE_NOT_SERVED: '这个积分超市不服务该村村民。',
