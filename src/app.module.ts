@@ -11,12 +11,14 @@ import { validationPipe } from './common/validation';
 import { AppConfig, loadConfig } from './config';
 import { DatabaseModule } from './db/database.module';
 import { DeedsModule } from './deeds/deeds.module';
+import { ExportsModule } from './exports/exports.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
 import { HouseholdsModule } from './households/households.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PhotosModule } from './photos/photos.module';
+import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
@@ -47,6 +49,8 @@ export class AppModule {
         EvaluationsModule,
         StoreModule,
         MetricsModule,
+        RosterModule,
+        ExportsModule,
       ],
       controllers: [HealthController],
       providers: [

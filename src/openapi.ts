@@ -10,6 +10,7 @@ import { Objection } from './evaluations/objection.entity';
 import { LedgerEntry } from './ledger/ledger-entry.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
+import { RosterImportReportDto } from './roster/roster.dto';
 import { CounterRedemptionDto, CounterVillagerDto } from './store/counter.dto';
 import { SESSION_COOKIE } from './auth/session';
 
@@ -56,6 +57,7 @@ export function buildOpenApiDocument(
         PublicBoardDto,
         Objection,
         AuditEvent,
+        RosterImportReportDto,
         CounterVillagerDto,
         CounterRedemptionDto,
       ],
@@ -145,6 +147,12 @@ const householdPoints: SchemaObject = {
     },
     entries: page('LedgerEntry'),
   },
+};
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const EXPORT_CONTENT: Record<string, SchemaObject> = {
+  [XLSX]: { type: 'string', format: 'binary' },
+  'text/csv': { type: 'string', description: 'UTF-8 with a BOM' },
 };
 
 interface OperationDoc {
@@ -418,6 +426,41 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'IDEMPOTENCY_KEY_REUSED',
     ],
   },
+  RosterController_template: {
+    summary:
+      'The roster (花名册) template: an .xlsx with the Chinese headers, the ID column as text',
+    okContent: { [XLSX]: { type: 'string', format: 'binary' } },
+  },
+  RosterController_import: {
+    summary:
+      'Import a roster (花名册): ?dryRun=true reports every problem by row and column; otherwise all rows or none',
+    okContent: {
+      'application/json': ref('RosterImportReportDto'),
+      [XLSX]: {
+        type: 'string',
+        format: 'binary',
+        description: 'With ?format=xlsx: the uploaded rows with a 错误说明 column (IDs masked)',
+      },
+    },
+    errors: {
+      413: 'The file is larger than 5 MB',
+      415: 'Not a multipart/form-data request',
+      422: 'A row has a problem: nothing imported; the body is the report (code ROSTER_INVALID)',
+      429: 'Too many ID numbers registered in other villages were tried today',
+    },
+  },
+  ExportsController_village: {
+    summary: 'Export a village’s roster or a month of its ledger as XLSX or CSV (streamed)',
+    okContent: EXPORT_CONTENT,
+  },
+  ExportsController_district: {
+    summary: 'Export every village’s roster or a month of their ledgers (administrators)',
+    okContent: EXPORT_CONTENT,
+  },
+  ExportsController_redemptions: {
+    summary: 'Export a month of a store’s redemptions as XLSX or CSV (streamed)',
+    okContent: EXPORT_CONTENT,
+  },
   CounterController_villagers: {
     summary: 'Find active villagers of the villages a store serves by name, for the counter',
     ok: page('CounterVillagerDto'),
@@ -463,6 +506,8 @@ const TAGS: Record<string, string> = {
   evaluations: 'Monthly red and black lists (一月一评比)',
   public: 'The public board (no login)',
   store: 'Points stores, goods, stock and redemptions (积分超市)',
+  roster: 'Roster import (花名册导入)',
+  exports: 'Spreadsheet exports (XLSX / CSV)',
   photos: 'Photo evidence for deeds',
 };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { Response } from 'supertest';
 import { todayIn } from '../src/common/time';
 import { buildOpenApiDocument } from '../src/openapi';
@@ -230,6 +231,28 @@ const CASES: Record<string, Case> = {
         batchKey: 'audit-bulk-2',
       }),
   },
+  'POST /api/villages/{villageId}/roster/import': {
+    ok: async () =>
+      t
+        .http()
+        .post(`/api/villages/${village.id}/roster/import`)
+        .set(bearer(cadre))
+        .attach(
+          'file',
+          await rosterFile([
+            ['A-01', '赵大', '一组', '赵大'],
+            ['A-01', '赵大', '一组', '赵二'],
+          ]),
+          'r.xlsx',
+        ),
+    actions: ['household.create', 'villager.create', 'villager.create', 'roster.import'],
+    refused: async () =>
+      t
+        .http()
+        .post(`/api/villages/${village.id}/roster/import`)
+        .set(bearer(cadre))
+        .attach('file', await rosterFile([['A-02', '钱大', '一组', '']]), 'r.xlsx'),
+  },
   'POST /api/households/{id}/card': {
     ok: () => post(cadre, `/api/households/${s.household}/card`),
     actions: ['household.card'],
@@ -344,6 +367,15 @@ async function eventsAfter(
     `SELECT id, action, request_id FROM audit_events WHERE id > ${afterId} ORDER BY id`,
   );
 }
+/** A 花名册 workbook: 户号, 户主, 村民小组, 姓名. */
+async function rosterFile(rows: string[][]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('花名册');
+  ws.addRow(['户号', '户主', '村民小组', '姓名']);
+  for (const r of rows) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
 async function lastEventId(): Promise<number> {
   const [row] = await t.ds.query('SELECT MAX(id) AS id FROM audit_events');
   return Number(row.id ?? 0);

@@ -1,3 +1,5 @@
+import { In } from 'typeorm';
+import { AuditEvent } from '../src/audit/audit-event.entity';
 import { todayIn } from '../src/common/time';
 import { DeedBatch } from '../src/deeds/deed-batch.entity';
 import { Deed } from '../src/deeds/deed.entity';
@@ -153,5 +155,24 @@ describe('POST /api/deeds/bulk', () => {
       expect(approved).toBe(2);
       expect(await expectLedgerConsistent(t, v.id)).toBe(2);
     }
+  });
+});
+
+describe('POST /api/deeds/bulk and the audit trail', () => {
+  it('one deed.record event per awarded villager, none for a refusal, all of the one request', async () => {
+    const rule = await newRule(t, { points: 4, maxPerMonth: 1 });
+    const [v1, v2] = [await t.newVillager(a.id), await t.newVillager(a.id)];
+    const moved = await t.newVillager(a.id, { status: 'moved' });
+    const res = await bulk(cadreA, batch(rule.id, [v1.id, moved.id, v2.id])).expect(200);
+    const deedIds = res.body.results
+      .filter((r: { outcome: string }) => r.outcome === 'awarded')
+      .map((r: { deedId: number }) => r.deedId);
+    expect(deedIds).toHaveLength(2);
+    const events = await t.ds
+      .getRepository(AuditEvent)
+      .find({ where: { entityType: 'deed', entityId: In(deedIds) } });
+    expect(events.map((e) => e.action)).toEqual(['deed.record', 'deed.record']);
+    expect(new Set(events.map((e) => e.requestId)).size).toBe(1);
+    expect(res.headers['x-request-id']).toBe(events[0].requestId);
   });
 });

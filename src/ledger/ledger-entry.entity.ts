@@ -13,6 +13,7 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
  */
 @Entity('ledger_entries')
 @Index(['villagerId', 'id'])
+@Index(['villageId', 'createdAt'])
 @Index(['deedId', 'kind'], { unique: true })
 @Index(['redemptionId', 'kind'], { unique: true })
 export class LedgerEntry {

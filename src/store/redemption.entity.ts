@@ -9,6 +9,7 @@ export type RedemptionStatus = 'completed' | 'cancelled';
 @Entity('redemptions')
 @Index(['storeId', 'idempotencyKey'], { unique: true })
 @Index(['villagerId', 'id'])
+@Index(['storeId', 'createdAt'])
 @Check(CHECKS.total)
 export class Redemption {
   @PrimaryGeneratedColumn() id!: number;

@@ -46,6 +46,26 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['cadre'] as Role[], title },
   })),
   {
+    path: '/cadre/import',
+    component: () => import('./pages/cadre/RosterImport.vue'),
+    meta: { roles: ['cadre'], title: '花名册导入' },
+  },
+  {
+    path: '/cadre/bulk',
+    component: () => import('./pages/cadre/BulkAward.vue'),
+    meta: { roles: ['cadre'], title: '批量记分' },
+  },
+  {
+    path: '/cadre/exports',
+    component: () => import('./pages/cadre/CadreExports.vue'),
+    meta: { roles: ['cadre'], title: '导出表格' },
+  },
+  {
+    path: '/admin/exports',
+    component: () => import('./pages/admin/AdminExports.vue'),
+    meta: { roles: ['admin'], title: '数据导出' },
+  },
+  {
     path: '/shop',
     component: () => import('./pages/shopkeeper/ShopHome.vue'),
     meta: { roles: ['shopkeeper'], title: '积分超市' },

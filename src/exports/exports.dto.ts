@@ -1,0 +1,24 @@
+import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { EXPORT_FORMATS, type ExportFormat } from './table-stream';
+import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
+
+export class ExportQueryDto {
+  /** YYYY-MM: required for the ledger and redemptions, ignored for the roster. */
+  @IsOptional()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be a month as YYYY-MM, e.g. 2026-11' })
+  month?: string;
+  /** xlsx (default) or csv (UTF-8 with a BOM). */
+  @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
+}
+
+/** The `kind` path parameter: roster or ledger. */
+@Injectable()
+export class ParseVillageExportPipe implements PipeTransform<string, VillageExport> {
+  transform(value: string, meta: ArgumentMetadata): VillageExport {
+    if (!(VILLAGE_EXPORTS as readonly string[]).includes(value)) {
+      throw new BadRequestException(`${meta.data ?? 'kind'} must be one of roster, ledger`);
+    }
+    return value as VillageExport;
+  }
+}

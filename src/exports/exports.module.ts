@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ExportsController } from './exports.controller';
+import { ExportsService } from './exports.service';
+
+/** Streamed XLSX / CSV exports of the roster, the ledger and redemptions (PRODUCT §10). */
+@Module({ controllers: [ExportsController], providers: [ExportsService] })
+export class ExportsModule {}

@@ -1,0 +1,356 @@
+import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, In, type DataSource, type EntityManager } from 'typeorm';
+import { User } from '../auth/user.entity';
+import type { Caller } from '../common/auth.decorators';
+import { forbidden, notFound } from '../common/errors';
+import { assertVillageAccess } from '../common/scope';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { Deed } from '../deeds/deed.entity';
+import { monthLabel } from '../evaluations/board';
+import { LedgerEntry, type LedgerKind } from '../ledger/ledger-entry.entity';
+import { attachmentName } from '../roster/roster.service';
+import { ROSTER_COLUMNS, STATUS_WORD_OF } from '../roster/roster-sheet';
+import { Redemption, RedemptionItem } from '../store/redemption.entity';
+import { Store } from '../store/store.entity';
+import { maskIdNumber } from '../villagers/id-number';
+import { Villager } from '../villagers/villager.entity';
+import { Household, Village } from '../villages/village.entity';
+import { localDateTime, monthInstants } from './zoned-time';
+import {
+  CONTENT_TYPES,
+  tableStream,
+  type Cell,
+  type ExportFormat,
+  type TableColumn,
+} from './table-stream';
+
+/** Rows read per query: a page, never the whole month. */
+export const EXPORT_PAGE = 1000;
+
+export const VILLAGE_EXPORTS = ['roster', 'ledger'] as const;
+export type VillageExport = (typeof VILLAGE_EXPORTS)[number];
+
+const KIND_WORDS: Record<LedgerKind, string> = {
+  deed: '记分',
+  reversal: '撤销',
+  redemption: '兑换',
+  refund: '退还',
+  adjustment: '调整',
+};
+
+const VILLAGE_COLUMN: TableColumn = { header: '村', width: 14 };
+
+/**
+ * 导出 (PRODUCT §10): the roster, a village's ledger for a month and a store's redemptions for a
+ * month, as XLSX or CSV, scoped like the lists they come from, ID numbers masked. Rows are read
+ * page by page (keyset on indexed columns) while the file streams out.
+ */
+@Injectable()
+export class ExportsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A village's roster or ledger (admin: any village; cadre: their own). */
+  async village(
+    caller: Caller,
+    villageId: number,
+    kind: VillageExport,
+    q: { month?: string; format?: ExportFormat },
+  ): Promise<StreamableFile> {
+    assertVillageAccess(caller, villageId);
+    const village = await this.ds.manager.findOneBy(Village, { id: villageId });
+    if (!village) throw notFound('Village');
+    return this.villages(kind, [village], q, village.name, village.code);
+  }
+
+  /** The whole district (admin): one table, village by village. */
+  district(
+    caller: Caller,
+    kind: VillageExport,
+    q: { month?: string; format?: ExportFormat },
+  ): Promise<StreamableFile> {
+    if (caller.role !== 'admin') throw forbidden('District exports are for administrators');
+    return this.ds.manager
+      .find(Village, { order: { id: 'ASC' } })
+      .then((villages) => this.villages(kind, villages, q, '全区', 'district'));
+  }
+
+  /** A store's redemptions for a month (admin: any store; shopkeeper: their own). */
+  async redemptions(
+    caller: Caller,
+    storeId: number,
+    q: { month?: string; format?: ExportFormat },
+  ): Promise<StreamableFile> {
+    if (caller.role === 'shopkeeper' && caller.storeId !== storeId) {
+      throw forbidden('You may only export your own store');
+    }
+    const month = requireMonth(q.month);
+    const store = await this.ds.manager.findOneBy(Store, { id: storeId });
+    if (!store) throw notFound('Store');
+    const format = q.format ?? 'xlsx';
+    const columns: TableColumn[] = [
+      { header: '时间', width: 18 },
+      { header: '单号', width: 8 },
+      VILLAGE_COLUMN,
+      { header: '姓名', width: 12 },
+      { header: '商品', width: 36 },
+      { header: '积分', width: 8 },
+      { header: '状态', width: 8 },
+      { header: '操作人', width: 12 },
+      { header: '取消原因', width: 24 },
+    ];
+    return this.file(
+      format,
+      tableStream(format, '兑换记录', columns, this.redemptionPages(storeId, month)),
+      `redemptions-${storeId}-${month}`,
+      `${store.name}${monthLabel(month)}兑换记录`,
+    );
+  }
+
+  private villages(
+    kind: VillageExport,
+    villages: Village[],
+    q: { month?: string; format?: ExportFormat },
+    name: string,
+    code: string,
+  ): StreamableFile {
+    const format = q.format ?? 'xlsx';
+    const several = villages.length !== 1 || code === 'district';
+    const lead = several ? [VILLAGE_COLUMN] : [];
+    if (kind === 'roster') {
+      const columns = [
+        ...lead,
+        ...ROSTER_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
+        { header: '积分', width: 8 },
+      ];
+      return this.file(
+        format,
+        tableStream(format, '花名册', columns, this.rosterPages(villages, several)),
+        `roster-${code}`,
+        `${name}花名册`,
+      );
+    }
+    const month = requireMonth(q.month);
+    const columns: TableColumn[] = [
+      { header: '时间', width: 18 },
+      ...lead,
+      { header: '户号', width: 10 },
+      { header: '姓名', width: 12 },
+      { header: '类型', width: 8 },
+      { header: '积分', width: 8 },
+      { header: '余额', width: 8 },
+      { header: '事由', width: 40 },
+      { header: '操作人', width: 12 },
+    ];
+    return this.file(
+      format,
+      tableStream(format, '积分流水', columns, this.ledgerPages(villages, month, several)),
+      `ledger-${code}-${month}`,
+      `${name}${monthLabel(month)}积分流水`,
+    );
+  }
+
+  private file(format: ExportFormat, stream: NodeJS.ReadableStream, ascii: string, title: string) {
+    return new StreamableFile(stream as never, {
+      type: CONTENT_TYPES[format],
+      disposition: attachmentName(`${ascii}.${format}`, `${title}.${format}`),
+    });
+  }
+
+  private async *rosterPages(villages: Village[], several: boolean): AsyncGenerator<Cell[][]> {
+    const em = this.ds.manager;
+    for (const village of villages) {
+      let after = 0;
+      for (;;) {
+        const page = await em
+          .createQueryBuilder(Villager, 'v')
+          .where('v.villageId = :villageId AND v.id > :after', { villageId: village.id, after })
+          .orderBy('v.id', 'ASC')
+          .limit(EXPORT_PAGE)
+          .getMany();
+        if (!page.length) break;
+        after = page[page.length - 1].id;
+        const households = await byId(
+          em,
+          Household,
+          page.map((v) => v.householdId),
+        );
+        yield page.map((v) => {
+          const h = v.householdId === null ? undefined : households.get(v.householdId);
+          return [
+            ...(several ? [village.name] : []),
+            h?.householdNo ?? null,
+            h?.headName ?? null,
+            h?.group || null,
+            v.name,
+            maskIdNumber(v.idNumber),
+            v.phone,
+            STATUS_WORD_OF[v.status],
+            v.balance,
+          ];
+        });
+        if (page.length < EXPORT_PAGE) break;
+      }
+    }
+  }
+
+  private async *ledgerPages(
+    villages: Village[],
+    month: string,
+    several: boolean,
+  ): AsyncGenerator<Cell[][]> {
+    const em = this.ds.manager;
+    const { from, to } = monthInstants(month, this.config.timeZone);
+    for (const village of villages) {
+      // keyset on (created_at, id), the index ledger_entries (village_id, created_at) serves it
+      let cursor: { at: Date; id: number } | null = null;
+      for (;;) {
+        const qb = em
+          .createQueryBuilder(LedgerEntry, 'e')
+          .where('e.villageId = :villageId AND e.createdAt >= :from AND e.createdAt < :to', {
+            villageId: village.id,
+            from,
+            to,
+          })
+          .orderBy('e.createdAt', 'ASC')
+          .addOrderBy('e.id', 'ASC')
+          .limit(EXPORT_PAGE);
+        if (cursor) {
+          const c: { at: Date; id: number } = cursor;
+          qb.andWhere(
+            new Brackets((w) =>
+              w
+                .where('e.createdAt > :at', { at: c.at })
+                .orWhere('e.createdAt = :at AND e.id > :id', { id: c.id }),
+            ),
+          );
+        }
+        const page = await qb.getMany();
+        if (!page.length) break;
+        const last = page[page.length - 1];
+        cursor = { at: last.createdAt, id: last.id };
+        const villagers = await byId(
+          em,
+          Villager,
+          page.map((e) => e.villagerId),
+        );
+        const households = await byId(
+          em,
+          Household,
+          [...villagers.values()].map((v) => v.householdId),
+        );
+        const deeds = await byId(
+          em,
+          Deed,
+          page.map((e) => e.deedId),
+        );
+        const users = await byId(
+          em,
+          User,
+          page.map((e) => e.actorId),
+        );
+        yield page.map((e) => {
+          const v = villagers.get(e.villagerId);
+          const h = v?.householdId == null ? undefined : households.get(v.householdId);
+          const deed = e.deedId === null ? undefined : deeds.get(e.deedId);
+          const reason = deed
+            ? `${deed.ruleTitle}：${deed.description}${e.kind === 'reversal' && e.note ? `（撤销原因：${e.note}）` : ''}`
+            : e.redemptionId !== null
+              ? `兑换单 ${e.redemptionId}${e.note ? `：${e.note}` : ''}`
+              : (e.note ?? '');
+          return [
+            localDateTime(e.createdAt, this.config.timeZone),
+            ...(several ? [village.name] : []),
+            h?.householdNo ?? null,
+            v?.name ?? null,
+            KIND_WORDS[e.kind],
+            e.delta,
+            e.balanceAfter,
+            reason,
+            users.get(e.actorId)?.username ?? null,
+          ];
+        });
+        if (page.length < EXPORT_PAGE) break;
+      }
+    }
+  }
+
+  private async *redemptionPages(storeId: number, month: string): AsyncGenerator<Cell[][]> {
+    const em = this.ds.manager;
+    const { from, to } = monthInstants(month, this.config.timeZone);
+    let after = 0;
+    for (;;) {
+      const page = await em
+        .createQueryBuilder(Redemption, 'r')
+        .where('r.storeId = :storeId AND r.createdAt >= :from AND r.createdAt < :to', {
+          storeId,
+          from,
+          to,
+        })
+        .andWhere('r.id > :after', { after })
+        .orderBy('r.id', 'ASC')
+        .limit(EXPORT_PAGE)
+        .getMany();
+      if (!page.length) break;
+      after = page[page.length - 1].id;
+      const items = await em.find(RedemptionItem, {
+        where: { redemptionId: In(page.map((r) => r.id)) },
+        order: { id: 'ASC' },
+      });
+      const itemsOf = new Map<number, string[]>();
+      for (const i of items) {
+        itemsOf.set(i.redemptionId, [
+          ...(itemsOf.get(i.redemptionId) ?? []),
+          `${i.goodsName}×${i.quantity}`,
+        ]);
+      }
+      const villagers = await byId(
+        em,
+        Villager,
+        page.map((r) => r.villagerId),
+      );
+      const villages = await byId(
+        em,
+        Village,
+        page.map((r) => r.villageId),
+      );
+      const users = await byId(
+        em,
+        User,
+        page.map((r) => r.operatorId),
+      );
+      yield page.map((r) => [
+        localDateTime(r.createdAt, this.config.timeZone),
+        r.id,
+        villages.get(r.villageId)?.name ?? null,
+        villagers.get(r.villagerId)?.name ?? null,
+        (itemsOf.get(r.id) ?? []).join('、'),
+        r.total,
+        r.status === 'completed' ? '已完成' : '已取消',
+        users.get(r.operatorId)?.username ?? null,
+        r.cancelReason,
+      ]);
+      if (page.length < EXPORT_PAGE) break;
+    }
+  }
+}
+
+/** The records of these ids (nulls and repeats ignored), by id, in one query. */
+async function byId<T extends { id: number }>(
+  em: EntityManager,
+  entity: new () => T,
+  ids: (number | null)[],
+): Promise<Map<number, T>> {
+  const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+  if (!wanted.length) return new Map();
+  const rows = await em.findBy(entity, { id: In(wanted) } as never);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+function requireMonth(month: string | undefined): string {
+  if (month === undefined) throw new BadRequestException('month is required, e.g. 2026-11');
+  return month;
+}

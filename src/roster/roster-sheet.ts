@@ -1,0 +1,357 @@
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { controlCharPath } from '../common/dto';
+import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
+import type { VillagerStatus } from '../villagers/villager.entity';
+
+/** 花名册 columns (PRODUCT §10), in the template's order, with the field each one fills. */
+export const ROSTER_COLUMNS = [
+  { header: '户号', field: 'householdNo', width: 12 },
+  { header: '户主', field: 'headName', width: 12 },
+  { header: '村民小组', field: 'group', width: 14 },
+  { header: '姓名', field: 'name', width: 12 },
+  { header: '身份证号', field: 'idNumber', width: 22 },
+  { header: '电话', field: 'phone', width: 16 },
+  { header: '状态', field: 'status', width: 8 },
+] as const;
+export type RosterField = (typeof ROSTER_COLUMNS)[number]['field'];
+export const HEADER_OF = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.field, c.header])) as {
+  [F in RosterField]: string;
+};
+
+/** Headers people write for the same columns in their own 花名册. */
+const ALIASES: Record<string, RosterField> = {
+  ...Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.header, c.field])),
+  户编号: 'householdNo',
+  户主姓名: 'headName',
+  小组: 'group',
+  组别: 'group',
+  屋场: 'group',
+  村民姓名: 'name',
+  身份证: 'idNumber',
+  身份证号码: 'idNumber',
+  公民身份号码: 'idNumber',
+  联系电话: 'phone',
+  手机: 'phone',
+  手机号: 'phone',
+  手机号码: 'phone',
+};
+
+export const STATUS_WORDS: Record<string, VillagerStatus> = {
+  在册: 'active',
+  迁出: 'moved',
+  已故: 'deceased',
+};
+export const STATUS_WORD_OF: Record<VillagerStatus, string> = {
+  active: '在册',
+  moved: '迁出',
+  deceased: '已故',
+};
+
+export const MAX_ROSTER_ROWS = 10_000;
+/** The largest roster file accepted (413 above). */
+export const MAX_ROSTER_BYTES = 5 * 1024 * 1024;
+
+/** A problem with one cell (or a whole row when column is null), row numbered as Excel shows it. */
+export interface RowError {
+  row: number;
+  column: string | null;
+  message: string;
+}
+
+/** One data row as read from the sheet: trimmed text per known column. */
+export interface SheetRow {
+  row: number;
+  cells: Partial<Record<RosterField, string>>;
+  /** Columns whose cell held a number (an ID number Excel turned into 4.30102E+17). */
+  numeric: Set<RosterField>;
+  /** All cells of the row as written, for the error workbook. */
+  raw: string[];
+}
+
+export interface RosterSheet {
+  /** The header row as written, and the columns recognised in it. */
+  headers: string[];
+  present: Set<RosterField>;
+  idColumn: number | null;
+  rows: SheetRow[];
+}
+
+/** The file is not a roster we can read: 400 with this message. */
+export class RosterFileError extends Error {}
+
+const normalHeader = (h: string) => h.replace(/[\s*＊:：]/g, '');
+
+/** A cell's value as text; numbers stay recognisable as numbers. */
+function cellValue(v: ExcelJS.CellValue): { text: string; number: boolean } {
+  if (v === null || v === undefined) return { text: '', number: false };
+  if (typeof v === 'number') return { text: numberText(v), number: true };
+  // an apostrophe our exports put before formula-looking text is not part of the value
+  if (typeof v === 'string') return { text: v.trim().replace(/^'(?=[=+\-@])/, ''), number: false };
+  if (typeof v === 'boolean') return { text: String(v), number: false };
+  if (v instanceof Date) return { text: v.toISOString().slice(0, 10), number: false };
+  if ('richText' in v)
+    return {
+      text: v.richText
+        .map((r) => r.text)
+        .join('')
+        .trim(),
+      number: false,
+    };
+  if ('formula' in v || 'sharedFormula' in v) {
+    return cellValue((v as { result?: ExcelJS.CellValue }).result ?? null);
+  }
+  if ('text' in v && typeof v.text === 'string') return { text: v.text.trim(), number: false };
+  return { text: '', number: false };
+}
+
+const numberText = (n: number) =>
+  Number.isSafeInteger(n) ? String(n) : n.toExponential(5).replace('e', 'E');
+
+/**
+ * Reads the first worksheet of an .xlsx file, streaming: rows are read one at a time and the
+ * reading stops past MAX_ROSTER_ROWS, so a huge sheet is refused without being held in memory.
+ */
+export async function readRosterSheet(file: Buffer): Promise<RosterSheet> {
+  // An .xlsx file is a ZIP archive: "PK\x03\x04".
+  if (file.length < 4 || file.readUInt32LE(0) !== 0x04034b50) {
+    throw new RosterFileError('上传的文件不是 Excel 表格（.xlsx），请用下载的模板填写后上传');
+  }
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([file]), {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  let sheet: RosterSheet | null = null;
+  try {
+    for await (const worksheet of reader) {
+      if (sheet) continue; // the first sheet only; the others are drained
+      sheet = { headers: [], present: new Set(), idColumn: null, rows: [] };
+      const columns = new Map<number, RosterField>();
+      for await (const row of worksheet) {
+        const values = (row.values as ExcelJS.CellValue[]) ?? [];
+        if (row.number === 1) {
+          for (let c = 1; c < values.length; c++) {
+            const header = cellValue(values[c]).text;
+            sheet.headers[c - 1] = header;
+            const field = ALIASES[normalHeader(header)];
+            if (field && !sheet.present.has(field)) {
+              columns.set(c, field);
+              sheet.present.add(field);
+              if (field === 'idNumber') sheet.idColumn = c;
+            }
+          }
+          if (!sheet.present.has('name')) {
+            throw new RosterFileError(
+              `第 1 行没有找到「姓名」表头：请用下载的模板，表头为 ${ROSTER_COLUMNS.map((c) => c.header).join('、')}`,
+            );
+          }
+          continue;
+        }
+        const parsed: SheetRow = { row: row.number, cells: {}, numeric: new Set(), raw: [] };
+        let blank = true;
+        for (let c = 1; c < Math.max(values.length, sheet.headers.length + 1); c++) {
+          const { text, number } = cellValue(values[c]);
+          parsed.raw[c - 1] = text;
+          if (text !== '') blank = false;
+          const field = columns.get(c);
+          if (!field) continue;
+          parsed.cells[field] = text;
+          if (number) parsed.numeric.add(field);
+        }
+        if (blank) continue;
+        if (sheet.rows.length >= MAX_ROSTER_ROWS) {
+          throw new RosterFileError(
+            `表格超过 ${MAX_ROSTER_ROWS} 行，请分成几个文件，每个不超过 ${MAX_ROSTER_ROWS} 行`,
+          );
+        }
+        sheet.rows.push(parsed);
+      }
+    }
+  } catch (err) {
+    if (err instanceof RosterFileError) throw err;
+    throw new RosterFileError('无法读取这个 Excel 文件，请另存为 .xlsx 格式后重新上传');
+  }
+  if (!sheet || sheet.headers.length === 0) {
+    throw new RosterFileError('表格是空的：请用下载的模板填写后上传');
+  }
+  return sheet;
+}
+
+/** A row checked cell by cell: the values to import, or the problems found. */
+export interface CheckedRow {
+  row: number;
+  householdNo: string | null;
+  headName: string | null;
+  group: string | null;
+  name: string;
+  idNumber: string | null;
+  /** An ID number as exported by us (430102********1234): keeps the one on record. */
+  maskedId: string | null;
+  phone: string | null;
+  /** undefined when the file has no 状态 column. */
+  status: VillagerStatus | undefined;
+}
+
+const PHONE = /^\+?[0-9 -]{5,20}$/;
+const MASKED_ID = /^\d{6}\*{8}[\dX]{3}[\dX]$/;
+const EXCEL_NUMBER = /^\d(\.\d+)?E\+?\d+$/i;
+const codePoints = (s: string) => [...s].length;
+const hasControl = (s: string) => controlCharPath(s) !== undefined;
+
+/** Checks one row's cells on their own (duplicates and the database are checked elsewhere). */
+export function checkRow(r: SheetRow, present: Set<RosterField>, errors: RowError[]): CheckedRow {
+  const fail = (field: RosterField | null, message: string) =>
+    errors.push({ row: r.row, column: field && HEADER_OF[field], message });
+  const text = (field: RosterField, max: number, what: string): string | null => {
+    const v = r.cells[field] ?? '';
+    if (v === '') return null;
+    if (hasControl(v)) {
+      fail(field, `${what}含有不可见的控制字符，请重新输入`);
+      return null;
+    }
+    if (codePoints(v) > max) {
+      fail(field, `${what}太长，最多 ${max} 个字`);
+      return null;
+    }
+    return v;
+  };
+
+  const name = text('name', 50, '姓名');
+  if (name === null && !errors.some((e) => e.row === r.row && e.column === '姓名')) {
+    fail('name', '姓名不能为空');
+  }
+  const householdNo = text('householdNo', 32, '户号');
+  const headName = text('headName', 50, '户主');
+  const group = text('group', 50, '村民小组');
+  if (householdNo === null && (headName !== null || group !== null)) {
+    fail('householdNo', '填写了户主或村民小组，但没有填户号');
+  }
+
+  let idNumber: string | null = null;
+  let maskedId: string | null = null;
+  const id = (r.cells.idNumber ?? '').replace(/\s/g, '').toUpperCase();
+  if (id !== '') {
+    if (
+      (r.numeric.has('idNumber') && !/^\d{18}$/.test(id)) ||
+      EXCEL_NUMBER.test(id) ||
+      (r.numeric.has('idNumber') && id.length !== 18)
+    ) {
+      fail(
+        'idNumber',
+        '身份证号被 Excel 当成了数字（显示为 4.30102E+17 这类），后几位已经丢失：请把这一列设为「文本」，重新填写完整的身份证号',
+      );
+    } else if (MASKED_ID.test(id)) {
+      maskedId = id;
+    } else if (!isValidIdNumber(id)) {
+      fail('idNumber', '身份证号不对：应为 18 位，最后一位是校验码（数字或 X），请核对');
+    } else {
+      idNumber = id;
+    }
+  }
+
+  let phone: string | null = null;
+  const p = r.cells.phone ?? '';
+  if (p !== '') {
+    if (!PHONE.test(p)) fail('phone', '电话应为 5-20 位数字');
+    else phone = p;
+  }
+
+  let status: VillagerStatus | undefined;
+  if (present.has('status')) {
+    const word = r.cells.status ?? '';
+    if (word === '') status = 'active';
+    else if (STATUS_WORDS[word]) status = STATUS_WORDS[word];
+    else fail('status', '状态只能填 在册、迁出 或 已故（不填即在册）');
+  }
+  return {
+    row: r.row,
+    householdNo,
+    headName,
+    group,
+    name: name ?? '',
+    idNumber,
+    maskedId,
+    phone,
+    status,
+  };
+}
+
+/** What may be shown of any ID cell: the masked form, never the number itself. */
+export function maskedCell(text: string): string {
+  const id = text.replace(/\s/g, '').toUpperCase();
+  if (id === '') return '';
+  if (id.length === 18) return maskIdNumber(id)!;
+  if (id.length <= 4) return '*'.repeat(id.length);
+  return `${'*'.repeat(Math.max(4, id.length - 4))}${id.slice(-4)}`;
+}
+
+const TEMPLATE_NOTE =
+  '填写说明：只有「姓名」必填；属于某一户的村民要填「户号」，同一户号的「户主」「村民小组」要一致；' +
+  '「身份证号」一列已设为文本，请填写完整的 18 位；「状态」填 在册、迁出 或 已故，不填即在册。' +
+  '同一个表格重复导入不会重复登记：有身份证号的按身份证号对应，没有的按户号和姓名对应。';
+
+/** The downloadable template: the headers, the ID column as text, an example row and a note. */
+export async function rosterTemplate(): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = '文明积分';
+  const ws = wb.addWorksheet('花名册', { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = ROSTER_COLUMNS.map((c) => ({ header: c.header, key: c.field, width: c.width }));
+  ws.getRow(1).font = { bold: true };
+  // '@' is Excel's Text format: an 18-digit ID stays text instead of becoming 4.30102E+17.
+  for (const key of ['householdNo', 'idNumber', 'phone']) ws.getColumn(key).numFmt = '@';
+  // a drop-down of the three status words (exceljs writes it as one range, not per cell)
+  (
+    ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }
+  ).dataValidations.add(`G2:G${MAX_ROSTER_ROWS + 1}`, {
+    type: 'list',
+    allowBlank: true,
+    formulae: ['"在册,迁出,已故"'],
+  });
+  const help = wb.addWorksheet('填写说明');
+  help.getColumn(1).width = 100;
+  help.getCell('A1').value = TEMPLATE_NOTE;
+  help.getCell('A1').alignment = { wrapText: true, vertical: 'top' };
+  help.getRow(1).height = 90;
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** The uploaded rows with a 错误说明 column; ID numbers masked, as in every answer. */
+export async function errorWorkbook(sheet: RosterSheet, errors: RowError[]): Promise<Buffer> {
+  const byRow = new Map<number, string[]>();
+  for (const e of errors) {
+    const list = byRow.get(e.row) ?? [];
+    list.push(e.column ? `${e.column}：${e.message}` : e.message);
+    byRow.set(e.row, list);
+  }
+  const wb = new ExcelJS.Workbook();
+  wb.creator = '文明积分';
+  const ws = wb.addWorksheet('错误说明', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const width = sheet.headers.length;
+  ws.addRow([...sheet.headers, '错误说明']).font = { bold: true };
+  ws.getColumn(width + 1).width = 60;
+  const idIndex = sheet.idColumn === null ? -1 : sheet.idColumn - 1;
+  // rows keep their numbers, so that row 7 here is row 7 of the uploaded file
+  for (const r of sheet.rows) {
+    const cells = Array.from({ length: width }, (_, i) =>
+      i === idIndex ? maskedCell(r.raw[i] ?? '') : (r.raw[i] ?? ''),
+    ).map(sheetText);
+    const row = ws.getRow(r.row);
+    row.values = [...cells, (byRow.get(r.row) ?? []).join('；')];
+    for (let c = 1; c <= width; c++) row.getCell(c).numFmt = '@';
+    if (byRow.has(r.row)) {
+      row.getCell(width + 1).font = { color: { argb: 'FFC00000' } };
+    }
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/**
+ * Text a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets an apostrophe in front:
+ * a name typed as "=HYPERLINK(…)" must not become a formula on a cadre's computer.
+ */
+export function sheetText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
