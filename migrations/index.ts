@@ -9,6 +9,7 @@ import { AuditEvents1763900000007 } from './1763900000007-audit-events';
 import { AccountsAndLoginThrottle1763920000000 } from './1763920000000-accounts-and-login-throttle';
 import { PhotoEvidence1763930000000 } from './1763930000000-photo-evidence';
 import { ExportIndexes1763940000000 } from './1763940000000-export-indexes';
+import { VillagerNameInitials1763950000000 } from './1763950000000-villager-name-initials';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AccountsAndLoginThrottle1763920000000,
   PhotoEvidence1763930000000,
   ExportIndexes1763940000000,
+  VillagerNameInitials1763950000000,
 ];

@@ -17,6 +17,7 @@ import { Tx } from '../src/db/transaction';
 import { HouseholdsService } from '../src/households/households.service';
 import { DeedsService } from '../src/deeds/deeds.service';
 import { EvaluationsService } from '../src/evaluations/evaluations.service';
+import { ObjectionsService } from '../src/evaluations/objections.service';
 import { Rule } from '../src/rules/rule.entity';
 import { StoresService } from '../src/store/stores.service';
 import { withCheckChar } from '../src/villagers/id-number';
@@ -195,6 +196,46 @@ async function main() {
       lastMonth,
     );
   }
+  // villager_sj's side: self-reports waiting for cadre_sj (the badge on the cadre's home), one
+  // sent back with a reason, and an objection to last month's lists during its publicity.
+  const me = villagers[0];
+  const villagerUser = await ds.getRepository(User).findOneByOrFail({ username: 'villager_sj' });
+  const self: Caller = {
+    id: villagerUser.id,
+    username: 'villager_sj',
+    role: 'villager',
+    villageId: me.villageId,
+    storeId: null,
+    villagerId: me.id,
+  };
+  const cadreSj = cadres.find((c) => c.villageId === me.villageId)!;
+  const reports = [];
+  for (const [k, what] of ['帮邻居抢收稻谷', '打扫村口公厕', '捡到手机交村委'].entries()) {
+    const rule = positive[(k * 3) % positive.length];
+    reports.push(
+      await deeds.create(self, {
+        ruleId: rule.id,
+        occurredOn: today,
+        description: `${what}（演示数据）`,
+        evidence: rule.evidenceRequired ? '邻居可以作证' : undefined,
+      }),
+    );
+  }
+  await deeds.reject(
+    {
+      id: cadreSj.id,
+      username: cadreSj.username,
+      role: 'cadre',
+      villageId: me.villageId,
+      storeId: null,
+      villagerId: null,
+    },
+    reports[2].id,
+    '请补充失主姓名或村委收据后再申报',
+  );
+  await app.get(ObjectionsService).file(self, me.villageId, lastMonth, {
+    text: '我上月参加了两次义务劳动，榜上只算了一次（演示数据）',
+  });
   // A household card (积分卡) for every household, as a cadre's printed sheet would issue them.
   const sheets = await tx.run(async (em) => {
     const households = app.get(HouseholdsService);
@@ -219,7 +260,7 @@ async function main() {
   }
   console.log('  (a cadre reprints them on A4 at /cadre/cards, which issues fresh ones)');
   console.log(
-    `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民).`,
+    `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民, with self-reports for cadre_sj to review and an objection to last month).`,
   );
 }
 

@@ -248,7 +248,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
     conflicts: ['RULE_CODE_TAKEN'],
   },
   LedgerController_points: {
-    summary: 'A villager’s balance and ledger entries, newest first',
+    summary: 'A villager’s balance and ledger entries, newest first, each with its trail',
     ok: {
       type: 'object',
       required: ['villagerId', 'balance', 'entries'],

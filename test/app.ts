@@ -13,6 +13,7 @@ import { User, type Role } from '../src/auth/user.entity';
 import { loadConfig, type AppConfig } from '../src/config';
 import { Store, StoreVillage } from '../src/store/store.entity';
 import { Household, Village } from '../src/villages/village.entity';
+import { nameInitials } from '../src/villagers/name-initials';
 import { Villager } from '../src/villagers/villager.entity';
 
 export const ADMIN_PASSWORD = 'admin-test-password';
@@ -120,6 +121,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       ds.getRepository(Villager).save({
         villageId,
         name: '张三',
+        nameInitials: nameInitials(o.name ?? '张三'),
         status: 'active',
         balance: 0,
         householdId: null,

@@ -8,6 +8,7 @@ import {
 } from 'typeorm';
 import { Household, Village } from '../villages/village.entity';
 import { TIMESTAMP } from '../db/columns';
+import { NAME_INITIALS_LENGTH } from './name-initials';
 
 export const VILLAGER_STATUSES = ['active', 'moved', 'deceased'] as const;
 export type VillagerStatus = (typeof VILLAGER_STATUSES)[number];
@@ -21,6 +22,8 @@ export class Villager {
   @ForeignKey(() => Household) @Column({ type: 'integer', nullable: true }) householdId!:
     number | null;
   @Column({ type: 'varchar', length: 50 }) name!: string;
+  /** Pinyin initials of the name for the cadre's search (`nameInitials`), kept with the name. */
+  @Column({ type: 'varchar', length: NAME_INITIALS_LENGTH, default: '' }) nameInitials!: string;
   @Index({ unique: true })
   @Column({ type: 'varchar', length: 18, nullable: true })
   idNumber!: string | null;

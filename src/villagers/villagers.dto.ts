@@ -62,7 +62,7 @@ export class VillagerUpdateDto {
 export class VillagerListQueryDto extends PageQueryDto {
   @IsOptional() @IsIdQuery() villageId?: number;
   @IsOptional() @IsIdQuery() householdId?: number;
-  /** Any part of the name. */
+  /** Any part of the name, the start of its pinyin initials (zzh → 周祖辉), or a household number. */
   @IsOptional() @IsString() @CodePointLength(1, 50) q?: string;
   @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
 }

@@ -7,7 +7,7 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { IdNumberConflict } from '../auth/user.entity';
@@ -20,6 +20,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
 import { maskIdNumber } from './id-number';
+import { nameInitials } from './name-initials';
 import type {
   VillagerCreateDto,
   VillagerListQueryDto,
@@ -86,6 +87,7 @@ export class VillagersService {
         villageId,
         householdId: dto.householdId ?? null,
         name: dto.name,
+        nameInitials: nameInitials(dto.name),
         idNumber: dto.idNumber ?? null,
         phone: dto.phone ?? null,
         status: 'active',
@@ -111,8 +113,20 @@ export class VillagersService {
     if (q.householdId !== undefined)
       qb.andWhere('v.householdId = :householdId', { householdId: q.householdId });
     if (q.status !== undefined) qb.andWhere('v.status = :status', { status: q.status });
-    if (q.q !== undefined)
-      qb.andWhere("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q)}%` });
+    if (q.q !== undefined) {
+      // Part of the name, or the start of the pinyin initials of either reading (zzh → 周祖辉),
+      // or exactly a household number.
+      const initials = likeEscape(q.q.toLowerCase());
+      qb.leftJoin(Household, 'h', 'h.id = v.householdId').andWhere(
+        new Brackets((w) =>
+          w
+            .where("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q!)}%` })
+            .orWhere("v.nameInitials LIKE :initials ESCAPE '\\'", { initials: `${initials}%` })
+            .orWhere("v.nameInitials LIKE :second ESCAPE '\\'", { second: `% ${initials}%` })
+            .orWhere('h.householdNo = :householdNo', { householdNo: q.q }),
+        ),
+      );
+    }
     const [rows, total] = await qb.getManyAndCount();
     return pageOf(rows.map(toVillagerResponse), total, q);
   }
@@ -142,7 +156,10 @@ export class VillagersService {
     }
     // An UPDATE of the sent columns only: save() would write back the balance it loaded over an
     // award that committed in between.
-    const changes = defined({ ...dto });
+    const changes = defined({
+      ...dto,
+      nameInitials: dto.name === undefined ? undefined : nameInitials(dto.name),
+    });
     if (Object.keys(changes).length) await em.update(Villager, { id }, changes);
     const saved = await em.findOneByOrFail(Villager, { id });
     await this.audit.updated(ctx, 'villager', id, villager.villageId, villager, saved);

@@ -28,6 +28,23 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./pages/cadre/CadreHome.vue'),
     meta: { roles: ['cadre'], title: '村干部' },
   },
+  ...(
+    [
+      ['/cadre/record/:villagerId(\\d+)', () => import('./pages/cadre/RecordDeed.vue'), '登记事迹'],
+      ['/cadre/review', () => import('./pages/cadre/ReviewPage.vue'), '审核申报'],
+      ['/cadre/roster', () => import('./pages/cadre/RosterPage.vue'), '花名册'],
+      ['/cadre/villagers/:id(\\d+)', () => import('./pages/cadre/VillagerPage.vue'), '村民积分'],
+      [
+        '/cadre/lists/:month(\\d{4}-\\d{2})?',
+        () => import('./pages/cadre/ListsPage.vue'),
+        '月度评比',
+      ],
+    ] as const
+  ).map(([path, component, title]) => ({
+    path,
+    component,
+    meta: { roles: ['cadre'] as Role[], title },
+  })),
   {
     path: '/cadre/import',
     component: () => import('./pages/cadre/RosterImport.vue'),
@@ -93,6 +110,17 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./pages/villager/VillagerHome.vue'),
     meta: { roles: ['villager'], title: '我的积分' },
   },
+  ...(
+    [
+      ['/villager/history', () => import('./pages/villager/HistoryPage.vue'), '积分记录'],
+      ['/villager/report', () => import('./pages/villager/SelfReport.vue'), '申报'],
+      ['/villager/objection', () => import('./pages/villager/ObjectionPage.vue'), '异议'],
+    ] as const
+  ).map(([path, component, title]) => ({
+    path,
+    component,
+    meta: { roles: ['villager'] as Role[], title },
+  })),
   {
     path: '/board/:code/:month(\\d{4}-\\d{2})?',
     component: () => import('./pages/public/BoardPage.vue'),

@@ -10,3 +10,7 @@ export type Role = User['role'];
  * httpOnly cookie the login sets, so no token is ever held in JavaScript.
  */
 export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+
+/** A ledger entry of GET /api/villagers/{id}/points, with the trail behind it. */
+export type PointsEntry =
+  paths['/api/villagers/{id}/points']['get']['responses'][200]['content']['application/json']['entries']['items'][number];

@@ -290,7 +290,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A villager’s balance and ledger entries, newest first */
+        /** A villager’s balance and ledger entries, newest first, each with its trail */
         get: operations["LedgerController_points"];
         put?: never;
         post?: never;
@@ -2302,7 +2302,7 @@ export interface operations {
                 pageSize?: number;
                 villageId?: number;
                 householdId?: number;
-                /** @description Any part of the name. */
+                /** @description Any part of the name, the start of its pinyin initials (zzh → 周祖辉), or a household number. */
                 q?: string;
                 status?: "active" | "moved" | "deceased";
             };

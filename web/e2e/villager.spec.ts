@@ -1,0 +1,136 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { checkScreen, signIn } from './journeys';
+
+/** A photo as a phone takes it: larger than the app sends (it downscales to ≤ 1600 px). */
+async function bigPhoto(page: Page): Promise<Buffer> {
+  const url = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 2400;
+    c.height = 1800;
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#2f54eb';
+    g.fillRect(0, 0, 2400, 1800);
+    g.fillStyle = '#fadb14';
+    g.fillRect(600, 400, 1200, 900);
+    return c.toDataURL('image/png');
+  });
+  return Buffer.from(url.split(',')[1], 'base64');
+}
+
+async function selfReport(page: Page, description: string, photo?: Buffer) {
+  await page.goto('/villager/report');
+  await page.getByRole('tab', { name: '善行义举' }).click();
+  await page.getByRole('button', { name: /参加村组志愿服务活动/ }).click();
+  await page.getByLabel('事情经过').fill(description);
+  if (photo) {
+    await page
+      .getByLabel('添加照片')
+      .setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: photo });
+    const thumb = page.getByRole('img', { name: '证明照片 1' });
+    await expect(thumb).toBeVisible();
+    // sent downscaled, as JPEG
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1600);
+  }
+  await page.getByRole('button', { name: '提交申报' }).click();
+  await expect(page.getByRole('status')).toContainText('等村干部审核');
+}
+
+test.describe('villager and cadre', () => {
+  test.describe.configure({ timeout: 90_000 });
+  test('landing: my balance and my latest entries with their reasons', async ({ page }) => {
+    await signIn(page, 'villager', /\/villager$/);
+    const balance = page.getByRole('region', { name: '我的积分余额' });
+    await expect(balance).toContainText(/\d+/);
+    await expect(page.getByRole('heading', { name: '最近的积分变化' })).toBeVisible();
+    // 王小红's deeds of the seed: each entry names its rule
+    await expect(page.getByRole('listitem').filter({ hasText: '分' }).first()).toBeVisible();
+    await expect(page.getByText('还没有积分记录')).toHaveCount(0);
+    await checkScreen(page, 'villager-home');
+    await page.getByRole('button', { name: /红黑榜/ }).click();
+    await expect(page).toHaveURL(/\/board\/E2E-SJ$/);
+    await expect(page.getByRole('heading', { level: 2, name: '红榜' })).toBeVisible();
+  });
+
+  test('self-report → the cadre approves one and rejects one with a reason → the villager sees the trail', async ({
+    page,
+    browser,
+  }) => {
+    await signIn(page, 'villager', /\/villager$/);
+    await page.getByRole('button', { name: '申报好人好事' }).click();
+    await checkScreen(page, 'villager-report');
+    await selfReport(page, '周六打扫村道（e2e 通过）', await bigPhoto(page));
+    await checkScreen(page, 'villager-reported');
+    await page.getByRole('button', { name: '再申报一件' }).click();
+    await selfReport(page, '帮邻居收稻谷（e2e 退回）');
+    await expect(page.getByText('待审核').first()).toBeVisible();
+
+    const cadrePage = await (await browser.newContext()).newPage();
+    await signIn(cadrePage, 'cadre', /\/cadre$/);
+    const review = cadrePage.getByRole('button', { name: /审核村民申报/ });
+    await expect(review).toContainText('2');
+    await review.click();
+    await expect(
+      cadrePage.getByRole('article').filter({ hasText: 'e2e 通过' }).getByRole('img'),
+    ).toHaveCount(1);
+    await checkScreen(cadrePage, 'cadre-review');
+    const approveCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 通过' });
+    const rejectCard = cadrePage.getByRole('article').filter({ hasText: 'e2e 退回' });
+    await approveCard.getByRole('button', { name: '通过', exact: true }).click();
+    await expect(cadrePage.getByRole('status')).toContainText('已通过：王小红');
+    await rejectCard.getByRole('button', { name: '不通过' }).click();
+    await rejectCard.getByRole('button', { name: '确认不通过' }).click();
+    await expect(rejectCard.getByRole('alert')).toContainText('请写明不通过的理由');
+    await rejectCard.getByLabel('不通过理由').fill('无人证明，请补充证明人');
+    await rejectCard.getByRole('button', { name: '确认不通过' }).click();
+    await expect(cadrePage.getByRole('status')).toContainText('已退回：王小红');
+    await expect(cadrePage.getByText('没有待审核的申报。')).toBeVisible();
+    await cadrePage.close();
+
+    await page.goto('/villager/report');
+    await expect(page.getByText('理由：无人证明，请补充证明人')).toBeVisible();
+    await page.goto('/villager');
+    await page.getByRole('button', { name: '全部积分记录和经过' }).click();
+    const entry = page.getByRole('button', { name: /参加村组志愿服务活动/ }).first();
+    await entry.click();
+    const trail = page.getByRole('list', { name: '记录经过' }).first();
+    await expect(trail).toContainText('村民本人');
+    await expect(trail).toContainText('申报');
+    await expect(trail).toContainText('审核通过');
+    await expect(page.getByText('经过：周六打扫村道（e2e 通过）')).toBeVisible();
+    await expect(page.getByRole('list', { name: '证明照片' }).getByRole('img')).toHaveCount(1);
+    await checkScreen(page, 'villager-history');
+  });
+
+  test('an objection during 公示: the villager files it, the cadre resolves it from home, the villager sees the outcome', async ({
+    page,
+    browser,
+  }) => {
+    await signIn(page, 'villager', /\/villager$/);
+    await page.getByRole('button', { name: '对评比有异议' }).click();
+    await expect(page.getByText(/公示中/)).toBeVisible();
+    await checkScreen(page, 'villager-objection');
+    await page.getByRole('button', { name: '提交异议' }).click();
+    await expect(page.getByRole('alert')).toContainText('请写清楚');
+    await page.getByLabel('异议内容').fill('我上月参加义务劳动两次，榜上只算了一次（e2e）');
+    await page.getByRole('button', { name: '提交异议' }).click();
+    await expect(page.getByRole('status')).toContainText('异议已提交');
+    await expect(page.getByText('等待村干部处理')).toBeVisible();
+
+    const cadrePage = await (await browser.newContext()).newPage();
+    await signIn(cadrePage, 'cadre', /\/cadre$/);
+    const item = cadrePage.getByRole('button', { name: /异议.*e2e/ });
+    await expect(item).toBeVisible();
+    await item.click();
+    const card = cadrePage.getByRole('article').filter({ hasText: '（e2e）' });
+    await card.getByLabel('理由').fill('已核对签到表，只参加了一次');
+    await checkScreen(cadrePage, 'cadre-objection');
+    await card.getByRole('button', { name: '提交处理' }).click();
+    await expect(cadrePage.getByRole('status')).toContainText('异议已驳回');
+    await cadrePage.close();
+
+    await page.reload();
+    await expect(page.getByText('已驳回（名单不变）')).toBeVisible();
+    await expect(page.getByText('处理理由：已核对签到表，只参加了一次')).toBeVisible();
+  });
+});

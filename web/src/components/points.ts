@@ -1,0 +1,26 @@
+import type { PointsEntry, Schemas } from '../api/client';
+
+type AuditEvent = Schemas['AuditEvent'];
+
+/** The value a field took in an audit event. */
+export const changedTo = (e: AuditEvent, field: string): unknown =>
+  (e.changes as Record<string, [unknown, unknown]> | null)?.[field]?.[1];
+
+/** The first value a field took along an entry's trail. */
+export function fromTrail(entry: PointsEntry, field: string): string | undefined {
+  for (const e of entry.trail) {
+    const v = changedTo(e, field);
+    if (typeof v === 'string' && v) return v;
+  }
+  return undefined;
+}
+
+/** Why these points, in the words people use. */
+export function reasonOf(entry: PointsEntry): string {
+  const rule = entry.deed?.ruleTitle ?? fromTrail(entry, 'ruleTitle');
+  if (entry.kind === 'deed') return rule ?? '事迹积分';
+  if (entry.kind === 'reversal') return `撤销「${rule ?? '事迹'}」：${entry.note ?? ''}`;
+  if (entry.kind === 'redemption') return '积分超市兑换';
+  if (entry.kind === 'refund') return `兑换撤销，积分退回${entry.note ? `：${entry.note}` : ''}`;
+  return entry.note ?? '积分调整';
+}

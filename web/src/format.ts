@@ -1,0 +1,68 @@
+/** Dates, months and words shown on the screens (Asia/Shanghai, the district's time zone). */
+
+const TZ = 'Asia/Shanghai';
+
+/** Today as YYYY-MM-DD in the district's time zone. */
+export const todayIso = (now = new Date()): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(now);
+
+export const thisMonth = (): string => todayIso().slice(0, 7);
+
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+/** 2026-11-24 → 11月24日 (with the year when it is not this year). */
+export function dayCn(iso: string): string {
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+  const year = y === Number(todayIso().slice(0, 4)) ? '' : `${y}年`;
+  return `${year}${m}月${d}日`;
+}
+
+/** 2026-11 → 2026年11月 */
+export const monthCn = (month: string): string =>
+  `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;
+
+/** An instant → 11月24日 14:05, in the district's time zone. */
+export function momentCn(at: string | Date): string {
+  const d = new Date(at);
+  const day = todayIso(d);
+  const time = new Intl.DateTimeFormat('zh-CN', {
+    timeZone: TZ,
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(d);
+  return `${dayCn(day)} ${time}`;
+}
+
+/** +5 / −3 积分 */
+export const pointsCn = (n: number): string => `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n)} 分`;
+
+export const CATEGORY_NAME: Record<string, string> = {
+  industry: '产业致富',
+  kindness: '善行义举',
+  environment: '环境卫生',
+  integrity: '诚实守信',
+  family: '家庭美德',
+};
+
+export const DEED_STATUS: Record<string, string> = {
+  pending: '待审核',
+  approved: '已通过',
+  rejected: '未通过',
+  revoked: '已撤销',
+};
+
+export const VILLAGER_STATUS: Record<string, string> = {
+  active: '在册',
+  moved: '迁出',
+  deceased: '已故',
+};
+
+export const EVALUATION_STATUS: Record<string, string> = {
+  draft: '草稿（未公布）',
+  publicity: '公示中',
+  final: '已定',
+};
