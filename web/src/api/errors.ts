@@ -81,7 +81,7 @@ export class ApiError extends Error {
   }
 }
 
-interface ErrorBody {
+export interface ErrorBody {
   code?: string;
   message?: string | string[];
 }
@@ -97,10 +97,13 @@ function badRequest(body: ErrorBody | undefined): string {
   return '填写的内容有误，请检查后再提交。';
 }
 
+/** No answer at all (no signal, server unreachable). */
+export const NETWORK_ERROR = '网络连接不上。请检查手机信号或 WiFi 后再点一次，填写的内容都还在。';
+
 /** The sentence for an answer that is not a success. */
 export function explain(status: number, body?: unknown): string {
   const b = (body ?? {}) as ErrorBody;
-  if (status === 0) return '网络连接不上。请检查手机信号或 WiFi 后再点一次，填写的内容都还在。';
+  if (status === 0) return NETWORK_ERROR;
   if (status === 409)
     return (b.code && CONFLICTS[b.code]) ?? '操作未完成，记录的状态已变化。请刷新页面后再试。';
   if (status === 400) return badRequest(b);

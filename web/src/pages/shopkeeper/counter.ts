@@ -1,4 +1,4 @@
-import { chinesePart, commonErrorText, type ApiError } from '../../components/errors';
+import { explain, type ErrorBody } from '../../api/errors';
 
 /** Who is at the counter: a member of a carded household, or a villager found by name. */
 export interface Customer {
@@ -19,13 +19,19 @@ export interface BasketLine {
 export const basketTotal = (lines: BasketLine[]) =>
   lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
 
+/** The Chinese half of a server message ("库存不足：毛巾 仅剩 2 (not enough stock…)"). */
+function chinesePart(message: ErrorBody['message']): string {
+  const text = Array.isArray(message) ? message.join('；') : (message ?? '');
+  return text.replace(/\s*\([^()]*\)\s*$/, '').trim();
+}
+
 /**
  * A refused redemption in words for the shopkeeper and the villager in front of them: what is
  * wrong, with the numbers, and what to do next.
  */
 export function redeemErrorText(
   status: number,
-  error: ApiError | undefined,
+  error: ErrorBody | undefined,
   ctx: { customer: Customer; total: number },
 ): string {
   const said = chinesePart(error?.message);
@@ -46,16 +52,16 @@ export function redeemErrorText(
       return '这笔兑换已经变了，请重新点一次兑换。';
   }
   if (status === 404) return '商品或村民已不存在，请刷新页面后重新兑换。';
-  return commonErrorText(status, error);
+  return explain(status, error);
 }
 
 /** A card that was not found: unknown, revoked, or of a village the store does not serve. */
-export function cardErrorText(status: number, error: ApiError | undefined): string {
+export function cardErrorText(status: number, error: ErrorBody | undefined): string {
   if (status === 404) {
     return '没有找到这张积分卡：卡可能已作废、不属于本超市服务的村，或扫错了。请用姓名查找，或请村干部补办新卡。';
   }
   if (status === 429) return '查卡太频繁，请稍等一分钟再扫。';
-  return commonErrorText(status, error);
+  return explain(status, error);
 }
 
 /** The token a scanned QR code or a scanner typed: the bare token, or a URL ending in it. */
