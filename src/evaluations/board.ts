@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { todayIn } from '../common/time';
+import { csvCell } from '../common/csv';
 import type { Village } from '../villages/village.entity';
 import type { EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
 
@@ -107,19 +108,6 @@ export function attachment(b: PublicBoardDto, ext: 'csv' | 'xlsx'): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
-}
-
-/**
- * Text that a spreadsheet would read as a formula (=, +, -, @, tab, CR) is prefixed with an
- * apostrophe: a villager's name must not become a formula on a cadre's computer.
- */
-function csvText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-function csvCell(value: string | number): string {
-  const text = typeof value === 'number' ? String(value) : csvText(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**

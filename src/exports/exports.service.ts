@@ -16,7 +16,7 @@ import { Store } from '../store/store.entity';
 import { maskIdNumber } from '../villagers/id-number';
 import { Villager } from '../villagers/villager.entity';
 import { Household, Village } from '../villages/village.entity';
-import { localDateTime, monthInstants } from './zoned-time';
+import { localDateTime, monthInstants } from '../common/zoned-time';
 import {
   CONTENT_TYPES,
   tableStream,

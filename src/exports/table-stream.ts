@@ -1,5 +1,6 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { csvCell, neutralise } from '../common/csv';
 
 export const EXPORT_FORMATS = ['xlsx', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -12,20 +13,6 @@ export type Cell = string | number | null;
 export interface TableColumn {
   header: string;
   width: number;
-}
-
-/**
- * Text a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets an apostrophe in front:
- * a villager's name typed as "=HYPERLINK(…)" must not become a formula on a cadre's computer.
- */
-export function neutralise(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-function csvCell(value: Cell): string {
-  if (value === null) return '';
-  const text = typeof value === 'number' ? String(value) : neutralise(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const csvLine = (cells: Cell[]) => cells.map(csvCell).join(',') + '\r\n';

@@ -4,6 +4,7 @@ import { In, MoreThanOrEqual, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import { todayIn } from '../common/time';
+import { localMidnight } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { VillagersService } from '../villagers/villagers.service';
 import { Villager } from '../villagers/villager.entity';
@@ -19,25 +20,6 @@ import { toRedemptionResponse } from './redemptions.service';
 import { Store, StoreVillage } from './store.entity';
 import { storeScope } from './stores.service';
 import { forbidden, notFound } from '../common/errors';
-
-/** The instant a calendar day (YYYY-MM-DD) begins in a time zone. */
-export function startOfDay(day: string, timeZone: string): Date {
-  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
-  // The zone's wall clock at that instant, read as if it were UTC, gives the zone's offset.
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMidnight));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return new Date(utcMidnight - (wall - utcMidnight));
-}
 
 /**
  * What the shop counter reads beyond goods and redemptions: the villagers of the villages the
@@ -113,7 +95,7 @@ export class CounterService {
     q: PageQueryDto,
   ): Promise<Page<CounterRedemptionDto>> {
     await this.servedVillages(caller, storeId);
-    const since = startOfDay(todayIn(this.config.timeZone), this.config.timeZone);
+    const since = localMidnight(todayIn(this.config.timeZone), this.config.timeZone);
     const [rows, total] = await this.redemptions.findAndCount({
       where: { storeId, createdAt: MoreThanOrEqual(since) },
       order: { id: 'DESC' },

@@ -21,4 +21,14 @@ describe('local times in the district’s zone', () => {
       '2026-11-24 00:05',
     );
   });
+
+  it('a day begins at midnight of the zone (the counter’s “today”)', () => {
+    expect(localMidnight('2026-11-24', 'Asia/Shanghai').toISOString()).toBe(
+      '2026-11-23T16:00:00.000Z',
+    );
+    expect(localMidnight('2026-07-01', 'Europe/Berlin').toISOString()).toBe(
+      '2026-06-30T22:00:00.000Z',
+    );
+    expect(localMidnight('2026-01-01', 'UTC').toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
 });
