@@ -107,7 +107,25 @@ const explainedEntry: SchemaObject = {
             { type: 'object', nullable: true, description: 'No deed (a redemption)' },
           ],
         },
-        trail: { type: 'array', items: ref('AuditEvent') },
+        trail: {
+          type: 'array',
+          items: {
+            allOf: [
+              ref('AuditEvent'),
+              {
+                type: 'object',
+                required: ['actorName'],
+                properties: {
+                  actorName: {
+                    type: 'string',
+                    nullable: true,
+                    description: 'The acting account’s username',
+                  },
+                },
+              },
+            ],
+          },
+        },
       },
     },
   ],

@@ -184,8 +184,19 @@ describe('deeds with photos, and who sees them', () => {
       deedId,
       deed: { id: deedId, photoIds: [photoId], description: '扶老人过河' },
     });
-    const actions = points.body.entries.items[0].trail.map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['deed.report', 'deed.approve']));
+    const trail = points.body.entries.items[0].trail as {
+      action: string;
+      actorId: number;
+      actorName: string;
+    }[];
+    expect(trail.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['deed.report', 'deed.approve']),
+    );
+    // who reported and who approved, by the account's name
+    for (const e of trail) {
+      const [user] = await t.ds.query(`SELECT username FROM users WHERE id = ${e.actorId}`);
+      expect(e.actorName).toBe(user.username);
+    }
   });
 
   it('a photo serves one deed only', async () => {

@@ -6,6 +6,7 @@ import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
+import { User } from '../auth/user.entity';
 import { Dialect } from '../db/dialect';
 import { Deed } from '../deeds/deed.entity';
 import { Tx } from '../db/transaction';
@@ -28,8 +29,11 @@ export interface PointsResponse {
   entries: Page<ExplainedEntry>;
 }
 
+/** An event of the trail with the account that acted, by name (who recorded, who reviewed). */
+export type TrailEvent = AuditEvent & { actorName: string | null };
+
 /** An entry with what explains it: its deed (rule, description, evidence, photos) and the trail. */
-export type ExplainedEntry = LedgerEntry & { deed: Deed | null; trail: AuditEvent[] };
+export type ExplainedEntry = LedgerEntry & { deed: Deed | null; trail: TrailEvent[] };
 
 /** Points fit in the database's 32-bit integer columns on either side of zero. */
 const MAX_POINTS = 2_147_483_647;
@@ -141,11 +145,29 @@ export class LedgerService {
       const deeds = new Map(
         (deedIds.length ? await em.findBy(Deed, { id: In(deedIds) }) : []).map((d) => [d.id, d]),
       );
+      const actorIds = [
+        ...new Set(
+          [...trails.values()].flat().flatMap((ev) => (ev.actorId === null ? [] : [ev.actorId])),
+        ),
+      ];
+      const names = new Map(
+        (actorIds.length
+          ? await em.find(User, {
+              select: { id: true, username: true },
+              where: { id: In(actorIds) },
+            })
+          : []
+        ).map((u) => [u.id, u.username]),
+      );
       const explained = items.map((e) => ({
         ...e,
         deed: e.deedId === null ? null : (deeds.get(e.deedId) ?? null),
-        trail:
-          trails.get(e.deedId !== null ? `deed:${e.deedId}` : `redemption:${e.redemptionId}`) ?? [],
+        trail: (
+          trails.get(e.deedId !== null ? `deed:${e.deedId}` : `redemption:${e.redemptionId}`) ?? []
+        ).map((ev) => ({
+          ...ev,
+          actorName: (ev.actorId !== null && names.get(ev.actorId)) || null,
+        })),
       }));
       return { villagerId, balance: villager.balance, entries: pageOf(explained, total, q) };
     });

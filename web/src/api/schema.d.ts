@@ -2837,7 +2837,10 @@ export interface operations {
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
                                 deed: components["schemas"]["Deed"] | (Record<string, never> | null);
-                                trail: components["schemas"]["AuditEvent"][];
+                                trail: (components["schemas"]["AuditEvent"] & {
+                                    /** @description The acting account’s username */
+                                    actorName: string | null;
+                                })[];
                             })[];
                             /** @description All matching records */
                             total: number;
