@@ -228,6 +228,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Create a household in a village',
     conflicts: ['HOUSEHOLD_NO_TAKEN'],
   },
+  VillagesController_updateHousehold: {
+    summary: 'Correct a household’s number, head or 村民小组',
+    conflicts: ['HOUSEHOLD_NO_TAKEN'],
+  },
   VillagesController_listHouseholds: {
     summary: 'List a village’s households',
     ok: page('Household'),

@@ -103,6 +103,13 @@ const CASES: Record<string, Case> = {
     refused: () =>
       post(cadre, `/api/villages/${other.id}/households`, { householdNo: 'X', headName: '某' }),
   },
+  'PATCH /api/villages/{villageId}/households/{id}': {
+    ok: () =>
+      patch(cadre, `/api/villages/${village.id}/households/${s.household}`, { group: '二组' }),
+    actions: ['household.update'],
+    refused: () =>
+      patch(cadre, `/api/villages/${village.id}/households/${s.household}`, { householdNo: '' }),
+  },
   'POST /api/villagers': {
     ok: () => post(cadre, '/api/villagers', { name: '赵六', householdId: s.household }),
     actions: ['villager.create'],

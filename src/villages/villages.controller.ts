@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import {
   HouseholdCreateDto,
   HouseholdListQueryDto,
+  HouseholdUpdateDto,
   VillageCreateDto,
   VillageListQueryDto,
   VillageUpdateDto,
@@ -51,6 +52,17 @@ export class VillagesController {
     @Body() dto: HouseholdCreateDto,
   ) {
     return this.villages.createHousehold(caller, villageId, dto);
+  }
+
+  @Auth('admin', 'cadre')
+  @Patch(':villageId/households/:id')
+  updateHousehold(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() dto: HouseholdUpdateDto,
+  ) {
+    return this.villages.updateHousehold(caller, villageId, id, dto);
   }
 
   @Auth('admin', 'cadre')

@@ -32,6 +32,13 @@ export class HouseholdCreateDto {
   @Optional() @Trim() @IsString() @CodePointLength(0, 50) group?: string;
 }
 
+/** Only the fields sent change; members stay. */
+export class HouseholdUpdateDto {
+  @Optional() @Trim() @IsString() @CodePointLength(1, 32) householdNo?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(1, 50) headName?: string;
+  @Optional() @Trim() @IsString() @CodePointLength(0, 50) group?: string;
+}
+
 export class HouseholdListQueryDto extends PageQueryDto {
   @IsOptional() @IsString() @CodePointLength(1, 50) group?: string;
 }

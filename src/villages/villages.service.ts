@@ -11,6 +11,7 @@ import { Tx } from '../db/transaction';
 import type {
   HouseholdCreateDto,
   HouseholdListQueryDto,
+  HouseholdUpdateDto,
   VillageCreateDto,
   VillageListQueryDto,
   VillageUpdateDto,
@@ -97,6 +98,47 @@ export class VillagesService {
     );
     await this.audit.created(ctx, 'household', household.id, villageId, household);
     return household;
+  }
+
+  /** Corrects a household's number, head or 村民小组 (admin, or the village's cadre). */
+  updateHousehold(
+    caller: Caller,
+    villageId: number,
+    id: number,
+    dto: HouseholdUpdateDto,
+  ): Promise<Household> {
+    return this.tx.run((em) => this.updateHouseholdIn(ctxOf(em, caller), villageId, id, dto));
+  }
+
+  async updateHouseholdIn(
+    ctx: Ctx,
+    villageId: number,
+    id: number,
+    dto: HouseholdUpdateDto,
+  ): Promise<Household> {
+    const { em, caller } = ctx;
+    assertVillageAccess(caller, villageId);
+    const before = await em.findOneBy(Household, { id, villageId });
+    if (!before) throw notFound('Household');
+    const changes = defined({
+      householdNo: dto.householdNo,
+      headName: dto.headName,
+      group: dto.group,
+    });
+    if (
+      changes.householdNo !== undefined &&
+      changes.householdNo !== before.householdNo &&
+      (await em.existsBy(Household, { villageId, householdNo: changes.householdNo }))
+    ) {
+      throw refuse(
+        'HOUSEHOLD_NO_TAKEN',
+        `Household number "${changes.householdNo}" already exists in this village`,
+      );
+    }
+    if (Object.keys(changes).length) await em.update(Household, { id }, changes);
+    const after = { ...before, ...changes };
+    await this.audit.updated(ctx, 'household', id, villageId, before, after);
+    return after;
   }
 
   async listHouseholds(

@@ -115,6 +115,14 @@ test.describe('cadre', () => {
     await page.getByRole('button', { name: '保存家庭' }).click();
     await expect(page.getByRole('status')).toContainText('已添加家庭：SJ-09 周祖辉户');
     await checkScreen(page, 'cadre-households');
+    // correct the household's 村民小组
+    await page.getByRole('button', { name: /SJ-09 周祖辉户/ }).click();
+    await page.getByRole('button', { name: '修改户号、户主或小组' }).click();
+    await expect(page.getByRole('form', { name: '修改家庭' })).toBeVisible();
+    await page.getByLabel('村民小组').fill('三组');
+    await page.getByRole('button', { name: '保存家庭' }).click();
+    await expect(page.getByRole('status')).toContainText('已修改家庭：SJ-09 周祖辉户');
+    await expect(page.getByRole('button', { name: /SJ-09 周祖辉户/ })).toContainText('三组');
     await page.getByRole('tab', { name: '村民' }).click();
     await page.getByRole('button', { name: '添加村民' }).click();
     await page.getByLabel('姓名').fill('周祖辉');
