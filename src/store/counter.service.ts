@@ -50,23 +50,10 @@ export class CounterService {
         `page x pageSize must not exceed ${MAX_COUNTER_SEARCH} here; type more of the name`,
       );
     }
-    let total = 0;
-    const found = [];
-    for (const villageId of villageIds) {
-      // The search of one village, asked as a reader of that village: the scope stays the
-      // served village, never wider.
-      const reader: Caller = { ...caller, role: 'cadre', villageId, storeId: null };
-      const res = await this.villagers.list(reader, {
-        villageId,
-        q: q.q,
-        status: 'active',
-        page: 1,
-        pageSize: depth,
-      });
-      total += res.total;
-      found.push(...res.items);
-    }
-    const items = found.slice((q.page - 1) * q.pageSize, depth);
+    // one query over the served villages, through the roster's own search (name, pinyin, 户号)
+    const { items, total } = villageIds.length
+      ? await this.villagers.search({ villageIds, q: q.q, status: 'active' }, q)
+      : { items: [], total: 0 };
     const em = this.stores.manager;
     const villages = await em.findBy(Village, { id: In(villageIds) });
     const householdIds = items.flatMap((v) => (v.householdId === null ? [] : [v.householdId]));

@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { IdNumberConflict } from '../auth/user.entity';
 import { forbidden, notFound, refuse } from '../common/errors';
-import { pageOf, skipTake, type Page } from '../common/pagination';
+import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { todayIn } from '../common/time';
@@ -103,32 +103,46 @@ export class VillagersService {
     if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
       assertVillageAccess(caller, q.villageId);
     }
+    const villageId = scope ?? q.villageId;
+    return this.search({ ...q, villageIds: villageId === undefined ? undefined : [villageId] }, q);
+  }
+
+  /**
+   * The roster query, for a caller already allowed to read these villages (all of them when
+   * `villageIds` is absent): the list above, and the counter's search over the villages a store
+   * serves.
+   */
+  async search(
+    filter: Pick<VillagerListQueryDto, 'householdId' | 'status' | 'q'> & { villageIds?: number[] },
+    page: PageQueryDto,
+  ): Promise<Page<VillagerResponseDto>> {
     const qb = this.villagers
       .createQueryBuilder('v')
       .orderBy('v.id', 'ASC')
-      .skip(skipTake(q).skip)
-      .take(q.pageSize);
-    const villageId = scope ?? q.villageId;
-    if (villageId !== undefined) qb.andWhere('v.villageId = :villageId', { villageId });
-    if (q.householdId !== undefined)
-      qb.andWhere('v.householdId = :householdId', { householdId: q.householdId });
-    if (q.status !== undefined) qb.andWhere('v.status = :status', { status: q.status });
-    if (q.q !== undefined) {
+      .skip(skipTake(page).skip)
+      .take(page.pageSize);
+    if (filter.villageIds !== undefined) {
+      qb.andWhere('v.villageId IN (:...villageIds)', { villageIds: filter.villageIds });
+    }
+    if (filter.householdId !== undefined)
+      qb.andWhere('v.householdId = :householdId', { householdId: filter.householdId });
+    if (filter.status !== undefined) qb.andWhere('v.status = :status', { status: filter.status });
+    if (filter.q !== undefined) {
       // Part of the name, or the start of the pinyin initials of either reading (zzh → 周祖辉),
       // or exactly a household number.
-      const initials = likeEscape(q.q.toLowerCase());
+      const initials = likeEscape(filter.q.toLowerCase());
       qb.leftJoin(Household, 'h', 'h.id = v.householdId').andWhere(
         new Brackets((w) =>
           w
-            .where("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(q.q!)}%` })
+            .where("v.name LIKE :name ESCAPE '\\'", { name: `%${likeEscape(filter.q!)}%` })
             .orWhere("v.nameInitials LIKE :initials ESCAPE '\\'", { initials: `${initials}%` })
             .orWhere("v.nameInitials LIKE :second ESCAPE '\\'", { second: `% ${initials}%` })
-            .orWhere('h.householdNo = :householdNo', { householdNo: q.q }),
+            .orWhere('h.householdNo = :householdNo', { householdNo: filter.q }),
         ),
       );
     }
     const [rows, total] = await qb.getManyAndCount();
-    return pageOf(rows.map(toVillagerResponse), total, q);
+    return pageOf(rows.map(toVillagerResponse), total, page);
   }
 
   async get(caller: Caller, id: number): Promise<VillagerResponseDto> {
