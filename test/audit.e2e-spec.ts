@@ -1,4 +1,7 @@
 import { AuditEvent } from '../src/audit/audit-event.entity';
+import { User } from '../src/auth/user.entity';
+import { Deed } from '../src/deeds/deed.entity';
+import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { todayIn } from '../src/common/time';
 import { withCheckChar } from '../src/villagers/id-number';
 import type { Village } from '../src/villages/village.entity';
@@ -198,5 +201,89 @@ describe('a villager sees the trail behind every entry of their points', () => {
       ['deed.report', 'villager'],
       ['deed.approve', 'cadre'],
     ]);
+  });
+});
+
+describe('the points answer is the ledger with each entry’s deed and trail, as stored', () => {
+  it('every kind of entry, paged, for the cadre and the villager alike', async () => {
+    const v = await t.newVillager(a.id);
+    const villagerToken = await t.tokenFor('villager', { villageId: a.id, villagerId: v.id });
+    const award = await newRule(t, { points: 7 });
+    const recorded = await record(cadreA, v.id, award.id).expect(201);
+    await t
+      .http()
+      .post(`/api/deeds/${recorded.body.id}/revoke`)
+      .set(bearer(cadreA))
+      .send({ reason: '登记错了人' })
+      .expect(200);
+    const reported = await t
+      .http()
+      .post('/api/deeds')
+      .set(bearer(villagerToken))
+      .send({ ruleId: award.id, occurredOn: today(), description: '自报：帮邻居收稻谷' })
+      .expect(201);
+    await t.http().post(`/api/deeds/${reported.body.id}/approve`).set(bearer(cadreA)).expect(200);
+    const store = await t.newStore([a.id]);
+    const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
+    const goods = await t
+      .http()
+      .post(`/api/stores/${store.id}/goods`)
+      .set(bearer(shop))
+      .send({ name: '肥皂', pointsPrice: 3, stock: 5 })
+      .expect(201);
+    await t
+      .http()
+      .post('/api/redemptions')
+      .set(bearer(shop))
+      .set('Idempotency-Key', `trail-${v.id}`)
+      .send({ villagerId: v.id, storeId: store.id, items: [{ goodsId: goods.body.id, quantity: 1 }] })
+      .expect(201);
+
+    // What the answer must hold, read from the tables through TypeORM.
+    const entries = await t.ds
+      .getRepository(LedgerEntry)
+      .find({ where: { villagerId: v.id }, order: { id: 'DESC' } });
+    expect(entries.map((e) => e.kind)).toEqual(['redemption', 'deed', 'reversal', 'deed']);
+    const users = new Map((await t.ds.getRepository(User).find()).map((u) => [u.id, u.username]));
+    const expected = await Promise.all(
+      entries.map(async (e) => ({
+        ...e,
+        deed: e.deedId === null ? null : await t.ds.getRepository(Deed).findOneBy({ id: e.deedId }),
+        trail: (
+          await events().find({
+            where:
+              e.deedId !== null
+                ? { entityType: 'deed', entityId: e.deedId }
+                : { entityType: 'redemption', entityId: e.redemptionId! },
+            order: { id: 'ASC' },
+          })
+        ).map((ev) => ({ ...ev, actorName: users.get(ev.actorId!) ?? null })),
+      })),
+    );
+    const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
+    expect(expected[0].trail.map((ev) => ev.action)).toEqual(['redemption.redeem']);
+    expect(expected[2].trail.map((ev) => ev.action)).toEqual(['deed.record', 'deed.revoke']);
+    expect(expected[2].trail[1].reason).toBe('登记错了人');
+
+    for (const token of [cadreA, villagerToken, admin]) {
+      const pages = [];
+      for (const page of [1, 2, 3]) {
+        const res = await t
+          .http()
+          .get(`/api/villagers/${v.id}/points?page=${page}&pageSize=2`)
+          .set(bearer(token))
+          .expect(200);
+        expect(res.body).toMatchObject({ villagerId: v.id, balance: 4 });
+        expect(res.body.entries).toMatchObject({ total: 4, page, pageSize: 2 });
+        pages.push(...(res.body.entries.items as unknown[]));
+      }
+      expect(pages).toEqual(json(expected));
+    }
+    // another village's cadre, another villager: as if there were no such villager
+    const neighbour = await t.newVillager(a.id);
+    const other = await t.tokenFor('villager', { villageId: a.id, villagerId: neighbour.id });
+    for (const token of [cadreB, other]) {
+      await t.http().get(`/api/villagers/${v.id}/points`).set(bearer(token)).expect(404);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -136,27 +136,5 @@ export class AuditService {
     if (q.to) qb.andWhere('e.at < :to', { to: new Date(q.to) });
     const [items, total] = await qb.getManyAndCount();
     return pageOf(items, total, q);
-  }
-
-  /** The trail behind ledger entries: the events of their deeds and redemptions, oldest first. */
-  async trailOf(
-    em: Ctx['em'],
-    refs: { deedId: number | null; redemptionId: number | null }[],
-  ): Promise<Map<string, AuditEvent[]>> {
-    const deeds = refs.map((r) => r.deedId).filter((id): id is number => id !== null);
-    const redemptions = refs.map((r) => r.redemptionId).filter((id): id is number => id !== null);
-    const where = [
-      ...(deeds.length ? [{ entityType: 'deed' as const, entityId: In(deeds) }] : []),
-      ...(redemptions.length
-        ? [{ entityType: 'redemption' as const, entityId: In(redemptions) }]
-        : []),
-    ];
-    const events = where.length ? await em.find(AuditEvent, { where, order: { id: 'ASC' } }) : [];
-    const byRecord = new Map<string, AuditEvent[]>();
-    for (const e of events) {
-      const key = `${e.entityType}:${e.entityId}`;
-      byRecord.set(key, [...(byRecord.get(key) ?? []), e]);
-    }
-    return byRecord;
   }
 }

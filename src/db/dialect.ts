@@ -41,8 +41,48 @@ export class Dialect {
       // TypeORM answers an UPDATE or DELETE with [rows, rowCount], an INSERT with the rows
       return /^\s*(UPDATE|DELETE)\b/i.test(sql) ? (result as [R[], number])[0] : (result as R[]);
     }
+    return this.select<R>(em, sql, params);
+  }
+
+  /**
+   * The rows of a `SELECT` written with `$1, $2 …` placeholders (a number may appear more than
+   * once), as the driver answers them: column names as selected, values unconverted.
+   */
+  async select<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+    if (this.postgres) return (await em.query(sql, params)) as R[];
     const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
     return (await em.query(this.placeholders(sql), order)) as R[];
+  }
+
+  /**
+   * The select list of every column of an entity that TypeORM would read (not those marked
+   * `select: false`), as `"alias"."column"`, for `hydrate`.
+   */
+  columnsOf(em: EntityManager, target: EntityTarget<ObjectLiteral>, alias: string): string {
+    return em.connection
+      .getMetadata(target)
+      .columns.filter((c) => c.isSelect)
+      .map((c) => `"${alias}"."${c.databaseName}"`)
+      .join(', ');
+  }
+
+  /**
+   * An entity from a row read with `columnsOf`, its values converted as TypeORM converts them
+   * (dates, JSON, booleans, transformers): plain SQL on a hot read, without TypeORM's query
+   * building and result mapping (README, Performance).
+   */
+  hydrate<T extends ObjectLiteral>(
+    em: EntityManager,
+    target: EntityTarget<T>,
+    row: Record<string, unknown>,
+  ): T {
+    const meta = em.connection.getMetadata(target);
+    const driver = em.connection.driver;
+    const entity = meta.create() as T;
+    for (const c of meta.columns) {
+      if (c.isSelect) c.setEntityValue(entity, driver.prepareHydratedValue(row[c.databaseName], c));
+    }
+    return entity;
   }
 
   /** SQL written with `$1, $2 …` (each used once, in order) as this database takes it. */
