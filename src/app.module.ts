@@ -1,11 +1,10 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BackupModule } from './backup/backup.module';
 import { AppAuthGuard } from './auth/auth.guard';
 import { ConfigModule } from './common/config.module';
-import { RequestIdInterceptor } from './common/request-context';
 import { ErrorFilter } from './common/error.filter';
 import { validationPipe } from './common/validation';
 import { AppConfig, loadConfig } from './config';
@@ -57,7 +56,6 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: (): ValidationPipe => validationPipe() },
         { provide: APP_GUARD, useClass: AppAuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestIdInterceptor },
       ],
     };
   }

@@ -236,7 +236,11 @@ describe('the points answer is the ledger with each entry’s deed and trail, as
       .post('/api/redemptions')
       .set(bearer(shop))
       .set('Idempotency-Key', `trail-${v.id}`)
-      .send({ villagerId: v.id, storeId: store.id, items: [{ goodsId: goods.body.id, quantity: 1 }] })
+      .send({
+        villagerId: v.id,
+        storeId: store.id,
+        items: [{ goodsId: goods.body.id, quantity: 1 }],
+      })
       .expect(201);
 
     // What the answer must hold, read from the tables through TypeORM.

@@ -397,5 +397,10 @@ describe('request ids', () => {
     const none = await t.http().get('/api/me').set(bearer(admin));
     expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(none.headers['x-request-id']).not.toBe(bad.headers['x-request-id']);
+    // refusals too, by the guard or the router, before any handler runs
+    const refused = await t.http().get('/api/me').set('X-Request-Id', 'till-7.43').expect(401);
+    expect(refused.headers['x-request-id']).toBe('till-7.43');
+    const unknown = await t.http().get('/api/nowhere').set('X-Request-Id', 'till-7.44').expect(404);
+    expect(unknown.headers['x-request-id']).toBe('till-7.44');
   });
 });

@@ -379,3 +379,27 @@ describe('client address behind a reverse proxy', () => {
     await t.ds.getRepository(LoginFailure).clear();
   });
 });
+
+describe('security headers', () => {
+  it('every answer carries them, an error as much as a success; only the API docs allow inline styles', async () => {
+    for (const res of [
+      await t.http().get('/api/health').expect(200),
+      await t.http().get('/api/villagers').expect(401),
+      await t.http().get('/api/no-such-route').expect(404),
+    ]) {
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': expect.stringContaining('max-age='),
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    const docs = await t.http().get('/api/docs').redirects(1);
+    expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self';");
+  });
+});

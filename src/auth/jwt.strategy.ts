@@ -48,6 +48,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       // (~0.3 ms). jsonwebtoken accepts it; passport-jwt's types only list string and Buffer.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,
       algorithms: ['HS256'],
+      passReqToCallback: true,
     });
     this.accountSql = dialect.placeholders(
       `SELECT id, username, role, village_id, store_id, villager_id, disabled, token_version
@@ -60,7 +61,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
    * password changed or its role or scope changed (each raises tokenVersion) is refused at once,
    * on every instance. Role and scope come from the account as it is now.
    */
-  async validate(payload: TokenPayload): Promise<Caller> {
+  async validate(req: { id: string }, payload: TokenPayload): Promise<Caller> {
     // plain SQL on a reused statement: the find() query builder was a measured share of every
     // request's CPU (README, Performance)
     const [user] = await this.users.query<
@@ -86,6 +87,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       villageId: idOrNull(user.village_id),
       storeId: idOrNull(user.store_id),
       villagerId: idOrNull(user.villager_id),
+      requestId: req.id,
     };
   }
 }

@@ -15,6 +15,8 @@ export interface Caller {
   villageId: number | null;
   storeId: number | null;
   villagerId: number | null;
+  /** The request the caller acts in (`X-Request-Id`), for the audit events it writes. */
+  requestId?: string | null;
 }
 
 export const IS_PUBLIC = 'isPublic';

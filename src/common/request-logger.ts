@@ -10,8 +10,7 @@ export function requestLogger(fastify: FastifyInstance): void {
       path: req.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      // set by RequestIdInterceptor for requests that reached a handler
-      requestId: reply.getHeader('x-request-id') ?? null,
+      requestId: req.id,
     });
     done();
   });

@@ -49,7 +49,7 @@ type Entry =
   | {
       kind: 'group';
       work: () => Promise<unknown>;
-      /** The caller's async context (request id, …), in which `work` runs. */
+      /** The caller's async context (the Tx nesting check, …), in which `work` runs. */
       context: AsyncResource;
       resolve: (value: unknown) => void;
       reject: (err: unknown) => void;

@@ -185,7 +185,11 @@ export class LedgerService {
             [],
         };
       });
-      return { villagerId, balance: Number(villager.balance), entries: pageOf(explained, total, q) };
+      return {
+        villagerId,
+        balance: Number(villager.balance),
+        entries: pageOf(explained, total, q),
+      };
     });
   }
 
@@ -194,7 +198,8 @@ export class LedgerService {
   private buildHistorySql() {
     const em = this.dataSource.manager;
     // $1 the villager, $2 the page size, $3 the rows skipped
-    const page = 'SELECT %s FROM ledger_entries WHERE villager_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3';
+    const page =
+      'SELECT %s FROM ledger_entries WHERE villager_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3';
     const ofPage = (column: string) => page.replace('%s', column);
     return {
       count: 'SELECT COUNT(*) AS n FROM ledger_entries WHERE villager_id = $1',
