@@ -67,6 +67,41 @@ export class Dialect {
   }
 
   /**
+   * The entities matching `where`, a condition on the alias `t` written with `$1, $2 …`:
+   * `find()` on a statement prepared once per condition, for reads on the hot paths (a query
+   * builder per call was a measured share of them). Conditions are written in code, so the
+   * cache of their SQL stays small.
+   */
+  async entities<T extends ObjectLiteral>(
+    em: EntityManager,
+    target: EntityTarget<T>,
+    where: string,
+    params: unknown[],
+  ): Promise<T[]> {
+    const meta = em.connection.getMetadata(target);
+    const key = `${meta.tableName} ${where}`;
+    let sql = this.entitySql.get(key);
+    if (sql === undefined) {
+      sql = `SELECT ${this.columnsOf(em, target, 't')} FROM "${meta.tableName}" "t" WHERE ${where}`;
+      this.entitySql.set(key, sql);
+    }
+    const rows = await this.select<Record<string, unknown>>(em, sql, params);
+    return rows.map((row) => this.hydrate(em, target, row));
+  }
+
+  /** One entity by its id, or null (`entities` on `t.id = $1`). */
+  async byId<T extends ObjectLiteral>(
+    em: EntityManager,
+    target: EntityTarget<T>,
+    id: number,
+  ): Promise<T | null> {
+    const [found] = await this.entities(em, target, 't.id = $1', [id]);
+    return found ?? null;
+  }
+
+  private readonly entitySql = new Map<string, string>();
+
+  /**
    * An entity from a row read with `columnsOf`, its values converted as TypeORM converts them
    * (dates, JSON, booleans, transformers): plain SQL on a hot read, without TypeORM's query
    * building and result mapping (README, Performance).

@@ -377,7 +377,7 @@ export class DeedsService {
   }
 
   private async usableRule(em: EntityManager, ruleId: number, villageId: number): Promise<Rule> {
-    const rule = await em.findOneBy(Rule, { id: ruleId });
+    const rule = await this.dialect.byId(em, Rule, ruleId);
     if (!rule || (rule.villageId !== null && rule.villageId !== villageId)) {
       throw new BadRequestException('ruleId: no such rule for this village');
     }

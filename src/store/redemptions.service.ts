@@ -225,7 +225,13 @@ export class RedemptionsService {
         `该村民状态为 ${villager.status}，不能兑换 (only active villagers may redeem)`,
       );
     }
-    const goods = await em.findBy(Goods, { id: In(lines.map((l) => l.goodsId)), storeId });
+    const ids = lines.map((l) => l.goodsId);
+    const goods = await this.dialect.entities(
+      em,
+      Goods,
+      `t.store_id = $1 AND t.id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`,
+      [storeId, ...ids],
+    );
     const byId = new Map(goods.map((g) => [g.id, g]));
     const missing = lines.find((l) => !byId.has(l.goodsId));
     if (missing) throw notFound(`Goods ${missing.goodsId} in this store`);
@@ -312,8 +318,14 @@ export class RedemptionsService {
     return toRedemptionResponse(earlier, await this.itemsOf(em, [earlier.id]));
   }
 
-  private byKey(em: EntityManager, storeId: number, key: string): Promise<Redemption | null> {
-    return em.findOneBy(Redemption, { storeId, idempotencyKey: key });
+  private async byKey(em: EntityManager, storeId: number, key: string): Promise<Redemption | null> {
+    const [found] = await this.dialect.entities(
+      em,
+      Redemption,
+      't.store_id = $1 AND t.idempotency_key = $2',
+      [storeId, key],
+    );
+    return found ?? null;
   }
 
   private itemsOf(em: EntityManager, redemptionIds: number[]): Promise<RedemptionItem[]> {
