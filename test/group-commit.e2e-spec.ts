@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { dataSourceOptions } from '../src/db/data-source';
-import { SqliteConnections } from '../src/db/sqlite';
+import { GROUP_SLICE_MS, SqliteConnections } from '../src/db/sqlite';
 import { Tx } from '../src/db/transaction';
 import { isPostgres } from './app';
 
@@ -209,6 +209,32 @@ import { isPostgres } from './app';
     await Promise.all(jobs);
     expect(batches).toEqual([10]);
     expect(await committed()).toHaveLength(10);
+  });
+
+  it('a long group lets the event loop turn, its transaction open: a timer fires, a late job joins', async () => {
+    expect(GROUP_SLICE_MS).toBeLessThan(10);
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const first = tx.run(async (em) => {
+      await put(em, 'slow');
+      busy(10); // longer than GROUP_SLICE_MS; SQLite blocks the thread like this
+    });
+    const second = tx.run((em) => put(em, 'next'));
+    // A timer only fires when the loop turns: before the COMMIT only if the group yields.
+    const turned = new Promise<{ seen: string[]; late: Promise<unknown> }>((resolve) =>
+      setTimeout(
+        () =>
+          void committed().then((seen) => resolve({ seen, late: tx.run((em) => put(em, 'late')) })),
+        0,
+      ),
+    );
+    const { seen, late } = await turned;
+    expect(seen).toEqual([]); // the group was still open
+    await Promise.all([first, second, late]);
+    expect(batches).toEqual([3]);
+    expect(await committed()).toEqual(['late', 'next', 'slow']);
   });
 
   it('a write outside Tx waits for the group and runs alone', async () => {

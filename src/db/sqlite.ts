@@ -39,6 +39,13 @@ export interface GroupCommit {
 /** Jobs in one group at most, unless SQLITE_MAX_BATCH says otherwise (README, Performance). */
 export const MAX_BATCH = 32;
 
+/**
+ * A running group lets the event loop turn after this many milliseconds of jobs: the group's
+ * transaction stays open (its callers are still answered after its COMMIT), while reads on the
+ * other connections, and requests that arrived meanwhile, are served (README, Performance).
+ */
+export const GROUP_SLICE_MS = 2;
+
 /** Carried on the data source's options (config SQLITE_MAX_BATCH). */
 export interface SqliteWriterOptions {
   writerMaxBatch?: number;
@@ -68,6 +75,10 @@ type Entry =
  * next (a read on another connection, a replay) sees it. If the COMMIT (or the transaction)
  * fails, every job of the group fails with it.
  *
+ * SQLite blocks the thread while a job runs, so a long group would hold up every other request
+ * (a points history read waited behind 32 record-deeds and their fsync): after `GROUP_SLICE_MS`
+ * of jobs the group lets the event loop turn once, its transaction open, and goes on.
+ *
  * Other holders (`acquire`, `run`: a write outside `Tx`, a transaction TypeORM opens by itself,
  * reads of an in-memory database) take the writer alone, between groups.
  */
@@ -84,6 +95,7 @@ export class WriterQueue {
     private readonly groupCommit?: GroupCommit,
     public onBatch?: (size: number) => void,
     private readonly maxBatch = MAX_BATCH,
+    private readonly sliceMs = GROUP_SLICE_MS,
   ) {}
 
   /** Jobs waiting for or holding the writer (for metrics and tests). */
@@ -174,6 +186,7 @@ export class WriterQueue {
       await sql.abandon();
       return;
     }
+    let sliceStart = performance.now();
     while (done.length < this.maxBatch && this.entries[0]?.kind === 'group') {
       const entry = this.entries.shift() as Extract<Entry, { kind: 'group' }>;
       this.holding = done.length + 1;
@@ -191,6 +204,10 @@ export class WriterQueue {
         const cause = last.ok ? new Error('The group transaction ended inside a job') : last.value;
         failAll(new Error('Rolled back with the group of a write that failed', { cause }));
         return;
+      }
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await new Promise((resume) => setImmediate(resume));
+        sliceStart = performance.now();
       }
     }
     this.onBatch?.(done.length);
