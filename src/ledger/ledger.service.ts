@@ -168,7 +168,10 @@ export class LedgerService {
         deeds.set(deed.id, deed);
       }
       const trails = new Map<string, TrailEvent[]>();
-      for (const row of await this.dialect.select<Record<string, unknown>>(em, sql.trail, page)) {
+      const events = await this.dialect.select<Record<string, unknown>>(em, sql.trail, page);
+      // oldest first within each trail
+      events.sort((x, y) => Number(x.id) - Number(y.id));
+      for (const row of events) {
         const event = this.dialect.hydrate(em, AuditEvent, row);
         const key = `${event.entityType}:${event.entityId}`;
         const trail = trails.get(key) ?? [];
@@ -207,11 +210,16 @@ export class LedgerService {
         WHERE "e".villager_id = $1 ORDER BY "e".id DESC LIMIT $2 OFFSET $3`,
       deeds: `SELECT ${this.dialect.columnsOf(em, Deed, 'd')} FROM deeds "d"
         WHERE "d".id IN (${ofPage('deed_id')})`,
-      trail: `SELECT ${this.dialect.columnsOf(em, AuditEvent, 'a')}, u.username AS actor_name
-        FROM audit_events "a" LEFT JOIN users u ON u.id = "a".actor_id
-        WHERE ("a".entity_type = 'deed' AND "a".entity_id IN (${ofPage('deed_id')}))
-           OR ("a".entity_type = 'redemption' AND "a".entity_id IN (${ofPage('redemption_id')}))
-        ORDER BY "a".id`,
+      // one SELECT per kind of record, joined by UNION ALL: with an OR of the two, PostgreSQL
+      // scanned every event of both kinds (135 ms on the benchmark district) instead of
+      // looking up each record's events in the (entity_type, entity_id) index
+      trail: (['deed', 'redemption'] as const)
+        .map(
+          (kind) => `SELECT ${this.dialect.columnsOf(em, AuditEvent, 'a')}, u.username AS actor_name
+            FROM audit_events "a" LEFT JOIN users u ON u.id = "a".actor_id
+            WHERE "a".entity_type = '${kind}' AND "a".entity_id IN (${ofPage(`${kind}_id`)})`,
+        )
+        .join(' UNION ALL '),
     };
   }
 
