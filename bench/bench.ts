@@ -5,7 +5,8 @@
  * the raw baseline (bench/raw-baseline.ts) as child processes and measures, with autocannon on
  * 127.0.0.1:
  *   - record-deed (POST /api/deeds as a cadre; 32 connections, 10 s), service and baseline,
- *     alternately BENCH_ROUNDS times (default 2), the best round of each, and the ratio;
+ *     alternately BENCH_ROUNDS times (at least 3), the median round of each with the spread, and
+ *     the median of the per-round ratios;
  *   - redemption (POST /api/redemptions as shopkeepers, a fresh Idempotency-Key each), the same;
  *   - points-history reads (GET /api/villagers/:id/points, random villagers of the district, as
  *     their village's cadre) at 32 connections and at a lower concurrency;
