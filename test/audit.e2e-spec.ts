@@ -6,7 +6,7 @@ import { todayIn } from '../src/common/time';
 import { withCheckChar } from '../src/villagers/id-number';
 import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
-import { newRule } from './factories';
+import { newRule, newShop } from './factories';
 
 /** The audit trail (PRODUCT §9): one append-only event per change, in the change's transaction. */
 let t: TestApp;
@@ -223,14 +223,11 @@ describe('the points answer is the ledger with each entry’s deed and trail, as
       .send({ ruleId: award.id, occurredOn: today(), description: '自报：帮邻居收稻谷' })
       .expect(201);
     await t.http().post(`/api/deeds/${reported.body.id}/approve`).set(bearer(cadreA)).expect(200);
-    const store = await t.newStore([a.id]);
-    const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-    const goods = await t
-      .http()
-      .post(`/api/stores/${store.id}/goods`)
-      .set(bearer(shop))
-      .send({ name: '肥皂', pointsPrice: 3, stock: 5 })
-      .expect(201);
+    const { store, shop, goods } = await newShop(t, [a.id], {
+      name: '肥皂',
+      pointsPrice: 3,
+      stock: 5,
+    });
     await t
       .http()
       .post('/api/redemptions')
@@ -239,7 +236,7 @@ describe('the points answer is the ledger with each entry’s deed and trail, as
       .send({
         villagerId: v.id,
         storeId: store.id,
-        items: [{ goodsId: goods.body.id, quantity: 1 }],
+        items: [{ goodsId: goods.id, quantity: 1 }],
       })
       .expect(201);
 

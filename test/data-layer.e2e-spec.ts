@@ -10,7 +10,7 @@ import { Goods } from '../src/store/store.entity';
 import { StoresService } from '../src/store/stores.service';
 import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, isPostgres, TestApp } from './app';
-import { ADMIN_CALLER, expectLedgerConsistent, grantPoints, newRule } from './factories';
+import { ADMIN_CALLER, expectLedgerConsistent, grantPoints, newRule, newShop } from './factories';
 
 let t: TestApp;
 let a: Village;
@@ -249,19 +249,16 @@ describe('invariants in the schema', () => {
 
   it('CHECK constraints: points, prices, stock, quantities', async () => {
     const rule = await newRule(t, { points: 5 });
-    const store = await t.newStore([a.id]);
-    const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-    const goods = await t
-      .http()
-      .post(`/api/stores/${store.id}/goods`)
-      .set(bearer(shop))
-      .send({ name: '肥皂', pointsPrice: 5, stock: 3 })
-      .expect(201);
+    const { store, shop, goods } = await newShop(t, [a.id], {
+      name: '肥皂',
+      pointsPrice: 5,
+      stock: 3,
+    });
     await refused('UPDATE rules SET points = 0 WHERE id = $1', [rule.id]);
     await refused('UPDATE rules SET points = 1001 WHERE id = $1', [rule.id]);
     await refused('UPDATE rules SET points = -1001 WHERE id = $1', [rule.id]);
-    await refused('UPDATE goods SET stock = -1 WHERE id = $1', [goods.body.id]);
-    await refused('UPDATE goods SET points_price = 0 WHERE id = $1', [goods.body.id]);
+    await refused('UPDATE goods SET stock = -1 WHERE id = $1', [goods.id]);
+    await refused('UPDATE goods SET points_price = 0 WHERE id = $1', [goods.id]);
     const v = await t.newVillager(a.id);
     await grantPoints(t.app.get(Tx), t.app.get(LedgerService), v.id, 100);
     const r = await t
@@ -271,23 +268,20 @@ describe('invariants in the schema', () => {
       .send({
         villagerId: v.id,
         storeId: store.id,
-        items: [{ goodsId: goods.body.id, quantity: 1 }],
+        items: [{ goodsId: goods.id, quantity: 1 }],
       })
       .expect(201);
     await refused('UPDATE redemption_items SET quantity = 0 WHERE redemption_id = $1', [r.body.id]);
     await refused('UPDATE redemptions SET total = 0 WHERE id = $1', [r.body.id]);
-    expect((await t.ds.getRepository(Goods).findOneByOrFail({ id: goods.body.id })).stock).toBe(2);
+    expect((await t.ds.getRepository(Goods).findOneByOrFail({ id: goods.id })).stock).toBe(2);
   });
 
   it('stock movements are append-only', async () => {
-    const store = await t.newStore([a.id]);
-    const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-    await t
-      .http()
-      .post(`/api/stores/${store.id}/goods`)
-      .set(bearer(shop))
-      .send({ name: '毛巾', pointsPrice: 5, stock: 3 })
-      .expect(201);
+    await newShop(t, [a.id], {
+      name: '毛巾',
+      pointsPrice: 5,
+      stock: 3,
+    });
     await refused('UPDATE stock_movements SET delta = 100');
     await refused('DELETE FROM stock_movements');
   });
@@ -310,17 +304,14 @@ describe('invariants in the schema', () => {
 
 describe('redemption re-checks the goods under its conditional update', () => {
   async function shopScene(price = 10) {
-    const store = await t.newStore([a.id]);
-    const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-    const goods = await t
-      .http()
-      .post(`/api/stores/${store.id}/goods`)
-      .set(bearer(shop))
-      .send({ name: '食用油', pointsPrice: price, stock: 5 })
-      .expect(201);
+    const { store, shop, goods } = await newShop(t, [a.id], {
+      name: '食用油',
+      pointsPrice: price,
+      stock: 5,
+    });
     const v = await t.newVillager(a.id);
     await grantPoints(t.app.get(Tx), t.app.get(LedgerService), v.id, 100);
-    return { store, shop, goodsId: goods.body.id as number, v };
+    return { store, shop, goodsId: goods.id, v };
   }
 
   it.each([

@@ -3,7 +3,8 @@ import { ctxOf } from '../src/common/request-context';
 import type { Tx } from '../src/db/transaction';
 import type { LedgerService } from '../src/ledger/ledger.service';
 import { Rule } from '../src/rules/rule.entity';
-import type { TestApp } from './app';
+import type { Goods, Store } from '../src/store/store.entity';
+import { bearer, type TestApp } from './app';
 
 let n = 0;
 
@@ -61,4 +62,21 @@ export function grantPoints(
   return tx.run((em) =>
     ledger.credit(ctxOf(em, ADMIN_CALLER), { villagerId, kind: 'adjustment' }, points),
   );
+}
+
+/** A store serving `villageIds`, its shopkeeper's token and one goods put on sale over the API. */
+export async function newShop(
+  t: TestApp,
+  villageIds: number[],
+  goods: { name: string; pointsPrice: number; stock: number },
+): Promise<{ store: Store; shop: string; goods: Goods }> {
+  const store = await t.newStore(villageIds);
+  const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
+  const created = await t
+    .http()
+    .post(`/api/stores/${store.id}/goods`)
+    .set(bearer(shop))
+    .send(goods)
+    .expect(201);
+  return { store, shop, goods: created.body as Goods };
 }
