@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { AuditEvent } from '../src/audit/audit-event.entity';
+import { AuditService } from '../src/audit/audit.service';
+import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import { Dialect } from '../src/db/dialect';
 import { Tx } from '../src/db/transaction';
@@ -9,6 +12,7 @@ import { LedgerService } from '../src/ledger/ledger.service';
 import { Redemption } from '../src/store/redemption.entity';
 import { Goods, StockMovement } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
+import { VillagersService } from '../src/villagers/villagers.service';
 import { ADMIN_PASSWORD, createTestApp, freshDatabaseUrl, isPostgres, TestApp } from './app';
 import { startInstances, type Instances } from './instances';
 import { grantPoints } from './factories';
@@ -348,7 +352,15 @@ describe('one service', () => {
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
       const dialect = new Dialect(ds);
-      const ledger = new LedgerService(ds, dialect, tx);
+      const audit = new AuditService(ds.getRepository(AuditEvent), dialect);
+      const villagers = new VillagersService(
+        ds.getRepository(Villager),
+        tx,
+        audit,
+        loadConfig({}),
+        dialect,
+      );
+      const ledger = new LedgerService(villagers, dialect, tx, ds);
       const login = await ok(
         call(instances.urls[0], 'POST', '/auth/login', null, {
           username: 'admin',

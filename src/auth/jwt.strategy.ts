@@ -10,7 +10,7 @@ import type { Caller } from '../common/auth.decorators';
 import { sessionToken, type RequestLike } from './session';
 import { User } from './user.entity';
 
-export interface TokenPayload extends Omit<Caller, 'id'> {
+export interface TokenPayload extends Omit<Caller, 'id' | 'requestId'> {
   sub: number;
   /** The user's tokenVersion when the token was issued. */
   ver: number;

@@ -95,7 +95,6 @@ export class WriterQueue {
     private readonly groupCommit?: GroupCommit,
     public onBatch?: (size: number) => void,
     private readonly maxBatch = MAX_BATCH,
-    private readonly sliceMs = GROUP_SLICE_MS,
   ) {}
 
   /** Jobs waiting for or holding the writer (for metrics and tests). */
@@ -205,7 +204,7 @@ export class WriterQueue {
         failAll(new Error('Rolled back with the group of a write that failed', { cause }));
         return;
       }
-      if (performance.now() - sliceStart >= this.sliceMs) {
+      if (performance.now() - sliceStart >= GROUP_SLICE_MS) {
         await new Promise((resume) => setImmediate(resume));
         sliceStart = performance.now();
       }

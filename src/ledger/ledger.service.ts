@@ -3,13 +3,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
-import { villageScope } from '../common/scope';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { Dialect } from '../db/dialect';
 import { Deed } from '../deeds/deed.entity';
 import { Tx } from '../db/transaction';
 import { Villager } from '../villagers/villager.entity';
+import { VillagersService } from '../villagers/villagers.service';
 import { LedgerEntry, type LedgerKind } from './ledger-entry.entity';
 
 /** What an entry is for; the amount and who acts come separately. */
@@ -44,10 +44,13 @@ const MAX_POINTS = 2_147_483_647;
 @Injectable()
 export class LedgerService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly villagers: VillagersService,
     private readonly dialect: Dialect,
     private readonly tx: Tx,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.history = this.historySql(dataSource.manager);
+  }
 
   /**
    * Locks the villager's account until the transaction ends, so checks such as a rule's monthly
@@ -136,41 +139,31 @@ export class LedgerService {
    * this read cost more CPU than a record-deed (README, Performance).
    */
   points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
-    const sql = (this.historySql ??= this.buildHistorySql());
     const { skip, take } = skipTake(q);
     const page = [villagerId, take, skip];
     // One snapshot: the balance and the entries agree even while a deed commits in between.
     return this.tx.read(async (em) => {
-      const [villager] = await this.dialect.select<{ balance: number; village_id: number }>(
-        em,
-        'SELECT balance, village_id FROM villagers WHERE id = $1',
-        [villagerId],
-      );
-      const scope = villageScope(caller);
-      if (
-        !villager ||
-        (scope !== undefined && Number(villager.village_id) !== scope) ||
-        (caller.role === 'villager' && caller.villagerId !== villagerId)
-      ) {
-        throw notFound('Villager');
-      }
-      const [counted] = await this.dialect.select<{ n: number | string }>(em, sql.count, [
+      const { balance } = await this.villagers.findScoped(em, caller, villagerId);
+      const [counted] = await this.dialect.select<{ n: number | string }>(em, this.history.count, [
         villagerId,
       ]);
       const total = Number(counted.n);
-      if (skip >= total) {
-        return { villagerId, balance: Number(villager.balance), entries: pageOf([], total, q) };
-      }
-      const entries = await this.dialect.select<Record<string, unknown>>(em, sql.entries, page);
-      const deeds = new Map<number, Deed>();
-      for (const row of await this.dialect.select<Record<string, unknown>>(em, sql.deeds, page)) {
-        const deed = this.dialect.hydrate(em, Deed, row);
-        deeds.set(deed.id, deed);
-      }
-      const trails = new Map<string, TrailEvent[]>();
-      const events = await this.dialect.select<Record<string, unknown>>(em, sql.trail, page);
+      if (skip >= total) return { villagerId, balance, entries: pageOf([], total, q) };
+      const entries = await this.dialect.select<Record<string, unknown>>(
+        em,
+        this.history.entries,
+        page,
+      );
+      const deeds = await this.dialect.entities(em, Deed, this.history.deedsOfPage, page);
+      const deedById = new Map(deeds.map((d) => [d.id, d]));
+      const events = await this.dialect.select<Record<string, unknown>>(
+        em,
+        this.history.trail,
+        page,
+      );
       // oldest first within each trail
       events.sort((x, y) => Number(x.id) - Number(y.id));
+      const trails = new Map<string, TrailEvent[]>();
       for (const row of events) {
         const event = this.dialect.hydrate(em, AuditEvent, row);
         const key = `${event.entityType}:${event.entityId}`;
@@ -182,34 +175,27 @@ export class LedgerService {
         const e = this.dialect.hydrate(em, LedgerEntry, row);
         return {
           ...e,
-          deed: e.deedId === null ? null : (deeds.get(e.deedId) ?? null),
+          deed: e.deedId === null ? null : (deedById.get(e.deedId) ?? null),
           trail:
             trails.get(e.deedId !== null ? `deed:${e.deedId}` : `redemption:${e.redemptionId}`) ??
             [],
         };
       });
-      return {
-        villagerId,
-        balance: Number(villager.balance),
-        entries: pageOf(explained, total, q),
-      };
+      return { villagerId, balance, entries: pageOf(explained, total, q) };
     });
   }
 
-  private historySql: { count: string; entries: string; deeds: string; trail: string } | undefined;
+  /** The history's statements; `$1` the villager, `$2` the page size, `$3` the rows skipped. */
+  private readonly history: { count: string; entries: string; deedsOfPage: string; trail: string };
 
-  private buildHistorySql() {
-    const em = this.dataSource.manager;
-    // $1 the villager, $2 the page size, $3 the rows skipped
-    const page =
-      'SELECT %s FROM ledger_entries WHERE villager_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3';
-    const ofPage = (column: string) => page.replace('%s', column);
+  private historySql(em: EntityManager) {
+    const ofPage = (columns: string) =>
+      `SELECT ${columns} FROM ledger_entries WHERE villager_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`;
     return {
       count: 'SELECT COUNT(*) AS n FROM ledger_entries WHERE villager_id = $1',
-      entries: `SELECT ${this.dialect.columnsOf(em, LedgerEntry, 'e')} FROM ledger_entries "e"
-        WHERE "e".villager_id = $1 ORDER BY "e".id DESC LIMIT $2 OFFSET $3`,
-      deeds: `SELECT ${this.dialect.columnsOf(em, Deed, 'd')} FROM deeds "d"
-        WHERE "d".id IN (${ofPage('deed_id')})`,
+      entries: ofPage(this.dialect.columnsOf(em, LedgerEntry, 'ledger_entries')),
+      // a condition for Dialect.entities on the deeds
+      deedsOfPage: `t.id IN (${ofPage('deed_id')})`,
       // one SELECT per kind of record, joined by UNION ALL: with an OR of the two, PostgreSQL
       // scanned every event of both kinds (135 ms on the benchmark district) instead of
       // looking up each record's events in the (entity_type, entity_id) index

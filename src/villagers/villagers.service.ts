@@ -17,6 +17,7 @@ import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { todayIn } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config';
+import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
 import { maskIdNumber } from './id-number';
@@ -65,6 +66,7 @@ export class VillagersService {
     private readonly tx: Tx,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dialect: Dialect,
   ) {}
 
   async create(caller: Caller, dto: VillagerCreateDto): Promise<VillagerResponseDto> {
@@ -216,9 +218,16 @@ export class VillagersService {
 
   /** A villager the caller may see, or 404: another village's villager does not exist for them. */
   async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Villager> {
-    const villager = await em.findOneBy(Villager, defined({ id, villageId: villageScope(caller) }));
-    if (!villager || (caller.role === 'villager' && caller.villagerId !== id))
+    // by primary key on a reused statement: the points history reads it on every request
+    const villager = await this.dialect.byId(em, Villager, id);
+    const scope = villageScope(caller);
+    if (
+      !villager ||
+      (scope !== undefined && villager.villageId !== scope) ||
+      (caller.role === 'villager' && caller.villagerId !== id)
+    ) {
       throw notFound('Villager');
+    }
     return villager;
   }
 
