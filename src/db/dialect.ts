@@ -120,6 +120,21 @@ export class Dialect {
     return entity;
   }
 
+  /**
+   * A list of ids as one parameter of fixed SQL text: `column IN ${idList('$1')}` with
+   * `idsParam(ids)` as `$1`, so the statement is prepared once whatever the number of ids.
+   */
+  idList(param: string): string {
+    return this.postgres
+      ? `(SELECT unnest(${param}::int[]))`
+      : `(SELECT value FROM json_each(${param}))`;
+  }
+
+  /** The parameter for `idList`. */
+  idsParam(ids: number[]): unknown {
+    return this.postgres ? ids : JSON.stringify(ids);
+  }
+
   /** SQL written with `$1, $2 …` (each used once, in order) as this database takes it. */
   placeholders(sql: string): string {
     return this.postgres ? sql : sql.replace(/\$\d+/g, '?');
