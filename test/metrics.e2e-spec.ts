@@ -3,7 +3,7 @@ import { bearer, createTestApp, isPostgres, TestApp } from './app';
 import { newRule } from './factories';
 
 const SCRAPE_TOKEN = 'scrape-token-for-the-tests-0123456789';
-const ALLOWED_LABELS = new Set(['method', 'route', 'status', 'le', 'event', 'state']);
+const ALLOWED_LABELS = new Set(['method', 'route', 'status', 'le', 'event', 'state', 'pool']);
 
 let t: TestApp;
 beforeAll(async () => {
@@ -117,7 +117,12 @@ describe('GET /api/metrics', () => {
     expect(event('redemption')).toBe(0);
 
     if (isPostgres) {
-      expect(value(after, 'civility_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
+      // the deed's transaction on the writers' pool, the requests' account reads on the readers'
+      for (const pool of ['write', 'read']) {
+        expect(
+          value(after, 'civility_db_pool_connections', { pool, state: 'total' }),
+        ).toBeGreaterThan(0);
+      }
     } else {
       expect(samples(after).some((s) => s.name === 'civility_sqlite_write_queue_depth')).toBe(true);
       // the deed's transaction (and the login throttle's) went through the writer's groups

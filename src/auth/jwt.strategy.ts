@@ -1,14 +1,13 @@
 import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { InjectRepository } from '@nestjs/typeorm';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
+import { Tx } from '../db/transaction';
 import type { Caller } from '../common/auth.decorators';
 import { sessionToken, type RequestLike } from './session';
-import { User } from './user.entity';
+import type { User } from './user.entity';
 
 export interface TokenPayload extends Omit<Caller, 'id' | 'requestId'> {
   sub: number;
@@ -35,7 +34,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly tx: Tx,
     dialect: Dialect,
   ) {
     super({
@@ -64,18 +63,16 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   async validate(req: { id: string }, payload: TokenPayload): Promise<Caller> {
     // plain SQL on a reused statement: the find() query builder was a measured share of every
     // request's CPU (README, Performance)
-    const [user] = await this.users.query<
-      {
-        id: number;
-        username: string;
-        role: Caller['role'];
-        village_id: number | null;
-        store_id: number | null;
-        villager_id: number | null;
-        disabled: boolean | number;
-        token_version: number;
-      }[]
-    >(this.accountSql, [payload.sub]);
+    const [user] = await this.tx.query<{
+      id: number;
+      username: string;
+      role: Caller['role'];
+      village_id: number | null;
+      store_id: number | null;
+      villager_id: number | null;
+      disabled: boolean | number;
+      token_version: number;
+    }>(this.accountSql, [payload.sub]);
     if (!user || Boolean(user.disabled) || Number(user.token_version) !== (payload.ver ?? 0)) {
       throw new UnauthorizedException('This session has ended; log in again');
     }

@@ -19,10 +19,13 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
   };
   if (database.type === 'postgres') {
+    // Two pools on the one database: TypeORM's "master" for transactions and writes, a "slave"
+    // for reads outside any transaction (Tx.read, Tx.query), so that reads never wait for a
+    // connection behind the writers (README, Performance).
     return {
       ...common,
       type: 'postgres',
-      url: database.url,
+      replication: { master: { url: database.url }, slaves: [{ url: database.url }] },
       extra: { max: database.poolSize ?? 10 },
     };
   }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { sqliteConnectionsOf } from './sqlite';
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
@@ -68,7 +68,39 @@ export class Tx {
   read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const sqlite = sqliteConnectionsOf(this.dataSource);
     if (sqlite) return sqlite.snapshot((runner) => work(runner.manager));
-    return this.withRetry(() => this.dataSource.transaction('REPEATABLE READ', work));
+    return this.withRetry(() =>
+      this.onReader(async (runner) => {
+        await runner.startTransaction('REPEATABLE READ');
+        try {
+          const result = await work(runner.manager);
+          await runner.commitTransaction();
+          return result;
+        } catch (err) {
+          await runner.rollbackTransaction().catch(() => undefined);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /**
+   * One read statement outside any transaction, written as this database takes it (SQLite: on a
+   * read connection; PostgreSQL: on the readers' pool, so that it never waits behind the
+   * writers' transactions for a connection).
+   */
+  query<R>(sql: string, params: unknown[]): Promise<R[]> {
+    if (sqliteConnectionsOf(this.dataSource)) return this.dataSource.query(sql, params);
+    return this.onReader((runner) => runner.query(sql, params) as Promise<R[]>);
+  }
+
+  /** PostgreSQL: `work` on a connection of the readers' pool (data-source.ts). */
+  private async onReader<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('slave');
+    try {
+      return await work(runner);
+    } finally {
+      await runner.release();
+    }
   }
 
   private async withRetry<T>(once: () => Promise<T>): Promise<T> {

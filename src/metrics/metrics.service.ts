@@ -68,18 +68,23 @@ export class MetricsService {
       registers: [this.registry],
     });
     this.tx.observeBatches((size) => batchSizes.observe(size));
-    const pool = () => (this.dataSource.driver as unknown as { master?: PoolStats }).master ?? null;
+    const driver = this.dataSource.driver as unknown as {
+      master?: PoolStats;
+      slaves?: PoolStats[];
+    };
     new Gauge({
       name: 'civility_db_pool_connections',
-      help: 'PostgreSQL pool connections by state: total (open), idle, waiting (clients queued)',
-      labelNames: ['state'] as const,
+      help: 'PostgreSQL pool connections by pool (write: transactions; read: reads outside them) and state: total (open), idle, waiting (clients queued)',
+      labelNames: ['pool', 'state'] as const,
       registers: [this.registry],
       collect() {
-        const p = pool();
-        if (!p || typeof p.totalCount !== 'number') return;
-        this.set({ state: 'total' }, p.totalCount);
-        this.set({ state: 'idle' }, p.idleCount);
-        this.set({ state: 'waiting' }, p.waitingCount);
+        const pools = { write: driver.master, read: driver.slaves?.[0] };
+        for (const [name, p] of Object.entries(pools)) {
+          if (!p || typeof p.totalCount !== 'number') continue;
+          this.set({ pool: name, state: 'total' }, p.totalCount);
+          this.set({ pool: name, state: 'idle' }, p.idleCount);
+          this.set({ pool: name, state: 'waiting' }, p.waitingCount);
+        }
       },
     });
     const backupService = this.backups;
