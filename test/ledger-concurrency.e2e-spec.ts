@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { todayIn } from '../src/common/time';
+import { Dialect } from '../src/db/dialect';
 import { Tx } from '../src/db/transaction';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import type { Village } from '../src/villages/village.entity';
@@ -22,6 +23,13 @@ describe('the transaction helper', () => {
   it('refuses a nested transaction', async () => {
     const tx = t.app.get(Tx);
     await expect(tx.run(() => tx.run(async () => 1))).rejects.toThrow(/Nested transaction/);
+  });
+
+  it('refuses a statement on the readers inside a transaction, answers it outside', async () => {
+    const tx = t.app.get(Tx);
+    const sql = t.app.get(Dialect).placeholders('SELECT id FROM villages WHERE id = $1');
+    await expect(tx.run(() => tx.query(sql, [village.id]))).rejects.toThrow(/inside a transaction/);
+    expect(await tx.query<{ id: number }>(sql, [village.id])).toEqual([{ id: village.id }]);
   });
 
   it('a failing transaction leaves nothing behind, even while others run beside it', async () => {

@@ -19,9 +19,10 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
   };
   if (database.type === 'postgres') {
-    // Two pools on the one database: TypeORM's "master" for transactions and writes, a "slave"
-    // for reads outside any transaction (Tx.read, Tx.query), so that reads never wait for a
-    // connection behind the writers (README, Performance).
+    // Two pools on the one database, so that reads never wait for a connection behind the
+    // writers' transactions (README, Performance): TypeORM's "master" for transactions and raw
+    // queries, a "slave" for reads outside any transaction — find() and query builders (TypeORM
+    // sends those there once replication is on), Tx.read and Tx.query.
     return {
       ...common,
       type: 'postgres',

@@ -122,7 +122,8 @@ export class Dialect {
 
   /**
    * A list of ids as one parameter of fixed SQL text: `column IN ${idList('$1')}` with
-   * `idsParam(ids)` as `$1`, so the statement is prepared once whatever the number of ids.
+   * `idsParam(ids)` as `$1`, so the statement's text is the same whatever the number of ids
+   * (SQLite prepares it once).
    */
   idList(param: string): string {
     return this.postgres

@@ -84,11 +84,15 @@ export class Tx {
   }
 
   /**
-   * One read statement outside any transaction, written as this database takes it (SQLite: on a
-   * read connection; PostgreSQL: on the readers' pool, so that it never waits behind the
-   * writers' transactions for a connection).
+   * One read statement outside any transaction, its placeholders as this database takes them
+   * (`Dialect.placeholders`). SQLite: on a read connection; PostgreSQL: on the readers' pool, so
+   * that it never waits behind the writers' transactions for a connection. Inside `run` it would
+   * not see the transaction's own writes, so it is refused there.
    */
   query<R>(sql: string, params: unknown[]): Promise<R[]> {
+    if (this.inside.getStore()) {
+      return Promise.reject(new Error('Tx.query inside a transaction: use its EntityManager'));
+    }
     if (sqliteConnectionsOf(this.dataSource)) return this.dataSource.query(sql, params);
     return this.onReader((runner) => runner.query(sql, params) as Promise<R[]>);
   }

@@ -133,10 +133,10 @@ export class LedgerService {
    * Balance (one row) and the entries newest first, for the villager, their village's cadre or an
    * admin, each entry with its deed and the trail behind it (PRODUCT §9).
    *
-   * Plain SQL of fixed text (so each statement is prepared once and reused): the page of entries
-   * is named once more inside the deed and trail queries instead of as a list of ids, and the
-   * trail comes with the acting accounts' names in one join. Through TypeORM's query builders
-   * this read cost more CPU than a record-deed (README, Performance).
+   * Plain SQL of fixed text (on SQLite each statement is prepared once and reused): the page's
+   * deeds and trail are looked up by the page's ids, passed as one parameter (`Dialect.idList`),
+   * and the trail comes with the acting accounts' names in one join. Through TypeORM's query
+   * builders this read cost more CPU than a record-deed (README, Performance).
    */
   points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
     const { skip, take } = skipTake(q);
