@@ -64,6 +64,22 @@ export function grantPoints(
   );
 }
 
+/** Goods put on sale in `storeId` over the API by the shopkeeper `token` (defaults filled in). */
+export async function newGoods(
+  t: TestApp,
+  token: string,
+  storeId: number,
+  body: Record<string, unknown> = {},
+): Promise<Goods> {
+  const res = await t
+    .http()
+    .post(`/api/stores/${storeId}/goods`)
+    .set(bearer(token))
+    .send({ name: '洗衣粉', pointsPrice: 30, stock: 10, ...body })
+    .expect(201);
+  return res.body as Goods;
+}
+
 /** A store serving `villageIds`, its shopkeeper's token and one goods put on sale over the API. */
 export async function newShop(
   t: TestApp,
@@ -72,11 +88,5 @@ export async function newShop(
 ): Promise<{ store: Store; shop: string; goods: Goods }> {
   const store = await t.newStore(villageIds);
   const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-  const created = await t
-    .http()
-    .post(`/api/stores/${store.id}/goods`)
-    .set(bearer(shop))
-    .send(goods)
-    .expect(201);
-  return { store, shop, goods: created.body as Goods };
+  return { store, shop, goods: await newGoods(t, shop, store.id, goods) };
 }

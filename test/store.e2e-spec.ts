@@ -6,7 +6,7 @@ import { Goods, StockMovement, Store } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
 import { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
-import { grantPoints } from './factories';
+import { grantPoints, newGoods } from './factories';
 
 let t: TestApp;
 let admin: string;
@@ -43,20 +43,6 @@ afterAll(() => t.close());
 /** Points through the real ledger (an adjustment entry), so balance = sum of entries holds. */
 async function grant(villagerId: number, points: number): Promise<void> {
   await grantPoints(t.app.get(Tx), t.app.get(LedgerService), villagerId, points);
-}
-
-async function newGoods(
-  token: string,
-  storeId: number,
-  body: Record<string, unknown> = {},
-): Promise<Goods> {
-  const res = await t
-    .http()
-    .post(`/api/stores/${storeId}/goods`)
-    .set(bearer(token))
-    .send({ name: '洗衣粉', pointsPrice: 30, stock: 10, ...body })
-    .expect(201);
-  return res.body;
 }
 
 async function balanceOf(villagerId: number): Promise<number> {
@@ -242,7 +228,7 @@ describe('goods', () => {
   });
 
   it('the shopkeeper adds goods; opening stock is a restock movement by them', async () => {
-    const g = await newGoods(shopA, storeA.id, { name: '大米 5kg', pointsPrice: 200, stock: 8 });
+    const g = await newGoods(t, shopA, storeA.id, { name: '大米 5kg', pointsPrice: 200, stock: 8 });
     expect(g).toMatchObject({
       storeId: storeA.id,
       name: '大米 5kg',
@@ -262,7 +248,7 @@ describe('goods', () => {
     expect(moves.body.items[0].actorId).toEqual(expect.any(Number));
     expect(moves.body.items[0].createdAt).toEqual(expect.any(String));
 
-    const none = await newGoods(admin, storeA.id, { name: '毛巾', stock: undefined });
+    const none = await newGoods(t, admin, storeA.id, { name: '毛巾', stock: undefined });
     expect(none.stock).toBe(0);
     expect(await t.ds.getRepository(StockMovement).countBy({ goodsId: none.id })).toBe(0);
   });
@@ -270,8 +256,8 @@ describe('goods', () => {
   it('GET /api/stores/:id/goods: staff see all, villagers of a served village see goods on sale', async () => {
     const store = await t.newStore([villageA.id], '货架测试');
     const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
-    const onSale = await newGoods(shop, store.id, { name: '酱油' });
-    const off = await newGoods(shop, store.id, { name: '停售品', active: false });
+    const onSale = await newGoods(t, shop, store.id, { name: '酱油' });
+    const off = await newGoods(t, shop, store.id, { name: '停售品', active: false });
     const villagerB = await t.tokenFor('villager', { villageId: villageB.id });
 
     await t.http().get(`/api/stores/${store.id}/goods`).expect(401);
@@ -298,7 +284,7 @@ describe('goods', () => {
   });
 
   it('PATCH /api/goods/:id: name, price and active by the store’s shopkeeper or an admin; stock is not editable', async () => {
-    const g = await newGoods(shopA, storeA.id, { name: '肥皂', pointsPrice: 15, stock: 3 });
+    const g = await newGoods(t, shopA, storeA.id, { name: '肥皂', pointsPrice: 15, stock: 3 });
     await t.http().patch(`/api/goods/${g.id}`).send({ pointsPrice: 20 }).expect(401);
     await t
       .http()
@@ -363,7 +349,7 @@ describe('goods', () => {
 
 describe('stock movements', () => {
   it('POST: 401, 403 for cadre and villager, 404 for another store’s goods', async () => {
-    const g = await newGoods(shopA, storeA.id);
+    const g = await newGoods(t, shopA, storeA.id);
     const body = { delta: 5, reason: 'restock' };
     await t.http().post(`/api/goods/${g.id}/stock-movements`).send(body).expect(401);
     for (const token of [cadreA, villagerAToken]) {
@@ -401,7 +387,7 @@ describe('stock movements', () => {
     [{ delta: 2, reason: 'restock', note: 'n'.repeat(201) }, 'note'],
     [{ delta: 2, reason: 'restock', actorId: 1 }, 'actorId'],
   ])('POST %j → 400 naming %s', async (body, field) => {
-    const g = await newGoods(shopA, storeA.id);
+    const g = await newGoods(t, shopA, storeA.id);
     const res = await t
       .http()
       .post(`/api/goods/${g.id}/stock-movements`)
@@ -413,7 +399,7 @@ describe('stock movements', () => {
   });
 
   it('restock and correction record who and why; stock may not go below zero (409) and equals the sum of movements', async () => {
-    const g = await newGoods(shopA, storeA.id, { stock: 4 });
+    const g = await newGoods(t, shopA, storeA.id, { stock: 4 });
     const restock = await t
       .http()
       .post(`/api/goods/${g.id}/stock-movements`)
@@ -456,7 +442,7 @@ describe('stock movements', () => {
   });
 
   it('stock cannot be pushed past the integer column (409, not a database error)', async () => {
-    const g = await newGoods(shopA, storeA.id, { stock: 0 });
+    const g = await newGoods(t, shopA, storeA.id, { stock: 0 });
     // Near the limit through a movement written straight to the database, so stock = sum still holds.
     await t.ds.getRepository(Goods).update({ id: g.id }, { stock: 2147483000 });
     await t.ds.getRepository(StockMovement).insert({
@@ -477,7 +463,7 @@ describe('stock movements', () => {
   });
 
   it('GET: 401, 403 for cadre, 404 for another store, 400 for a bad page', async () => {
-    const g = await newGoods(shopA, storeA.id);
+    const g = await newGoods(t, shopA, storeA.id);
     await t.http().get(`/api/goods/${g.id}/stock-movements`).expect(401);
     await t.http().get(`/api/goods/${g.id}/stock-movements`).set(bearer(cadreA)).expect(403);
     await t
@@ -497,7 +483,7 @@ describe('redemptions', () => {
     const villager = await t.newVillager(villageA.id, { name: '王五' });
     if (points) await grant(villager.id, points);
     const items: Goods[] = [];
-    for (const g of goods) items.push(await newGoods(shopA, storeA.id, g));
+    for (const g of goods) items.push(await newGoods(t, shopA, storeA.id, g));
     return { villager, goods: items };
   }
 
@@ -701,7 +687,7 @@ describe('redemptions', () => {
     await redeem(shopA, { villagerId: 999999, storeId: storeA.id, items: item }).expect(404);
 
     const { villager } = await scene(500, []);
-    const otherStoreGoods = await newGoods(shopB, storeB.id);
+    const otherStoreGoods = await newGoods(t, shopB, storeB.id);
     await redeem(shopA, {
       villagerId: villager.id,
       storeId: storeA.id,
@@ -788,7 +774,7 @@ describe('redemptions', () => {
 
       const villagerB = await t.newVillager(villageB.id);
       await grant(villagerB.id, 100);
-      const goodsB = await newGoods(shopB, storeB.id, { pointsPrice: 30 });
+      const goodsB = await newGoods(t, shopB, storeB.id, { pointsPrice: 30 });
       await redeem(
         shopB,
         {
@@ -808,7 +794,7 @@ describe('redemptions', () => {
     let villager: Villager;
     beforeAll(async () => {
       ({ villager } = await scene(1000, []));
-      const goods = await newGoods(shopA, storeA.id, { pointsPrice: 10 });
+      const goods = await newGoods(t, shopA, storeA.id, { pointsPrice: 10 });
       await grant(villagerA.id, 100);
       mine = (
         await redeem(shopA, {
@@ -824,7 +810,7 @@ describe('redemptions', () => {
       }).expect(201);
       const villagerB = await t.newVillager(villageB.id);
       await grant(villagerB.id, 100);
-      const goodsB = await newGoods(shopB, storeB.id, { pointsPrice: 10 });
+      const goodsB = await newGoods(t, shopB, storeB.id, { pointsPrice: 10 });
       theirs = (
         await redeem(shopB, {
           villagerId: villagerB.id,
@@ -999,7 +985,7 @@ describe('input that once reached the database as a 500', () => {
   let goods: Goods;
   let redemptionId: number;
   beforeAll(async () => {
-    goods = await newGoods(shopA, storeA.id, { name: '探针', pointsPrice: 1, stock: 5 });
+    goods = await newGoods(t, shopA, storeA.id, { name: '探针', pointsPrice: 1, stock: 5 });
     const villager = await t.newVillager(villageA.id);
     await grant(villager.id, 10);
     const res = await t

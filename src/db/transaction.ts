@@ -69,17 +69,7 @@ export class Tx {
     const sqlite = sqliteConnectionsOf(this.dataSource);
     if (sqlite) return sqlite.snapshot((runner) => work(runner.manager));
     return this.withRetry(() =>
-      this.onReader(async (runner) => {
-        await runner.startTransaction('REPEATABLE READ');
-        try {
-          const result = await work(runner.manager);
-          await runner.commitTransaction();
-          return result;
-        } catch (err) {
-          await runner.rollbackTransaction().catch(() => undefined);
-          throw err;
-        }
-      }),
+      this.onReader((runner) => runner.manager.transaction('REPEATABLE READ', work)),
     );
   }
 

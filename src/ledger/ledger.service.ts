@@ -140,7 +140,6 @@ export class LedgerService {
    */
   points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
     const { skip, take } = skipTake(q);
-    const page = [villagerId, take, skip];
     // One snapshot: the balance and the entries agree even while a deed commits in between.
     return this.tx.read(async (em) => {
       const { balance } = await this.villagers.findScoped(em, caller, villagerId);
@@ -149,11 +148,11 @@ export class LedgerService {
       ]);
       const total = Number(counted.n);
       if (skip >= total) return { villagerId, balance, entries: pageOf([], total, q) };
-      const entries = await this.dialect.select<Record<string, unknown>>(
-        em,
-        this.history.entries,
-        page,
-      );
+      const entries = await this.dialect.select<Record<string, unknown>>(em, this.history.entries, [
+        villagerId,
+        take,
+        skip,
+      ]);
       const ids = (column: string) => [
         ...new Set(
           entries
@@ -170,10 +169,13 @@ export class LedgerService {
           ])
         : [];
       const deedById = new Map(deeds.map((d) => [d.id, d]));
-      const events = await this.dialect.select<Record<string, unknown>>(em, this.history.trail, [
-        this.dialect.idsParam(deedIds),
-        this.dialect.idsParam(redemptionIds),
-      ]);
+      const events =
+        deedIds.length || redemptionIds.length
+          ? await this.dialect.select<Record<string, unknown>>(em, this.history.trail, [
+              this.dialect.idsParam(deedIds),
+              this.dialect.idsParam(redemptionIds),
+            ])
+          : [];
       // oldest first within each trail
       events.sort((x, y) => Number(x.id) - Number(y.id));
       const trails = new Map<string, TrailEvent[]>();
