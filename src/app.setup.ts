@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import { requestIdOf } from './common/request-context';
 import { requestLogger } from './common/request-logger';
+import { WriteAdmission } from './common/write-admission';
 import type { AppConfig } from './config';
 import { buildOpenApiDocument } from './openapi';
 
@@ -93,6 +94,14 @@ export async function setupApp(
   // (src/common/upload.ts); the ceiling here bounds every multipart body.
   await app.register(multipart, {
     limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10, parts: 11 },
+  });
+  // Write requests begin a few at a time, so that a burst of them does not hold up the reads
+  // that arrive meanwhile (src/common/write-admission.ts); before our other hooks, so a write
+  // that waits has not been worked on yet.
+  const writes = new WriteAdmission();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') done();
+    else writes.admit(() => done());
   });
   // helmet's middleware built once: @fastify/helmet built it anew for every request, a measured
   // part of every answer's CPU (README, Performance)
