@@ -4,9 +4,9 @@
  * Under write load the answers of a committed group go out together and their clients' next
  * requests come back together: 20 and more write requests read in one I/O phase, each parsed,
  * authenticated and validated (~0.3 ms) before the event loop looked at the network again, so a
- * read that arrived meanwhile waited 10–15 ms before its first line ran. Four at a time: the
- * history's p99 under record-deed load went from 21–25 ms to 14–16 ms, record-deed alone kept its
- * throughput; six left it at 17–20 ms (alternating builds, README).
+ * read that arrived meanwhile waited 10–15 ms before its first line ran. The history's p99 under
+ * record-deed load, alternating builds: 22–25 ms without this, 16–20 ms with six at a time,
+ * 14–16 ms with four; record-deed alone kept its throughput (README, Performance).
  */
 export const WRITES_PER_TURN = 4;
 
@@ -28,7 +28,7 @@ export class WriteAdmission {
     }
   }
 
-  /** Writes waiting for a later turn (for metrics and tests). */
+  /** Writes waiting for a later opening. */
   get waitingCount(): number {
     return this.waiting.length;
   }
