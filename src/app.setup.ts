@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import { requestIdOf } from './common/request-context';
 import { requestLogger } from './common/request-logger';
-import { WriteAdmission } from './common/write-admission';
+import { isWriteMethod, WriteAdmission } from './common/write-admission';
 import type { AppConfig } from './config';
 import { buildOpenApiDocument } from './openapi';
 
@@ -100,8 +100,8 @@ export async function setupApp(
   // that waits has not been worked on yet.
   const writes = new WriteAdmission();
   fastify.addHook('onRequest', (req, reply, done) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') done();
-    else writes.admit(() => done());
+    if (isWriteMethod(req.method)) writes.admit(done);
+    else done();
   });
   // helmet's middleware built once: @fastify/helmet built it anew for every request, a measured
   // part of every answer's CPU (README, Performance)

@@ -1,6 +1,7 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { ForbiddenException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isWriteMethod } from '../common/write-admission';
 
 /** The browser's session: the access token in an httpOnly, SameSite=Strict cookie. */
 export const SESSION_COOKIE = 'cp_session';
@@ -47,15 +48,13 @@ export function clearSessionCookie(req: RequestLike, reply: FastifyReply): void 
   reply.clearCookie(SESSION_COOKIE, cookieOptions(req, 0));
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
  * Refuses a state-changing request that carries the session cookie but comes from another
  * origin (CSRF). SameSite=Strict already keeps the cookie off cross-site requests; this also
  * covers same-site, other-origin pages and old browsers. Bearer-token clients are not affected.
  */
 export function assertSameOrigin(req: RequestLike): void {
-  if (SAFE_METHODS.has(req.method.toUpperCase()) || !sessionToken(req)) return;
+  if (!isWriteMethod(req.method) || !sessionToken(req)) return;
   const fetchSite = header(req, 'sec-fetch-site');
   if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') {
     throw new ForbiddenException('Cross-origin request with the session cookie refused');

@@ -10,6 +10,13 @@
  */
 export const WRITES_PER_TURN = 4;
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A request that may change state: any method but GET, HEAD and OPTIONS. */
+export function isWriteMethod(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}
+
 /**
  * Lets write requests begin at most `perTurn` at a time, in the order they arrived: the first
  * `perTurn` at once, the rest at the next opening, which comes only after the event loop has read
