@@ -74,7 +74,7 @@ describePg('db:copy from SQLite to PostgreSQL', () => {
   });
   afterAll(async () => {
     for (const drop of drops) await drop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true }); // unset when the build was stale
   });
 
   it('moves the demo district with its redemptions; the service on PostgreSQL serves the same data', async () => {

@@ -1,7 +1,41 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  ObjectLiteral,
+  QueryFailedError,
+  type QueryRunner,
+  SelectQueryBuilder,
+} from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { EntityTarget } from 'typeorm';
+
+const statementNames = new Map<string, string>();
+
+/**
+ * PostgreSQL: runs `sql` on the runner's connection as a named prepared statement, parsed and
+ * planned once per connection and then only bound and executed (pg's unnamed statements, which
+ * TypeORM's `query` sends, are parsed and planned on every call: a measured share of the
+ * database's CPU on the hot writes, README Performance). The SQL texts are fixed in code, so the
+ * names stay few. Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.
+ */
+export async function preparedQuery<R>(
+  runner: QueryRunner,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  let name = statementNames.get(sql);
+  if (name === undefined) statementNames.set(sql, (name = `cp${statementNames.size + 1}`));
+  const client = (await runner.connect()) as {
+    query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+  };
+  try {
+    return (await client.query({ name, text: sql, values: params })).rows;
+  } catch (err) {
+    runner.connection.logger.logQueryError(err as Error, sql, params, runner);
+    throw new QueryFailedError(sql, params, err as Error);
+  }
+}
 
 /**
  * What features need that the two databases spell differently. Feature code asks for these and
@@ -28,19 +62,14 @@ export class Dialect {
    * until the transaction ends like `lockRows`.
    */
   lockedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    return em.query(this.postgres ? `${sql} FOR UPDATE` : this.placeholders(sql), params);
+    return this.postgres ? this.pg(em, `${sql} FOR UPDATE`, params) : this.select(em, sql, params);
   }
 
   /**
    * Runs an `INSERT / UPDATE … RETURNING …` written with `$1, $2 …` placeholders (each used
    * once, in order) and answers the returned rows, empty when no row matched.
    */
-  async returning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    if (this.postgres) {
-      const result = (await em.query(sql, params)) as R[] | [R[], number];
-      // TypeORM answers an UPDATE or DELETE with [rows, rowCount], an INSERT with the rows
-      return /^\s*(UPDATE|DELETE)\b/i.test(sql) ? (result as [R[], number])[0] : (result as R[]);
-    }
+  returning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
     return this.select<R>(em, sql, params);
   }
 
@@ -49,7 +78,7 @@ export class Dialect {
    * once), as the driver answers them: column names as selected, values unconverted.
    */
   async select<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    if (this.postgres) return (await em.query(sql, params)) as R[];
+    if (this.postgres) return this.pg(em, sql, params);
     const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
     return (await em.query(this.placeholders(sql), order)) as R[];
   }
@@ -191,7 +220,9 @@ export class Dialect {
     }
     const driver = em.connection.driver;
     const params = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
-    const result: unknown = await em.query(sql, params);
+    const result: unknown = this.postgres
+      ? await this.pg(em, sql, params)
+      : await em.query(sql, params);
     if (!generated) return null;
     // PostgreSQL answers the RETURNING rows; SQLite's runner answers the new rowid
     const id = this.postgres
@@ -204,4 +235,15 @@ export class Dialect {
   }
 
   private readonly insertSql = new Map<string, string>();
+
+  /** PostgreSQL: `preparedQuery` on the transaction's connection, or on one of its own. */
+  private async pg<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+    if (em.queryRunner) return preparedQuery<R>(em.queryRunner, sql, params);
+    const runner = em.connection.createQueryRunner();
+    try {
+      return await preparedQuery<R>(runner, sql, params);
+    } finally {
+      await runner.release();
+    }
+  }
 }

@@ -196,15 +196,17 @@ export class RedemptionsService {
     const lines = mergeLines(dto.items);
     // one plain query for the villager and whether this store serves their village (two
     // find() query builders before: a measured part of every redemption)
-    const [found] = await em.query<
-      { id: number; village_id: number; status: Villager['status']; served: unknown }[]
-    >(
-      this.dialect.placeholders(
-        `SELECT v.id, v.village_id, v.status,
-                EXISTS (SELECT 1 FROM store_villages s
-                         WHERE s.store_id = $1 AND s.village_id = v.village_id) AS served
-           FROM villagers v WHERE v.id = $2`,
-      ),
+    const [found] = await this.dialect.select<{
+      id: number;
+      village_id: number;
+      status: Villager['status'];
+      served: unknown;
+    }>(
+      em,
+      `SELECT v.id, v.village_id, v.status,
+              EXISTS (SELECT 1 FROM store_villages s
+                       WHERE s.store_id = $1 AND s.village_id = v.village_id) AS served
+         FROM villagers v WHERE v.id = $2`,
       [storeId, dto.villagerId],
     );
     if (!found) throw notFound('Villager');
