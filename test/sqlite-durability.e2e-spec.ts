@@ -1,11 +1,11 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { todayIn } from '../src/common/time';
 import { dataSourceOptions } from '../src/db/data-source';
 import { sqliteConnectionsOf } from '../src/db/sqlite';
+import { SqliteFile } from '../src/db/sqlite-file';
 import { CHECKPOINT_EVERY_MS, WRITER_AUTOCHECKPOINT_PAGES } from '../src/db/sqlite-checkpointer';
 import { ADMIN_PASSWORD, createTestApp, isPostgres } from './app';
 import { newRule } from './factories';
@@ -49,7 +49,7 @@ import { startInstances } from './instances';
     rmSync(`${copy}-wal`, { force: true });
     copyFileSync(file, copy);
     try {
-      const db = new Database(copy);
+      const db = new SqliteFile(copy);
       try {
         const row = db.prepare('SELECT count(*) AS n FROM villages WHERE code = ?').get(code);
         return (row as { n: number }).n;

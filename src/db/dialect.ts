@@ -16,14 +16,15 @@ const statementNames = new Map<string, string>();
  * PostgreSQL: runs `sql` on the runner's connection as a named prepared statement, parsed and
  * planned once per connection and then only bound and executed (pg's unnamed statements, which
  * TypeORM's `query` sends, are parsed and planned on every call: a measured share of the
- * database's CPU on the hot writes, README Performance). The SQL texts are fixed in code, so the
- * names stay few. Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.
+ * database's CPU on the hot writes, README Performance). Only for statements whose best plan
+ * does not depend on the values — a row by its key, an INSERT: after five executions
+ * PostgreSQL may keep one generic plan for every value, which for a search over skewed data
+ * (one village's month, a name) can be far worse than the plan for the values at hand, so
+ * searches (`select`, `entities`) stay unnamed. The SQL texts are fixed in code, so the names
+ * stay few. Errors leave as TypeORM's QueryFailedError, logged as
+ * TypeORM logs them.
  */
-export async function preparedQuery<R>(
-  runner: QueryRunner,
-  sql: string,
-  params: unknown[],
-): Promise<R[]> {
+async function preparedQuery<R>(runner: QueryRunner, sql: string, params: unknown[]): Promise<R[]> {
   let name = statementNames.get(sql);
   if (name === undefined) statementNames.set(sql, (name = `cp${statementNames.size + 1}`));
   const client = (await runner.connect()) as {
@@ -58,19 +59,22 @@ export class Dialect {
   }
 
   /**
-   * The rows of a `SELECT` written with `$1, $2 …` placeholders (each used once, in order), held
-   * until the transaction ends like `lockRows`.
+   * The rows of a `SELECT` of rows by their key, written with `$1, $2 …` placeholders (each used
+   * once, in order), held until the transaction ends like `lockRows`. A prepared statement.
    */
   lockedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    return this.postgres ? this.pg(em, `${sql} FOR UPDATE`, params) : this.select(em, sql, params);
+    return this.postgres
+      ? this.prepared(em, `${sql} FOR UPDATE`, params)
+      : this.select(em, sql, params);
   }
 
   /**
-   * Runs an `INSERT / UPDATE … RETURNING …` written with `$1, $2 …` placeholders (each used
-   * once, in order) and answers the returned rows, empty when no row matched.
+   * Runs an `INSERT`, or an `UPDATE` of rows by their key, `… RETURNING …`, written with
+   * `$1, $2 …` placeholders (each used once, in order), and answers the returned rows, empty
+   * when no row matched. A prepared statement.
    */
   returning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    return this.select<R>(em, sql, params);
+    return this.postgres ? this.prepared(em, sql, params) : this.select<R>(em, sql, params);
   }
 
   /**
@@ -78,7 +82,7 @@ export class Dialect {
    * once), as the driver answers them: column names as selected, values unconverted.
    */
   async select<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    if (this.postgres) return this.pg(em, sql, params);
+    if (this.postgres) return (await em.query(sql, params)) as R[];
     const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
     return (await em.query(this.placeholders(sql), order)) as R[];
   }
@@ -107,28 +111,39 @@ export class Dialect {
     where: string,
     params: unknown[],
   ): Promise<T[]> {
-    const meta = em.connection.getMetadata(target);
-    const key = `${meta.tableName} ${where}`;
-    let sql = this.entitySql.get(key);
-    if (sql === undefined) {
-      sql = `SELECT ${this.columnsOf(em, target, 't')} FROM "${meta.tableName}" "t" WHERE ${where}`;
-      this.entitySql.set(key, sql);
-    }
-    const rows = await this.select<Record<string, unknown>>(em, sql, params);
+    const rows = await this.select<Record<string, unknown>>(
+      em,
+      this.entitySql(em, target, where),
+      params,
+    );
     return rows.map((row) => this.hydrate(em, target, row));
   }
 
-  /** One entity by its id, or null (`entities` on `t.id = $1`). */
+  /** One entity by its id, or null: `entities` on `t.id = $1`, a prepared statement. */
   async byId<T extends ObjectLiteral>(
     em: EntityManager,
     target: EntityTarget<T>,
     id: number,
   ): Promise<T | null> {
-    const [found] = await this.entities(em, target, 't.id = $1', [id]);
-    return found ?? null;
+    const sql = this.entitySql(em, target, 't.id = $1');
+    const [row] = this.postgres
+      ? await this.prepared<Record<string, unknown>>(em, sql, [id])
+      : await this.select<Record<string, unknown>>(em, sql, [id]);
+    return row ? this.hydrate(em, target, row) : null;
   }
 
-  private readonly entitySql = new Map<string, string>();
+  private entitySql(em: EntityManager, target: EntityTarget<ObjectLiteral>, where: string): string {
+    const meta = em.connection.getMetadata(target);
+    const key = `${meta.tableName} ${where}`;
+    let sql = this.entitySqlCache.get(key);
+    if (sql === undefined) {
+      sql = `SELECT ${this.columnsOf(em, target, 't')} FROM "${meta.tableName}" "t" WHERE ${where}`;
+      this.entitySqlCache.set(key, sql);
+    }
+    return sql;
+  }
+
+  private readonly entitySqlCache = new Map<string, string>();
 
   /**
    * An entity from a row read with `columnsOf`, its values converted as TypeORM converts them
@@ -221,7 +236,7 @@ export class Dialect {
     const driver = em.connection.driver;
     const params = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
     const result: unknown = this.postgres
-      ? await this.pg(em, sql, params)
+      ? await this.prepared(em, sql, params)
       : await em.query(sql, params);
     if (!generated) return null;
     // PostgreSQL answers the RETURNING rows; SQLite's runner answers the new rowid
@@ -237,7 +252,7 @@ export class Dialect {
   private readonly insertSql = new Map<string, string>();
 
   /** PostgreSQL: `preparedQuery` on the transaction's connection, or on one of its own. */
-  private async pg<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+  private async prepared<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
     if (em.queryRunner) return preparedQuery<R>(em.queryRunner, sql, params);
     const runner = em.connection.createQueryRunner();
     try {

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
-import { preparedQuery } from './dialect';
 import { sqliteConnectionsOf } from './sqlite';
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
@@ -85,7 +84,7 @@ export class Tx {
       return Promise.reject(new Error('Tx.query inside a transaction: use its EntityManager'));
     }
     if (sqliteConnectionsOf(this.dataSource)) return this.dataSource.query(sql, params);
-    return this.onReader((runner) => preparedQuery<R>(runner, sql, params));
+    return this.onReader((runner) => runner.query(sql, params) as Promise<R[]>);
   }
 
   /** PostgreSQL: `work` on a connection of the readers' pool (data-source.ts). */
