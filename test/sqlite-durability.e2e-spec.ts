@@ -1,12 +1,9 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { todayIn } from '../src/common/time';
 import { dataSourceOptions } from '../src/db/data-source';
-import { sqliteConnectionsOf } from '../src/db/sqlite';
-import { SqliteFile } from '../src/db/sqlite-file';
-import { CHECKPOINT_EVERY_MS, WRITER_AUTOCHECKPOINT_PAGES } from '../src/db/sqlite-checkpointer';
 import { ADMIN_PASSWORD, createTestApp, isPostgres } from './app';
 import { newRule } from './factories';
 import { startInstances } from './instances';
@@ -30,56 +27,6 @@ import { startInstances } from './instances';
         foreign_keys: 1,
       });
       await ds.destroy();
-    }
-  });
-});
-
-/**
- * Checkpoints off the event loop (src/db/sqlite-checkpointer.ts): a commit reaches the database
- * file itself, not only the WAL, without the writer checkpointing (its own threshold is far
- * above what this test writes; SQLite's default of 1,000 pages is too).
- */
-(isPostgres ? describe.skip : describe)('checkpoints of a SQLite file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-checkpoint-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  /** Villages named `code` in the database file alone, read from a copy without its WAL. */
-  const inMainFile = (file: string, code: string): number => {
-    const copy = join(dir, 'copy.sqlite');
-    rmSync(`${copy}-wal`, { force: true });
-    copyFileSync(file, copy);
-    try {
-      const db = new SqliteFile(copy);
-      try {
-        const row = db.prepare('SELECT count(*) AS n FROM villages WHERE code = ?').get(code);
-        return (row as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    } catch {
-      return 0; // a copy taken in the middle of a checkpoint: the next poll
-    }
-  };
-
-  it('copies committed pages into the database file on a thread of its own', async () => {
-    const file = join(dir, 'app.sqlite');
-    const t = await createTestApp({ DATABASE_URL: `sqlite:${file}` });
-    try {
-      // the writer's setting: a read outside a transaction would go to a read connection
-      const sqlite = sqliteConnectionsOf(t.ds)!;
-      const [{ wal_autocheckpoint }] = (await sqlite.queue.run(() =>
-        sqlite.writer.query('PRAGMA wal_autocheckpoint'),
-      )) as { wal_autocheckpoint: number }[];
-      expect(wal_autocheckpoint).toBe(WRITER_AUTOCHECKPOINT_PAGES);
-      const village = await t.newVillage();
-      let found = 0;
-      for (let i = 0; i < 50 && !found; i++) {
-        await new Promise((r) => setTimeout(r, CHECKPOINT_EVERY_MS));
-        found = inMainFile(file, village.code);
-      }
-      expect(found).toBe(1);
-    } finally {
-      await t.close();
     }
   });
 });

@@ -2,7 +2,6 @@ import { AsyncResource } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
-import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer';
 
 /**
  * SQLite pragmas, applied on every open: the driver's WAL switch leaves `synchronous` at the
@@ -371,22 +370,12 @@ export class SqliteConnections {
   static install(dataSource: DataSource): SqliteConnections {
     const driver = dataSource.driver as BetterSqlite3Driver;
     const file = driver.options.database;
-    const onFile = file !== ':memory:';
-    const readConnection = onFile ? openReadOnly(driver) : undefined;
+    const readConnection = file === ':memory:' ? undefined : openReadOnly(driver);
     const connections = new SqliteConnections(driver, readConnection);
     installed.set(dataSource, connections);
     driver.createQueryRunner = () => connections.outsideRunner();
-    // checkpoints off the event loop (sqlite-checkpointer.ts); the writer's own past a safety net
-    let checkpointer: Checkpointer | undefined;
-    if (onFile) {
-      (driver.databaseConnection as RawConnection).pragma(
-        `wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`,
-      );
-      checkpointer = new Checkpointer(file as string);
-    }
     const destroy = dataSource.destroy.bind(dataSource);
     dataSource.destroy = async () => {
-      await checkpointer?.close();
       readConnection?.close();
       connections.closeAll();
       return destroy();
