@@ -1,8 +1,10 @@
 import { Client } from 'pg';
+import { QueryFailedError } from 'typeorm';
 import { ctxOf } from '../src/common/request-context';
 import { todayIn } from '../src/common/time';
 import { Deed } from '../src/deeds/deed.entity';
 import { DeedsService } from '../src/deeds/deeds.service';
+import { Dialect } from '../src/db/dialect';
 import { Tx } from '../src/db/transaction';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { LedgerService } from '../src/ledger/ledger.service';
@@ -274,6 +276,39 @@ describe('invariants in the schema', () => {
     await refused('UPDATE redemption_items SET quantity = 0 WHERE redemption_id = $1', [r.body.id]);
     await refused('UPDATE redemptions SET total = 0 WHERE id = $1', [r.body.id]);
     expect((await t.ds.getRepository(Goods).findOneByOrFail({ id: goods.id })).stock).toBe(2);
+  });
+
+  it('a refused hot statement reaches the caller as a QueryFailedError with the database’s code', async () => {
+    // Dialect runs these as prepared statements on PostgreSQL: the 409 for a unique value
+    // (ErrorFilter) and the retry of a deadlock (Tx) read the driver's code from this error
+    const dialect = t.app.get(Dialect);
+    const stock = (await newShop(t, [a.id], { name: '香皂', pointsPrice: 5, stock: 1 })).goods;
+    const update = t.app
+      .get(Tx)
+      .run((em) =>
+        dialect.returning(em, 'UPDATE goods SET stock = $1 WHERE id = $2 RETURNING id', [
+          -1,
+          stock.id,
+        ]),
+      );
+    await expect(update).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(update).rejects.toMatchObject({
+      driverError: { code: isPostgres ? '23514' : 'SQLITE_CONSTRAINT_CHECK' },
+    });
+    const taken = await t.newVillage();
+    const insert = t.app
+      .get(Tx)
+      .run((em) =>
+        dialect.returning(
+          em,
+          'INSERT INTO villages (code, name, town) VALUES ($1, $2, $3) RETURNING id',
+          [taken.code, '重号村', '城关镇'],
+        ),
+      );
+    await expect(insert).rejects.toMatchObject({
+      driverError: { code: isPostgres ? '23505' : 'SQLITE_CONSTRAINT_UNIQUE' },
+    });
+    expect((await t.ds.getRepository(Goods).findOneByOrFail({ id: stock.id })).stock).toBe(1);
   });
 
   it('stock movements are append-only', async () => {

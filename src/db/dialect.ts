@@ -21,8 +21,7 @@ const statementNames = new Map<string, string>();
  * PostgreSQL may keep one generic plan for every value, which for a search over skewed data
  * (one village's month, a name) can be far worse than the plan for the values at hand, so
  * searches (`select`, `entities`) stay unnamed. The SQL texts are fixed in code, so the names
- * stay few. Errors leave as TypeORM's QueryFailedError, logged as
- * TypeORM logs them.
+ * stay few. Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.
  */
 async function preparedQuery<R>(runner: QueryRunner, sql: string, params: unknown[]): Promise<R[]> {
   let name = statementNames.get(sql);
