@@ -4,38 +4,16 @@ import {
   EntityManager,
   ObjectLiteral,
   QueryFailedError,
-  type QueryRunner,
   SelectQueryBuilder,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { EntityTarget } from 'typeorm';
 
-const statementNames = new Map<string, string>();
-
 /**
- * PostgreSQL: runs `sql` on the runner's connection as a named prepared statement, parsed and
- * planned once per connection and then only bound and executed (pg's unnamed statements, which
- * TypeORM's `query` sends, are parsed and planned on every call: a measured share of the
- * database's CPU on the hot writes, README Performance). Only for statements whose best plan
- * does not depend on the values — a row by its key, an INSERT: after five executions
- * PostgreSQL may keep one generic plan for every value, which for a search over skewed data
- * (one village's month, a name) can be far worse than the plan for the values at hand, so
- * searches (`select`, `entities`) stay unnamed. The SQL texts are fixed in code, so the names
- * stay few. Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.
+ * Names of PostgreSQL's prepared statements by their SQL, for the whole process: pg refuses one
+ * name for two texts on a connection, and every Dialect shares the pool's connections.
  */
-async function preparedQuery<R>(runner: QueryRunner, sql: string, params: unknown[]): Promise<R[]> {
-  let name = statementNames.get(sql);
-  if (name === undefined) statementNames.set(sql, (name = `cp${statementNames.size + 1}`));
-  const client = (await runner.connect()) as {
-    query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
-  };
-  try {
-    return (await client.query({ name, text: sql, values: params })).rows;
-  } catch (err) {
-    runner.connection.logger.logQueryError(err as Error, sql, params, runner);
-    throw new QueryFailedError(sql, params, err as Error);
-  }
-}
+const statementNames = new Map<string, string>();
 
 /**
  * What features need that the two databases spell differently. Feature code asks for these and
@@ -62,9 +40,7 @@ export class Dialect {
    * once, in order), held until the transaction ends like `lockRows`. A prepared statement.
    */
   lockedRows<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    return this.postgres
-      ? this.prepared(em, `${sql} FOR UPDATE`, params)
-      : this.select(em, sql, params);
+    return this.byKey(em, this.postgres ? `${sql} FOR UPDATE` : sql, params);
   }
 
   /**
@@ -73,7 +49,7 @@ export class Dialect {
    * when no row matched. A prepared statement.
    */
   returning<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    return this.postgres ? this.prepared(em, sql, params) : this.select<R>(em, sql, params);
+    return this.byKey(em, sql, params);
   }
 
   /**
@@ -125,9 +101,7 @@ export class Dialect {
     id: number,
   ): Promise<T | null> {
     const sql = this.entitySql(em, target, 't.id = $1');
-    const [row] = this.postgres
-      ? await this.prepared<Record<string, unknown>>(em, sql, [id])
-      : await this.select<Record<string, unknown>>(em, sql, [id]);
+    const [row] = await this.byKey<Record<string, unknown>>(em, sql, [id]);
     return row ? this.hydrate(em, target, row) : null;
   }
 
@@ -235,7 +209,7 @@ export class Dialect {
     const driver = em.connection.driver;
     const params = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
     const result: unknown = this.postgres
-      ? await this.prepared(em, sql, params)
+      ? await this.byKey(em, sql, params)
       : await em.query(sql, params);
     if (!generated) return null;
     // PostgreSQL answers the RETURNING rows; SQLite's runner answers the new rowid
@@ -250,14 +224,35 @@ export class Dialect {
 
   private readonly insertSql = new Map<string, string>();
 
-  /** PostgreSQL: `preparedQuery` on the transaction's connection, or on one of its own. */
-  private async prepared<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
-    if (em.queryRunner) return preparedQuery<R>(em.queryRunner, sql, params);
-    const runner = em.connection.createQueryRunner();
+  /**
+   * A statement whose best plan does not depend on the values (a row by its key, an INSERT),
+   * written like `select`. PostgreSQL: a named prepared statement, parsed and planned once per
+   * connection and then only bound and executed (pg's unnamed statements, which TypeORM's
+   * `query` sends, are parsed and planned on every call: a measured share of the database's CPU
+   * on the hot writes, README Performance). Searches stay on `select`: after five executions
+   * PostgreSQL may keep one generic plan for every value, which for a search over skewed data
+   * (one village's month, a name) can be far worse than the plan for the values at hand.
+   * Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.
+   */
+  private async byKey<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+    if (!this.postgres) return this.select<R>(em, sql, params);
+    let name = statementNames.get(sql);
+    if (name === undefined) statementNames.set(sql, (name = `cp${statementNames.size + 1}`));
+    // the transaction's connection, or one of its own outside a transaction
+    const own = em.queryRunner ? undefined : em.connection.createQueryRunner();
+    const runner = (em.queryRunner ?? own)!;
     try {
-      return await preparedQuery<R>(runner, sql, params);
+      const client = (await runner.connect()) as {
+        query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+      };
+      return (
+        await client.query({ name, text: sql, values: params }).catch((err: Error) => {
+          runner.connection.logger.logQueryError(err, sql, params, runner);
+          throw new QueryFailedError(sql, params, err);
+        })
+      ).rows;
     } finally {
-      await runner.release();
+      await own?.release();
     }
   }
 }
