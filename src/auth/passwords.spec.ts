@@ -17,10 +17,15 @@ describe('passwords', () => {
 
   it('hashing leaves the event loop idle (it runs on the thread pool)', async () => {
     await hashPassword('warm-up');
-    const before = performance.eventLoopUtilization();
-    await Promise.all(Array.from({ length: 4 }, (_, i) => hashPassword(`password-${i}`)));
-    const { utilization } = performance.eventLoopUtilization(before);
+    // The least busy of up to three tries: one try can be slowed by other processes (CI runs test
+    // files in parallel on two cores; once 0.58), while hashing on the loop is busy in every try.
+    const tries: number[] = [];
+    while (tries.length < 3 && !tries.some((u) => u < 0.5)) {
+      const before = performance.eventLoopUtilization();
+      await Promise.all(Array.from({ length: 4 }, (_, i) => hashPassword(`password-${i}`)));
+      tries.push(performance.eventLoopUtilization(before).utilization);
+    }
     // bcryptjs, pure JavaScript, kept the loop busy nearly all the time (utilization ≈ 1).
-    expect(utilization).toBeLessThan(0.5);
+    expect(Math.min(...tries)).toBeLessThan(0.5);
   });
 });
