@@ -117,7 +117,9 @@ describePg('db:copy from SQLite to PostgreSQL', () => {
       expect(cancel.status).toBe(200);
       before = await snapshot(http);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${lite.output()}`);
+      // fetch's own message is "fetch failed": its cause says what failed (refused, reset, …)
+      const cause = (err as Error).cause;
+      throw new Error(`${(err as Error).message} ${cause ? String(cause) : ''}\n${lite.output()}`);
     } finally {
       await lite.stop();
     }
