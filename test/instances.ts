@@ -8,7 +8,6 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -77,38 +76,33 @@ function snapshotBuild(): { main: string; remove(): void } {
   };
 }
 
-/** A port nobody listens on right now (the OS picks it; the service is told to use it). */
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function waitForHealth(
-  url: string,
+/**
+ * Waits until the instance says which port it listens on (it is started with PORT=0, so the OS
+ * picks one as it binds: a port picked beforehand and handed over could be taken in between by
+ * another test file's server, whose answers then came back as this instance's) and answers GET
+ * /api/health there.
+ */
+async function waitForListening(
   child: ChildProcess,
+  printed: () => string,
   log: () => string,
   timeoutMs: number,
-) {
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`instance ${url} exited with ${child.exitCode}:\n${log()}`);
+      throw new Error(`instance exited with ${child.exitCode}:\n${log()}`);
     }
-    try {
+    const port = /listening on :(\d+)/.exec(printed())?.[1];
+    if (port) {
+      const url = `http://127.0.0.1:${port}`;
       const res = await fetch(`${url}/api/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
+      if (res.ok) return url;
+      throw new Error(`instance ${url} answered /api/health with ${res.status}:\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`instance ${url} not healthy after ${timeoutMs} ms:\n${log()}`);
+  throw new Error(`instance not listening after ${timeoutMs} ms:\n${log()}`);
 }
 
 /**
@@ -129,19 +123,20 @@ export async function startInstances(
   const output = () => logs.join('');
 
   const startOne = async (i: number) => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, [build.main], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), LOG_REQUESTS: '0', NODE_ENV: 'test' },
+      env: { ...process.env, ...env, PORT: '0', LOG_REQUESTS: '0', NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    const tag = `[instance ${i} :${port}] `;
-    child.stdout!.on('data', (d: Buffer) => logs.push(tag + d.toString()));
+    const tag = `[instance ${i}] `;
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      logs.push(tag + d.toString());
+    });
     child.stderr!.on('data', (d: Buffer) => logs.push(tag + d.toString()));
-    await waitForHealth(url, child, output, opts.timeoutMs ?? 30_000);
-    urls[i] = url;
+    urls[i] = await waitForListening(child, () => stdout, output, opts.timeoutMs ?? 30_000);
   };
 
   const stop = async () => {
