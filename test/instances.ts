@@ -125,7 +125,17 @@ export async function startInstances(
   const startOne = async (i: number) => {
     const child = spawn(process.execPath, [build.main], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: '0', LOG_REQUESTS: '0', NODE_ENV: 'test' },
+      // Five connections a pool (two pools an instance): three instances and the other test files
+      // running meanwhile stay under PostgreSQL's default max_connections (100), where ten
+      // reached it and an instance answered 500 ("sorry, too many clients already").
+      env: {
+        ...process.env,
+        DB_POOL_SIZE: '5',
+        ...env,
+        PORT: '0',
+        LOG_REQUESTS: '0',
+        NODE_ENV: 'test',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
