@@ -84,7 +84,7 @@ function snapshotBuild(): { main: string; remove(): void } {
  */
 async function waitForListening(
   child: ChildProcess,
-  printed: () => string,
+  portOf: () => string | undefined,
   log: () => string,
   timeoutMs: number,
 ): Promise<string> {
@@ -93,7 +93,7 @@ async function waitForListening(
     if (child.exitCode !== null) {
       throw new Error(`instance exited with ${child.exitCode}:\n${log()}`);
     }
-    const port = /listening on :(\d+)/.exec(printed())?.[1];
+    const port = portOf();
     if (port) {
       const url = `http://127.0.0.1:${port}`;
       const res = await fetch(`${url}/api/health`);
@@ -140,13 +140,18 @@ export async function startInstances(
     });
     children.push(child);
     const tag = `[instance ${i}] `;
-    let stdout = '';
+    // the output up to the "listening on :N" line, read once for its port
+    let start = '';
+    let port: string | undefined;
     child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      logs.push(tag + d.toString());
+      const text = d.toString();
+      logs.push(tag + text);
+      if (port !== undefined) return;
+      start += text;
+      port = /listening on :(\d+)/.exec(start)?.[1];
     });
     child.stderr!.on('data', (d: Buffer) => logs.push(tag + d.toString()));
-    urls[i] = await waitForListening(child, () => stdout, output, opts.timeoutMs ?? 30_000);
+    urls[i] = await waitForListening(child, () => port, output, opts.timeoutMs ?? 30_000);
   };
 
   const stop = async () => {
