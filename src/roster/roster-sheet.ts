@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { controlCharPath } from '../common/dto';
+import { readXlsx, XlsxError, type XlsxCell, type XlsxSheet } from '../common/xlsx-reader';
 import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
 import type { VillagerStatus } from '../villagers/villager.entity';
 
@@ -83,99 +83,66 @@ export class RosterFileError extends Error {}
 const normalHeader = (h: string) => h.replace(/[\s*＊:：]/g, '');
 
 /** A cell's value as text; numbers stay recognisable as numbers. */
-function cellValue(v: ExcelJS.CellValue): { text: string; number: boolean } {
+function cellValue(v: XlsxCell | undefined): { text: string; number: boolean } {
   if (v === null || v === undefined) return { text: '', number: false };
   if (typeof v === 'number') return { text: numberText(v), number: true };
   // an apostrophe our exports put before formula-looking text is not part of the value
   if (typeof v === 'string') return { text: v.trim().replace(/^'(?=[=+\-@])/, ''), number: false };
-  if (typeof v === 'boolean') return { text: String(v), number: false };
-  if (v instanceof Date) return { text: v.toISOString().slice(0, 10), number: false };
-  if ('richText' in v)
-    return {
-      text: v.richText
-        .map((r) => r.text)
-        .join('')
-        .trim(),
-      number: false,
-    };
-  if ('formula' in v || 'sharedFormula' in v) {
-    return cellValue((v as { result?: ExcelJS.CellValue }).result ?? null);
-  }
-  if ('text' in v && typeof v.text === 'string') return { text: v.text.trim(), number: false };
-  return { text: '', number: false };
+  return { text: String(v), number: false };
 }
 
 const numberText = (n: number) =>
   Number.isSafeInteger(n) ? String(n) : n.toExponential(5).replace('e', 'E');
 
 /**
- * Reads the first worksheet of an .xlsx file, streaming: rows are read one at a time and the
- * reading stops past MAX_ROSTER_ROWS, so a huge sheet is refused without being held in memory.
+ * Reads the first worksheet of an .xlsx file on a worker thread, with the bounds of every
+ * spreadsheet upload (docs/security.md): past MAX_ROSTER_ROWS rows it is refused.
  */
 export async function readRosterSheet(file: Buffer): Promise<RosterSheet> {
-  // An .xlsx file is a ZIP archive: "PK\x03\x04".
-  if (file.length < 4 || file.readUInt32LE(0) !== 0x04034b50) {
-    throw new RosterFileError('上传的文件不是 Excel 表格（.xlsx），请用下载的模板填写后上传');
-  }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([file]), {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  let sheet: RosterSheet | null = null;
+  let read: XlsxSheet;
   try {
-    for await (const worksheet of reader) {
-      if (sheet) continue; // the first sheet only; the others are drained
-      sheet = { headers: [], present: new Set(), idColumn: null, rows: [] };
-      const columns = new Map<number, RosterField>();
-      for await (const row of worksheet) {
-        const values = (row.values as ExcelJS.CellValue[]) ?? [];
-        if (row.number === 1) {
-          for (let c = 1; c < values.length; c++) {
-            const header = cellValue(values[c]).text;
-            sheet.headers[c - 1] = header;
-            const field = ALIASES[normalHeader(header)];
-            if (field && !sheet.present.has(field)) {
-              columns.set(c, field);
-              sheet.present.add(field);
-              if (field === 'idNumber') sheet.idColumn = c;
-            }
-          }
-          if (!sheet.present.has('name')) {
-            throw new RosterFileError(
-              `第 1 行没有找到「姓名」表头：请用下载的模板，表头为 ${ROSTER_COLUMNS.map((c) => c.header).join('、')}`,
-            );
-          }
-          continue;
-        }
-        const parsed: SheetRow = { row: row.number, cells: {}, numeric: new Set(), raw: [] };
-        let blank = true;
-        for (let c = 1; c < Math.max(values.length, sheet.headers.length + 1); c++) {
-          const { text, number } = cellValue(values[c]);
-          parsed.raw[c - 1] = text;
-          if (text !== '') blank = false;
-          const field = columns.get(c);
-          if (!field) continue;
-          parsed.cells[field] = text;
-          if (number) parsed.numeric.add(field);
-        }
-        if (blank) continue;
-        if (sheet.rows.length >= MAX_ROSTER_ROWS) {
-          throw new RosterFileError(
-            `表格超过 ${MAX_ROSTER_ROWS} 行，请分成几个文件，每个不超过 ${MAX_ROSTER_ROWS} 行`,
-          );
-        }
-        sheet.rows.push(parsed);
-      }
-    }
+    read = await readXlsx(file, MAX_ROSTER_ROWS + 1);
   } catch (err) {
-    if (err instanceof RosterFileError) throw err;
-    throw new RosterFileError('无法读取这个 Excel 文件，请另存为 .xlsx 格式后重新上传');
+    if (err instanceof XlsxError) throw new RosterFileError(err.message);
+    throw err;
   }
-  if (!sheet || sheet.headers.length === 0) {
-    throw new RosterFileError('表格是空的：请用下载的模板填写后上传');
+  const sheet: RosterSheet = { headers: [], present: new Set(), idColumn: null, rows: [] };
+  const columns = new Map<number, RosterField>();
+  const header = read.rows[0]?.row === 1 ? read.rows[0].cells : null;
+  if (!header) throw new RosterFileError('表格是空的：请用下载的模板填写后上传');
+  for (let c = 1; c <= header.length; c++) {
+    const text = cellValue(header[c - 1]).text;
+    sheet.headers[c - 1] = text;
+    const field = ALIASES[normalHeader(text)];
+    if (field && !sheet.present.has(field)) {
+      columns.set(c, field);
+      sheet.present.add(field);
+      if (field === 'idNumber') sheet.idColumn = c;
+    }
+  }
+  if (!sheet.present.has('name')) {
+    throw new RosterFileError(
+      `第 1 行没有找到「姓名」表头：请用下载的模板，表头为 ${ROSTER_COLUMNS.map((c) => c.header).join('、')}`,
+    );
+  }
+  for (const { row, cells } of read.rows.slice(1)) {
+    const parsed: SheetRow = { row, cells: {}, numeric: new Set(), raw: [] };
+    let blank = true;
+    for (let c = 1; c < Math.max(cells.length + 1, sheet.headers.length + 1); c++) {
+      const { text, number } = cellValue(cells[c - 1]);
+      parsed.raw[c - 1] = text;
+      if (text !== '') blank = false;
+      const field = columns.get(c);
+      if (!field) continue;
+      parsed.cells[field] = text;
+      if (number) parsed.numeric.add(field);
+    }
+    if (!blank) sheet.rows.push(parsed);
+  }
+  if (read.truncated || sheet.rows.length > MAX_ROSTER_ROWS) {
+    throw new RosterFileError(
+      `表格超过 ${MAX_ROSTER_ROWS} 行，请分成几个文件，每个不超过 ${MAX_ROSTER_ROWS} 行`,
+    );
   }
   return sheet;
 }
