@@ -10,6 +10,7 @@ import { AccountsAndLoginThrottle1763920000000 } from './1763920000000-accounts-
 import { PhotoEvidence1763930000000 } from './1763930000000-photo-evidence';
 import { ExportIndexes1763940000000 } from './1763940000000-export-indexes';
 import { VillagerNameInitials1763950000000 } from './1763950000000-villager-name-initials';
+import { KnownLoginClients1763960000000 } from './1763960000000-known-login-clients';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   PhotoEvidence1763930000000,
   ExportIndexes1763940000000,
   VillagerNameInitials1763950000000,
+  KnownLoginClients1763960000000,
 ];

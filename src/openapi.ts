@@ -202,7 +202,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Log in: a bearer token, and the session cookie for browsers',
     errors: {
       401: 'Wrong username or password (用户名或密码错误)',
-      429: 'Too many failed logins for this username; try again later',
+      429: 'Too many failed logins (LOGIN_THROTTLED, with retryAfterSeconds): for this account from this address, from this address, or for this account from a client it has not logged in from',
     },
   },
   AuthController_logout: {
@@ -214,6 +214,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
   AuthController_createUser: { summary: 'Create an account', conflicts: ['USERNAME_TAKEN'] },
   AuthController_changePassword: {
     summary: 'Change one’s own password (other sessions end; a new token for this one)',
+    errors: {
+      403: 'currentPassword is wrong',
+      429: 'Too many wrong current passwords, limited as logins are (LOGIN_THROTTLED)',
+    },
   },
   AuthController_updateUser: {
     summary: 'Disable, re-enable, reset the password of, or rescope an account (ends its sessions)',

@@ -43,6 +43,8 @@ describe("the web app's words for refusals (web/src/api/errors.ts)", () => {
     [403, {}, '不能做这个操作'],
     [413, {}, '2 MB'],
     [429, {}, '稍等'],
+    [429, { code: 'LOGIN_THROTTLED', retryAfterSeconds: 900 }, '15 分钟后'],
+    [429, { code: 'LOGIN_THROTTLED', retryAfterSeconds: 30 }, '1 分钟后'],
     [0, undefined, '网络'],
     [503, {}, '稍后再试'],
   ])('%s %j → says %s', (status, body, words) => {

@@ -28,7 +28,10 @@ import {
 import { AuthService } from './auth.service';
 import {
   clearSessionCookie,
+  deviceCookie,
   durationSeconds,
+  newDeviceId,
+  setDeviceCookie,
   sessionToken,
   setSessionCookie,
   type RequestLike,
@@ -55,8 +58,10 @@ export class AuthController {
     @Req() req: RequestLike,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const answer = await this.auth.login(dto, ip ?? null);
+    const device = deviceCookie(req) ?? newDeviceId();
+    const answer = await this.auth.login(dto, { ip: ip ?? null, device });
     setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    setDeviceCookie(req, res, device);
     return answer;
   }
 
@@ -90,10 +95,14 @@ export class AuthController {
   async changePassword(
     @CurrentUser() caller: Caller,
     @Body() dto: PasswordChangeDto,
+    @Ip() ip: string | undefined,
     @Req() req: RequestLike,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const answer = await this.users.changeOwnPassword(caller, dto);
+    const answer = await this.users.changeOwnPassword(caller, dto, {
+      ip: ip ?? null,
+      device: deviceCookie(req),
+    });
     // A browser keeps its session: the cookie gets the new token.
     if (sessionToken(req)) {
       setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));

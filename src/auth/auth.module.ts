@@ -6,13 +6,14 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
-import { LoginFailure, User } from './user.entity';
+import { LoginThrottle } from './login-throttle';
+import { KnownClient, LoginFailure, User } from './user.entity';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [
     PassportModule,
-    TypeOrmModule.forFeature([User, LoginFailure]),
+    TypeOrmModule.forFeature([User, LoginFailure, KnownClient]),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -22,6 +23,6 @@ import { UsersService } from './users.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, UsersService, JwtStrategy],
+  providers: [AuthService, UsersService, JwtStrategy, LoginThrottle],
 })
 export class AuthModule {}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { ForbiddenException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -17,6 +18,29 @@ export interface RequestLike {
 function header(req: RequestLike, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A random id of the browser, set at its first login and kept 30 days: the account-wide login
+ * ceiling does not hold back a device that logged the account in before (LoginThrottle).
+ */
+export const DEVICE_COOKIE = 'cp_device';
+const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+const DEVICE_MAX_AGE = 30 * 24 * 3600;
+
+/** The device cookie's value, if the request carries a well-formed one. */
+export function deviceCookie(req: RequestLike): string | null {
+  const id = req.cookies?.[DEVICE_COOKIE];
+  return id && DEVICE_ID.test(id) ? id : null;
+}
+
+export const newDeviceId = (): string => randomBytes(32).toString('base64url');
+
+export function setDeviceCookie(req: RequestLike, reply: FastifyReply, id: string): void {
+  reply.setCookie(DEVICE_COOKIE, id, {
+    ...cookieOptions(req, DEVICE_MAX_AGE),
+    path: '/api/auth',
+  });
 }
 
 /** The session cookie's value, if the request carries one. */

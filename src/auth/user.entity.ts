@@ -3,6 +3,7 @@ import {
   CreateDateColumn,
   Entity,
   Index,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   ForeignKey,
 } from 'typeorm';
@@ -45,6 +46,18 @@ export class LoginFailure {
   @Column({ type: 'varchar', length: 50 }) username!: string;
   @Column({ type: 'varchar', length: 45, nullable: true }) ip!: string | null;
   @Column({ type: TIMESTAMP }) failedAt!: Date;
+}
+
+/**
+ * A client that logged an account in: its address (`ip:…`) or its device cookie (`device:` and the
+ * cookie's SHA-256). Recognised for 30 days, it is exempt from the account-wide login ceiling.
+ */
+@Entity('known_clients')
+export class KnownClient {
+  /** Lower-cased, as in login_failures. */
+  @PrimaryColumn({ type: 'varchar', length: 50 }) username!: string;
+  @PrimaryColumn({ type: 'varchar', length: 80 }) clientKey!: string;
+  @Column({ type: TIMESTAMP }) lastLoginAt!: Date;
 }
 
 /** One ID_NUMBER_TAKEN answer given to a user; at most a few a day (they reveal ID numbers). */

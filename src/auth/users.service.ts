@@ -21,6 +21,7 @@ import type {
   UserUpdateDto,
 } from './auth.dto';
 import { tokenPayload } from './jwt.strategy';
+import { LoginThrottle, type LoginClient } from './login-throttle';
 import { hashPassword, verifyPassword } from './passwords';
 import { LoginFailure, User, type Role } from './user.entity';
 
@@ -86,6 +87,7 @@ export class UsersService {
     private readonly tx: Tx,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async me(id: number): Promise<UserResponseDto> {
@@ -180,14 +182,26 @@ export class UsersService {
     return toUserResponse(user);
   }
 
-  /** Any user changes their own password; other sessions end, this one gets a new token. */
-  async changeOwnPassword(caller: Caller, dto: PasswordChangeDto): Promise<LoginResponseDto> {
+  /**
+   * Any user changes their own password; other sessions end, this one gets a new token. A wrong
+   * current password counts as a failed login of the account.
+   */
+  async changeOwnPassword(
+    caller: Caller,
+    dto: PasswordChangeDto,
+    client: LoginClient,
+  ): Promise<LoginResponseDto> {
     const user = await this.users.findOneBy({ id: caller.id });
     if (!user) throw notFound('User');
-    if (!(await verifyPassword(dto.currentPassword, user.passwordHash)).ok) {
-      throw forbidden('currentPassword is wrong');
-    }
-    const passwordHash = await hashPassword(dto.newPassword);
+    // the current password is guessed no faster than at the login
+    const username = user.username.toLowerCase();
+    const ok = await this.throttle.judge(
+      username,
+      client,
+      async () => (await verifyPassword(dto.currentPassword, user.passwordHash)).ok,
+    );
+    if (!ok) throw forbidden('currentPassword is wrong');
+    const passwordHash = await this.throttle.hash(username, () => hashPassword(dto.newPassword));
     const updated = await this.tx.run(async (em) => {
       const result = await em.update(
         User,

@@ -1,5 +1,5 @@
 import { AuditEvent } from '../audit/audit-event.entity';
-import { IdNumberConflict, LoginFailure, User } from '../auth/user.entity';
+import { IdNumberConflict, KnownClient, LoginFailure, User } from '../auth/user.entity';
 import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
@@ -17,6 +17,7 @@ import { Villager } from '../villagers/villager.entity';
 export const ENTITIES = [
   User,
   LoginFailure,
+  KnownClient,
   IdNumberConflict,
   Village,
   Household,

@@ -84,6 +84,8 @@ export class ApiError extends Error {
 export interface ErrorBody {
   code?: string;
   message?: string | string[];
+  /** 429: how long to wait. */
+  retryAfterSeconds?: number;
 }
 
 function badRequest(body: ErrorBody | undefined): string {
@@ -111,7 +113,12 @@ export function explain(status: number, body?: unknown): string {
   if (status === 403) return '您的账号不能做这个操作。如确需办理，请联系村干部或镇里的管理员。';
   if (status === 404) return '没有找到这条记录，可能已被删除。请返回上一页刷新后再试。';
   if (status === 413) return '照片太大（每张不超过 2 MB），请换一张或重新拍摄。';
-  if (status === 429) return '操作太频繁，请稍等几分钟再试。';
+  if (status === 429) {
+    const minutes = Math.ceil((b.retryAfterSeconds ?? 0) / 60);
+    return minutes > 0
+      ? `尝试次数太多，请 ${minutes} 分钟后再试。`
+      : '操作太频繁，请稍等几分钟再试。';
+  }
   return '系统暂时出了问题，请稍后再试。填写的内容都还在。';
 }
 

@@ -1570,7 +1570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many failed logins for this username; try again later */
+            /** @description Too many failed logins (LOGIN_THROTTLED, with retryAfterSeconds): for this account from this address, from this address, or for this account from a client it has not logged in from */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1693,7 +1693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description currentPassword is wrong */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1704,6 +1704,15 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong current passwords, limited as logins are (LOGIN_THROTTLED) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
