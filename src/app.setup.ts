@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import multipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import { CSP, DOCS_CSP } from './common/csp';
 import { requestIdOf } from './common/request-context';
 import { requestLogger } from './common/request-logger';
 import { isWriteMethod, WriteAdmission } from './common/write-admission';
@@ -14,42 +15,6 @@ export const BODY_LIMIT = 100 * 1024;
 
 /** Largest file any upload route accepts (a roster workbook); each route sets its own lower limit. */
 export const UPLOAD_CEILING = 5 * 1024 * 1024;
-
-/**
- * The Content-Security-Policy of every answer: scripts and styles only from the service itself
- * (no inline script anywhere: the web app is built without one), data: only for images and
- * Vant's icon font, no framing, no plugins; WebAssembly may be compiled (the counter's QR
- * decoder), JavaScript may not be evaluated. No upgrade-insecure-requests: villages often reach
- * the service over plain HTTP on their own network.
- */
-export const CSP = {
-  'default-src': ["'self'"],
-  // 'wasm-unsafe-eval' compiles WebAssembly only (the counter's QR decoder), never JavaScript.
-  'script-src': ["'self'", "'wasm-unsafe-eval'"],
-  'style-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
-  'font-src': ["'self'", 'data:'],
-  'connect-src': ["'self'"],
-  'object-src': ["'none'"],
-  'base-uri': ["'self'"],
-  'form-action': ["'self'"],
-  'frame-ancestors': ["'none'"],
-};
-
-const cspHeader = (directives: Record<string, string[]>) =>
-  Object.entries(directives)
-    .map(([k, v]) => `${k} ${v.join(' ')}`)
-    .join(';');
-
-/**
- * Swagger UI (/api/docs) sets inline styles; only there may styles be inline. Scripts never, and
- * it compiles no WebAssembly.
- */
-const DOCS_CSP = cspHeader({
-  ...CSP,
-  'script-src': ["'self'"],
-  'style-src': ["'self'", "'unsafe-inline'"],
-});
 
 /**
  * The HTTP adapter for main.ts and the tests. Fastify's query-string parser gives flat

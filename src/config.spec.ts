@@ -4,6 +4,7 @@ describe('loadConfig', () => {
   it('defaults: port 3000, SQLite under ./data, Asia/Shanghai', () => {
     const c = loadConfig({});
     expect(c.port).toBe(3000);
+    expect(c.host).toBe('0.0.0.0');
     expect(c.database).toEqual({
       type: 'sqlite',
       path: expect.stringMatching(/data\/civility-points\.sqlite$/),
@@ -21,6 +22,8 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'abc' }, /^PORT:/],
     [{ PORT: '70000' }, /^PORT:/],
+    [{ HOST: 'example.org' }, /^HOST:/],
+    [{ HOST: '999.1.1.1' }, /^HOST:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL:/],
     [{ NODE_ENV: 'production' }, /^JWT_SECRET: required/],
@@ -54,6 +57,12 @@ describe('loadConfig', () => {
 describe('JWT_EXPIRES_IN and production guards', () => {
   it.each(['12h', '30m', '7d', '3600', '30d'])('accepts %s', (v) => {
     expect(loadConfig({ JWT_EXPIRES_IN: v }).jwtExpiresIn).toBe(v);
+  });
+
+  it('HOST: an address to listen on', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ HOST: '' }).host).toBe('0.0.0.0');
   });
 
   it('TRUST_PROXY: off by default, true, a hop count or proxy addresses', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Which database the service talks to, derived from DATABASE_URL. */
@@ -8,6 +9,8 @@ export type DatabaseConfig =
 
 export interface AppConfig {
   port: number;
+  /** The address to listen on: every interface by default, 127.0.0.1 behind a local proxy. */
+  host: string;
   database: DatabaseConfig;
   jwtSecret: string;
   jwtExpiresIn: string;
@@ -109,6 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`PORT: "${portText}" is not a port number (0-65535)`);
   }
 
+  const host = env.HOST || '0.0.0.0';
+  if (!isIP(host) && host !== 'localhost') {
+    throw new ConfigError(
+      `HOST: "${host}" is not an IP address to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)`,
+    );
+  }
+
   const database = parseDatabaseUrl(env.DATABASE_URL);
   if (env.DB_POOL_SIZE !== undefined && env.DB_POOL_SIZE !== '') {
     const poolSize = Number(env.DB_POOL_SIZE);
@@ -155,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   return {
     port,
+    host,
     database,
     jwtSecret,
     jwtExpiresIn,

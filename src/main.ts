@@ -38,8 +38,7 @@ async function main(): Promise<void> {
     new Logger('Main').warn('The web app is not built (npm run build:web): serving the API only');
   }
   app.enableShutdownHooks();
-  // Fastify listens on localhost only unless told otherwise.
-  await app.listen(config.port, '0.0.0.0');
+  await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };
   new Logger('Main').log(
     `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,

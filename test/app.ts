@@ -62,7 +62,10 @@ export interface TestApp {
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${process.pid}_${++counter}`;
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  opts: { logRequests?: boolean } = {},
+): Promise<TestApp> {
   const db = await freshDatabaseUrl();
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -82,7 +85,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
   );
   Logger.overrideLogger(['error']);
-  await setupApp(app);
+  await setupApp(app, opts);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const ds = app.get(DataSource);

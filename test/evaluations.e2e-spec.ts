@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { Deed, type DeedStatus } from '../src/deeds/deed.entity';
 import { Evaluation } from '../src/evaluations/evaluation.entity';
@@ -690,6 +691,14 @@ describe('public board', () => {
     expect(res.headers['content-disposition']).toBeUndefined();
     const html = res.text;
     expect(html).toContain('@page { size: A4;');
+    // the one inline style is allowed by its hash, as a browser checks it under the CSP
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+    const hash = createHash('sha256').update(style).digest('base64');
+    expect(res.headers['content-security-policy']).toMatch(
+      new RegExp(`style-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}'(;|$)`),
+    );
+    expect(html.match(/<style/g)).toHaveLength(1);
+    expect(html).not.toMatch(/ style=/);
     for (const text of [
       '石井村',
       '杉山镇',

@@ -107,6 +107,17 @@ describe('the account-wide ceiling slows distributed guessing', () => {
   });
 });
 
+it('failures older than every window are pruned', async () => {
+  const failures = t.ds.getRepository(LoginFailure);
+  const old = new Date(Date.now() - THROTTLE.windowMs - 60_000);
+  await failures.insert([
+    { username: 'pruned', ip: '10.9.0.1', failedAt: old },
+    { username: 'kept', ip: '10.9.0.1', failedAt: new Date() },
+  ]);
+  expect(await t.app.get(LoginThrottle).prune()).toBe(1);
+  expect((await failures.find()).map((f) => f.username)).toEqual(['kept']);
+});
+
 describe('POST /api/me/password', () => {
   const change = (
     token: string,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import * as bcrypt from 'bcryptjs';
+import { sign as jwtSign } from 'jsonwebtoken';
 import { IdNumberConflict, LoginFailure, User } from '../src/auth/user.entity';
 import { MAX_PAGE_DEPTH } from '../src/common/pagination';
 import { withCheckChar } from '../src/villagers/id-number';
@@ -50,6 +51,50 @@ describe('path parameters', () => {
     expect(JSON.stringify(res.body.message)).toContain('code');
     await t.http().get('/api/public/villages/a%01b/boards/2026-01').expect(400);
     await t.http().get('/api/public/villages/%7F/boards/2026-01').expect(400);
+  });
+
+  it('ids in paths and query strings are plain decimal digits: 0x9, 9e0, +9 are 400 naming the field', async () => {
+    const v = await t.newVillage();
+    await t.http().get(`/api/villages/${v.id}`).set(bearer(admin)).expect(200);
+    for (const id of [`0x${v.id.toString(16)}`, `${v.id}e0`, `+${v.id}`, ` ${v.id}`, `${v.id}.0`]) {
+      const res = await t
+        .http()
+        .get(`/api/villages/${encodeURIComponent(id)}`)
+        .set(bearer(admin));
+      expect([res.status, JSON.stringify(res.body.message)]).toEqual([
+        400,
+        expect.stringContaining('id'),
+      ]);
+    }
+    for (const q of [
+      `villageId=0x${v.id.toString(16)}`,
+      `villageId=${v.id}e0`,
+      'page=1e0',
+      'pageSize=0x10',
+    ]) {
+      const res = await t.http().get(`/api/villagers?${q}`).set(bearer(admin));
+      expect([res.status, JSON.stringify(res.body.message)]).toEqual([
+        400,
+        expect.stringContaining(q.split('=')[0]),
+      ]);
+    }
+    await t
+      .http()
+      .get(`/api/villagers?villageId=${v.id}&page=1&pageSize=10`)
+      .set(bearer(admin))
+      .expect(200);
+  });
+});
+
+describe('tokens', () => {
+  it('a correctly signed token without an expiry is refused', async () => {
+    const { id } = await t.ds.getRepository(User).findOneByOrFail({ username: 'admin' });
+    const payload = { sub: id, username: 'admin', role: 'admin', ver: 0 };
+    const forever = jwtSign(payload, t.config.jwtSecret, { algorithm: 'HS256' });
+    const res = await t.http().get('/api/me').set(bearer(forever)).expect(401);
+    expect(res.body.message).toContain('expiry');
+    const expiring = jwtSign(payload, t.config.jwtSecret, { algorithm: 'HS256', expiresIn: 60 });
+    await t.http().get('/api/me').set(bearer(expiring)).expect(200);
   });
 });
 

@@ -162,6 +162,11 @@ describe('POST /api/villages/:villageId/roster/import', () => {
       .attach('other', await xlsx([]), 'r.xlsx')
       .expect(400);
     expect(res.body.message).toContain('file');
+    // a form of many fields is refused as such, not as a large file
+    let crowded = t.http().post(`/api/villages/${a.id}/roster/import`).set(bearer(cadreA));
+    for (let i = 0; i < 20; i++) crowded = crowded.field(`f${i}`, 'x');
+    const many = await crowded.attach('file', await xlsx([]), 'r.xlsx').expect(400);
+    expect(many.body.message).toMatch(/^file: the form has too many fields/);
   });
 
   it('400 for a dryRun that is not true or false', async () => {

@@ -246,6 +246,12 @@ describe('the committed OpenAPI contract (web/openapi.json)', () => {
     expect(operations.map((o) => key(o.path, o.method)).sort()).toEqual(servedOps.sort());
   });
 
+  it('a stock movement’s delta is documented, as an integer and required', () => {
+    const schema = doc.components.schemas.StockMovementCreateDto;
+    expect(schema.properties.delta).toMatchObject({ type: 'integer' });
+    expect(schema.required).toEqual(expect.arrayContaining(['delta', 'reason']));
+  });
+
   it('every operation has a summary, a 2xx schema and its error answers', () => {
     expect(operations.length).toBeGreaterThan(40);
     for (const { path, method, op } of operations) {

@@ -60,7 +60,11 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
    * password changed or its role or scope changed (each raises tokenVersion) is refused at once,
    * on every instance. Role and scope come from the account as it is now.
    */
-  async validate(req: { id: string }, payload: TokenPayload): Promise<Caller> {
+  async validate(req: { id: string }, payload: TokenPayload & { exp?: unknown }): Promise<Caller> {
+    // every token we issue expires; one without `exp` was not made by this service's login
+    if (typeof payload.exp !== 'number') {
+      throw new UnauthorizedException('This token has no expiry; log in again');
+    }
     // plain SQL on a reused statement: the find() query builder was a measured share of every
     // request's CPU (README, Performance)
     const [user] = await this.tx.query<{

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Injectable,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { Tx } from '../db/transaction';
@@ -53,15 +59,36 @@ const clientKeys = (client: LoginClient) => [
     : [`device:${createHash('sha256').update(client.device).digest('hex')}`]),
 ];
 
+/** How often failures older than every window are deleted. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 @Injectable()
-export class LoginThrottle {
+export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly hashing = new Map<string, number>();
+  private pruning?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
     @InjectRepository(KnownClient) private readonly known: Repository<KnownClient>,
     private readonly tx: Tx,
   ) {}
+
+  onModuleInit(): void {
+    this.pruning = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS);
+    this.pruning.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruning);
+  }
+
+  /** Deletes the failures no limit counts any more (older than the longest window). */
+  async prune(now = Date.now()): Promise<number> {
+    const result = await this.tx.run((em) =>
+      em.delete(LoginFailure, { failedAt: LessThan(new Date(now - THROTTLE.windowMs)) }),
+    );
+    return result.affected ?? 0;
+  }
 
   /**
    * Judges one password attempt for `username` (lower-cased): reserve, count, then verify. The

@@ -5,7 +5,7 @@ import {
   Injectable,
   PipeTransform,
 } from '@nestjs/common';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, Max, Min } from 'class-validator';
 
 /** Ids are 32-bit on both databases; a larger number would reach PostgreSQL as an error. */
@@ -26,16 +26,22 @@ export const IsIdList = (maxSize = 200) =>
     Max(MAX_ID, { each: true }),
   );
 
-/** A query-string field holding a record id. */
-export const IsIdQuery = () =>
-  applyDecorators(
-    Type(() => Number),
-    IsInt(),
-    Min(1),
-    Max(MAX_ID),
+/**
+ * A query-string number: plain decimal digits only. `Number()` would also read `0x1`, `1e0` and
+ * `+1` as 1; those stay text here and fail the field's IsInt with a 400 naming it.
+ */
+export const QueryInt = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value,
   );
 
-/** A path parameter holding a record id: 400 naming the parameter when it is not one. */
+/** A query-string field holding a record id. */
+export const IsIdQuery = () => applyDecorators(QueryInt(), IsInt(), Min(1), Max(MAX_ID));
+
+/**
+ * A path parameter holding a record id: plain decimal digits, else 400 naming the parameter. The
+ * global validation pipe leaves path parameters as the text they came as (src/common/validation.ts).
+ */
 @Injectable()
 export class ParseIdPipe implements PipeTransform<string, number> {
   transform(value: string, meta: ArgumentMetadata): number {

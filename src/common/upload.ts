@@ -6,6 +6,9 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
+/** Text fields a multipart upload may carry beside its file. */
+const MAX_FIELDS = 10;
+
 /** One uploaded file, read whole into memory (uploads are small: photos, rosters). */
 export interface Upload {
   buffer: Buffer;
@@ -32,7 +35,7 @@ export async function readUpload(
   }
   try {
     const part = await req.file({
-      limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 11 },
+      limits: { fileSize: maxBytes, files: 1, fields: MAX_FIELDS, parts: MAX_FIELDS + 1 },
     });
     if (!part || part.fieldname !== field) {
       throw new BadRequestException(`${field}: a file in the field "${field}" is required`);
@@ -42,7 +45,12 @@ export async function readUpload(
     return { buffer, filename: part.filename, mimetype: part.mimetype };
   } catch (err) {
     if (err instanceof HttpException) throw err;
-    const status = (err as { statusCode?: number }).statusCode;
+    const { statusCode: status, code } = err as { statusCode?: number; code?: string };
+    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT') {
+      throw new BadRequestException(
+        `${field}: the form has too many fields; send the one file in "${field}" (at most ${MAX_FIELDS} other fields)`,
+      );
+    }
     if (status === 413) {
       throw new PayloadTooLargeException(`${field}: the file is larger than ${maxBytes} bytes`);
     }

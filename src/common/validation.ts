@@ -29,6 +29,11 @@ class AppValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+
+  /** Path parameters stay text: ParseIdPipe checks the digits themselves (`Number('0x9')` is 9). */
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
 }
 
 export function validationPipe(): ValidationPipe {

@@ -2,11 +2,13 @@ import {
   attachment,
   boardCsv,
   boardHtml,
+  boardXlsx,
   dateLabel,
   escapeHtml,
   monthLabel,
   publicityLine,
 } from './board';
+import ExcelJS from 'exceljs';
 import type { PublicBoardDto } from './evaluations.dto';
 
 const board = (over: Partial<PublicBoardDto> = {}): PublicBoardDto => ({
@@ -119,5 +121,28 @@ describe('Content-Disposition', () => {
     );
     const odd = attachment(board({ village: { code: 'A', name: "O'(村)*", town: 't' } }), 'xlsx');
     expect(odd).toContain("filename*=UTF-8''O%27%28%E6%9D%91%29%2A");
+  });
+});
+
+describe('XLSX', () => {
+  it('a name or reason that looks like a formula is written as text', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(
+      (await boardXlsx(
+        board({
+          redList: [{ rank: 1, name: '=HYPERLINK("http://x","点我")', net: 30 }],
+          blackList: [{ rank: 1, name: '@李四', deductions: -20, reasons: ['+大操大办'] }],
+          households: [{ rank: 1, headName: '-王大山', members: 2, net: 25 }],
+        }),
+      )) as never,
+    );
+    const cells = ['红榜', '黑榜', '文明家庭'].map(
+      (name) => wb.getWorksheet(name)!.getRow(2).values,
+    );
+    expect(cells).toEqual([
+      [undefined, 1, '\'=HYPERLINK("http://x","点我")', 30],
+      [undefined, 1, "'@李四", -20, "'+大操大办"],
+      [undefined, 1, "'-王大山", 2, 25],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import { CSP, cspHeader } from '../common/csp';
 import { todayIn } from '../common/time';
-import { csvCell } from '../common/csv';
+import { csvCell, neutralise } from '../common/csv';
 import type { Village } from '../villages/village.entity';
 import type { EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
 
@@ -174,7 +176,8 @@ export async function boardXlsx(b: PublicBoardDto): Promise<Buffer> {
     });
     ws.columns = s.columns.map((c) => ({ header: c.header, width: c.width }));
     ws.getRow(1).font = { bold: true };
-    ws.addRows(s.rows);
+    // a name or reason typed as a formula stays text, as in every export (src/common/csv.ts)
+    ws.addRows(s.rows.map((r) => r.map((c) => (typeof c === 'string' ? neutralise(c) : c))));
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
@@ -242,6 +245,16 @@ footer { margin-top: 8mm; text-align: right; font-size: 11pt; }
   .sheet { max-width: 210mm; min-height: 297mm; margin: 0 auto; padding: 14mm 12mm; background: #fff; }
 }
 `;
+
+/**
+ * The printed notice's own Content-Security-Policy: its one inline style block, by hash, may
+ * apply (the service's policy allows styles only from files); the page stays one file that keeps
+ * its look when saved.
+ */
+export const BOARD_HTML_CSP = cspHeader({
+  ...CSP,
+  'style-src': ["'self'", `'sha256-${createHash('sha256').update(PRINT_CSS).digest('base64')}'`],
+});
 
 /** The printable notice in Chinese: every value escaped, laid out for A4. */
 export function boardHtml(b: PublicBoardDto): string {

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
@@ -9,6 +9,7 @@ import {
   PublicBoardIndexDto,
 } from './evaluations.dto';
 import { EvaluationsService } from './evaluations.service';
+import { BOARD_HTML_CSP } from './board';
 
 @ApiTags('evaluations')
 @ApiBearerAuth()
@@ -66,6 +67,8 @@ export class BoardsController {
   }
 
   @Get(':month')
+  // harmless on the other formats; lets the HTML one keep its style
+  @Header('Content-Security-Policy', BOARD_HTML_CSP)
   @ApiProduces(
     'application/json',
     'text/csv',

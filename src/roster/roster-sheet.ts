@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { neutralise } from '../common/csv';
 import { controlCharPath } from '../common/dto';
 import { readXlsx, XlsxError, type XlsxCell, type XlsxSheet } from '../common/xlsx-reader';
 import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
@@ -304,7 +305,7 @@ export async function errorWorkbook(sheet: RosterSheet, errors: RowError[]): Pro
   for (const r of sheet.rows) {
     const cells = Array.from({ length: width }, (_, i) =>
       i === idIndex ? maskedCell(r.raw[i] ?? '') : (r.raw[i] ?? ''),
-    ).map(sheetText);
+    ).map(neutralise);
     const row = ws.getRow(r.row);
     row.values = [...cells, (byRow.get(r.row) ?? []).join('；')];
     for (let c = 1; c <= width; c++) row.getCell(c).numFmt = '@';
@@ -313,12 +314,4 @@ export async function errorWorkbook(sheet: RosterSheet, errors: RowError[]): Pro
     }
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
-}
-
-/**
- * Text a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets an apostrophe in front:
- * a name typed as "=HYPERLINK(…)" must not become a formula on a cadre's computer.
- */
-export function sheetText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }

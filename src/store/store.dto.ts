@@ -81,7 +81,12 @@ export const MANUAL_STOCK_REASONS = ['restock', 'correction'] as const;
 export type ManualStockReason = (typeof MANUAL_STOCK_REASONS)[number];
 
 export class StockMovementCreateDto {
-  /** Positive adds, negative removes; a restock must add. */
+  @ApiProperty({
+    type: 'integer',
+    minimum: -MAX_STOCK_DELTA,
+    maximum: MAX_STOCK_DELTA,
+    description: 'Positive adds, negative removes (never 0); a restock must add',
+  })
   @IsInt()
   @NotEquals(0, { message: 'delta must not be zero' })
   @Min(-MAX_STOCK_DELTA)

@@ -77,6 +77,17 @@ test.describe('public board', () => {
     await screenshot(page, 'board-print');
   });
 
+  test('the printable HTML keeps its style under the service’s CSP', async ({ page }) => {
+    await page.goto(`/api/public/villages/${VILLAGE.code}/boards/${current}?format=html`);
+    const black = page.getByRole('heading', { level: 2, name: '黑榜' });
+    await expect(black).toBeVisible();
+    // the inline style applied: a blocked one would leave the heading black on white
+    expect(await black.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+      'rgb(34, 34, 34)',
+    );
+    await screenshot(page, 'board-html');
+  });
+
   test.describe('unknown village or month', () => {
     test.use({ allowConsole: [/status of 404/] });
     test('says so in Chinese', async ({ page }) => {

@@ -1302,6 +1302,8 @@ export interface components {
             active?: boolean;
         };
         StockMovementCreateDto: {
+            /** @description Positive adds, negative removes (never 0); a restock must add */
+            delta: number;
             /** @enum {string} */
             reason: "restock" | "correction";
             note?: string;
