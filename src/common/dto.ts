@@ -1,5 +1,7 @@
 import { Transform } from 'class-transformer';
-import { buildMessage, ValidateBy, ValidateIf } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { buildMessage, IsString, ValidateBy, ValidateIf } from 'class-validator';
+import { isMonth, MONTH_RULE } from './time';
 
 /** Trims surrounding whitespace from a string field before validation. */
 export const Trim = () =>
@@ -24,26 +26,81 @@ export const QueryBool = () =>
 export const Optional = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f;
+/** Overrides and isolates of text direction: U+202E turns "exe.txt" into "txt.exe" on screen. */
+const DIRECTION_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+/** A surrogate not paired with its other half: read by code point, it is category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * The path of the first string in a request body or query that holds a control character other
- * than tab and line breaks, or undefined. PostgreSQL refuses NUL in text outright, and nothing a
- * person types on a form contains the others.
+ * Why a string is not text a person could have typed, or undefined: a control character other
+ * than tab and line breaks (PostgreSQL refuses NUL outright), a text-direction control, or a lone
+ * surrogate (not UTF-8 at all: the two databases stored it differently).
  */
-export function controlCharPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') {
-    for (let i = 0; i < value.length; i++)
-      if (isControl(value.charCodeAt(i))) return path || 'value';
-    return undefined;
+export function unsafeText(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) {
+    if (isControl(s.charCodeAt(i))) return 'must not contain control characters';
   }
-  if (value && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = controlCharPath(inner, path ? `${path}.${key}` : key);
-      if (found) return found;
+  if (DIRECTION_CONTROL.test(s)) return 'must not contain text-direction controls';
+  if (LONE_SURROGATE.test(s)) return 'must be well-formed Unicode text (it holds a lone surrogate)';
+  return undefined;
+}
+
+/** Objects and arrays a request body may nest (the deepest of ours has 3). */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * The first problem of a request's body, query or path parameter, as "<path> <reason>", or
+ * undefined: unsafe text anywhere (unsafeText), or nesting past MAX_INPUT_DEPTH. Walked with a
+ * stack, not recursion: a body nested 20,000 deep is an answer, not a stack overflow.
+ */
+export function inputProblem(value: unknown, root = ''): string | undefined {
+  const stack: [unknown, string, number][] = [[value, root, 0]];
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      const problem = unsafeText(v);
+      if (problem) return `${path || 'value'} ${problem}`;
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_INPUT_DEPTH) {
+        return `${path || 'body'} is nested too deeply (at most ${MAX_INPUT_DEPTH} levels)`;
+      }
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, inner] = entries[i];
+        stack.push([inner, path ? `${path}.${key}` : key, depth + 1]);
+      }
     }
   }
   return undefined;
 }
+
+const INVISIBLE = /[\s\u200B-\u200D\u2060\uFEFF\u180E]/gu;
+/** Something of the text can be seen: it is not only spaces and zero-width characters. */
+export const isVisibleText = (s: string) => s.replace(INVISIBLE, '') !== '';
+
+/**
+ * A person's name or a title: trimmed, NFC-normalised (one way to write 李 or é, so equal names
+ * compare equal), with something visible in it (not only zero-width spaces), of min..max code
+ * points.
+ */
+export const NameText = (min: number, max: number) =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && !LONE_SURROGATE.test(value)
+        ? value.trim().normalize('NFC')
+        : value,
+    ),
+    IsString(),
+    ValidateBy({
+      name: 'visibleText',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && (min === 0 || isVisibleText(value)),
+        defaultMessage: buildMessage((each) => `${each}$property must hold visible characters`),
+      },
+    }),
+    CodePointLength(min, max),
+  );
 
 /**
  * A string of min..max characters counted as code points, the way PostgreSQL's varchar(n) counts
@@ -63,5 +120,15 @@ export const CodePointLength = (min: number, max: number) =>
       defaultMessage: buildMessage(
         (each) => `${each}$property must be ${min}-${max} characters long`,
       ),
+    },
+  });
+
+/** A month as YYYY-MM within the programme's years (src/common/time.ts). */
+export const IsMonthText = () =>
+  ValidateBy({
+    name: 'isMonthText',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isMonth(value),
+      defaultMessage: buildMessage((each) => `${each}$property must be ${MONTH_RULE}`),
     },
   });

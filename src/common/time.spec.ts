@@ -18,6 +18,11 @@ describe('time in the district zone', () => {
     ['2026-13-01', false],
     ['2026-4-01', false],
     ['1899-12-31', false],
+    ['1999-12-31', false],
+    ['2000-01-01', true],
+    ['2100-12-31', true],
+    ['2101-01-01', false],
+    ['0000-01-01', false],
   ])('%s is a calendar date: %s', (value, ok) => {
     expect(isCalendarDate(value)).toBe(ok);
   });
@@ -26,6 +31,11 @@ describe('time in the district zone', () => {
     expect(isMonth('2026-11')).toBe(true);
     expect(isMonth('2026-00')).toBe(false);
     expect(isMonth('2026-1')).toBe(false);
+    expect(isMonth('0000-01')).toBe(false);
+    expect(isMonth('1999-12')).toBe(false);
+    expect(isMonth('2000-01')).toBe(true);
+    expect(isMonth('2100-12')).toBe(true);
+    expect(isMonth('9999-12')).toBe(false);
     expect(monthOf('2026-11-30')).toBe('2026-11');
     expect(monthRange('2024-02')).toEqual({ first: '2024-02-01', last: '2024-02-29' });
     expect(monthRange('2026-12')).toEqual({ first: '2026-12-01', last: '2026-12-31' });

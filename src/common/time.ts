@@ -23,18 +23,31 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return format.format(now);
 }
 
-/** A real calendar date in YYYY-MM-DD form (no 2026-02-30). */
+/**
+ * The years the programme's records may fall in: nothing of it happened before 2000, and a month
+ * past 2100 is a typing error, not a plan. Dates and months outside are refused with a 400.
+ */
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2100;
+
+/** A real calendar date in YYYY-MM-DD form (no 2026-02-30), within FIRST_YEAR…LAST_YEAR. */
 export function isCalendarDate(value: string): boolean {
   const m = DATE.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
-  return y >= 1900 && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return (
+    y >= FIRST_YEAR && y <= LAST_YEAR && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+  );
 }
 
+/** YYYY-MM within FIRST_YEAR…LAST_YEAR. */
 export function isMonth(value: string): boolean {
-  return MONTH.test(value);
+  const m = MONTH.exec(value);
+  return m !== null && Number(m[1]) >= FIRST_YEAR && Number(m[1]) <= LAST_YEAR;
 }
+
+export const MONTH_RULE = `a month as YYYY-MM from ${FIRST_YEAR}-01 to ${LAST_YEAR}-12, e.g. 2026-11`;
 
 /** The YYYY-MM a date belongs to. */
 export function monthOf(date: string): string {

@@ -4,7 +4,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
-import { controlCharPath } from './dto';
+import { inputProblem } from './dto';
 
 /** Flattens nested errors into "items.0.quantity must be ..." messages that name the field. */
 function messages(errors: ValidationError[], prefix = ''): string[] {
@@ -18,14 +18,15 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
 }
 
 /**
- * class-validator on every DTO, after refusing control characters anywhere in the input: body,
- * query and path parameters (a NUL in a path reached PostgreSQL as a 500).
+ * class-validator on every DTO, after refusing unsafe text (control characters, direction
+ * controls, lone surrogates) and deep nesting anywhere in the input: body, query and path
+ * parameters (a NUL in a path reached PostgreSQL as a 500).
  */
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const path = controlCharPath(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
-      if (path) throw new BadRequestException([`${path} must not contain control characters`]);
+      const problem = inputProblem(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (problem) throw new BadRequestException([problem]);
     }
     return super.transform(value, metadata);
   }

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, Optional, Trim } from '../common/dto';
+import { CodePointLength, IsMonthText, Optional, Trim } from '../common/dto';
 import { MAX_PHOTOS_PER_DEED } from '../photos/photos.service';
 import { BULK_OUTCOMES, type BulkOutcome } from './deed-batch.entity';
 import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
@@ -59,9 +59,7 @@ export class DeedListQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(DEED_STATUSES)
   status?: DeedStatus;
-  @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be YYYY-MM' })
-  month?: string;
+  @IsOptional() @IsMonthText() month?: string;
 }
 
 /** A deed as answered by create, approve and revoke: with the villager's balance after it. */

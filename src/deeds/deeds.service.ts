@@ -8,7 +8,7 @@ import { keyReused, replayDecision, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
-import { isCalendarDate, monthOf, todayIn } from '../common/time';
+import { FIRST_YEAR, isCalendarDate, monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
@@ -371,7 +371,11 @@ export class DeedsService {
   }
 
   private assertOccurredOn(occurredOn: string): void {
-    if (!isCalendarDate(occurredOn)) throw new BadRequestException('occurredOn is not a real date');
+    if (!isCalendarDate(occurredOn)) {
+      throw new BadRequestException(
+        `occurredOn must be a real date from ${FIRST_YEAR}-01-01 on (deeds before ${FIRST_YEAR} are not recorded)`,
+      );
+    }
     if (occurredOn > todayIn(this.config.timeZone)) {
       throw new BadRequestException('occurredOn must not be in the future');
     }

@@ -2,7 +2,7 @@ import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsIdQuery } from '../common/ids';
-import { isMonth } from '../common/time';
+import { isMonth, MONTH_RULE } from '../common/time';
 import { PUBLICATION_STATUSES, type PublicationStatus } from './publicity';
 import type { BlackListRow, HouseholdRow, RedListRow } from './ranking';
 
@@ -12,7 +12,7 @@ export class ParseMonthPipe implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
     if (!isMonth(value)) {
       throw new BadRequestException(
-        `${meta.data ?? 'month'} must be a month as YYYY-MM, e.g. 2026-11`,
+        `${meta.data ?? 'month'} must be ${MONTH_RULE}`,
       );
     }
     return value;

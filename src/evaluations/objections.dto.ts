@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
-import { CodePointLength, Optional, Trim } from '../common/dto';
+import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
 import { IsId } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import {
@@ -15,7 +15,7 @@ export class ObjectionCreateDto {
   /** A cadre filing for a walk-in may name the villager concerned; a villager files for themselves. */
   @Optional() @IsId() villagerId?: number;
   /** The walk-in's name, required when a cadre files on their behalf. */
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) filedByName?: string;
+  @Optional() @NameText(1, 50) filedByName?: string;
   /** The deed the objection is about, if any (a deed of this village and month). */
   @Optional() @IsId() deedId?: number;
 }

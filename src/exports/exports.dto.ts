@@ -1,13 +1,12 @@
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsMonthText } from '../common/dto';
 import { EXPORT_FORMATS, type ExportFormat } from './table-stream';
 import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 
 export class ExportQueryDto {
   /** YYYY-MM: required for the ledger and redemptions, ignored for the roster. */
-  @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'month must be a month as YYYY-MM, e.g. 2026-11' })
-  month?: string;
+  @IsOptional() @IsMonthText() month?: string;
   /** xlsx (default) or csv (UTF-8 with a BOM). */
   @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
 }

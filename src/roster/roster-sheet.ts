@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { neutralise } from '../common/csv';
-import { controlCharPath } from '../common/dto';
+import { isVisibleText, unsafeText } from '../common/dto';
 import { readXlsx, XlsxError, type XlsxCell, type XlsxSheet } from '../common/xlsx-reader';
 import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
 import type { VillagerStatus } from '../villagers/villager.entity';
@@ -167,19 +167,24 @@ const PHONE = /^\+?[0-9 -]{5,20}$/;
 const MASKED_ID = /^\d{6}\*{8}[\dX]{3}[\dX]$/;
 const EXCEL_NUMBER = /^\d(\.\d+)?E\+?\d+$/i;
 const codePoints = (s: string) => [...s].length;
-const hasControl = (s: string) => controlCharPath(s) !== undefined;
 
 /** Checks one row's cells on their own (duplicates and the database are checked elsewhere). */
 export function checkRow(r: SheetRow, present: Set<RosterField>, errors: RowError[]): CheckedRow {
   const fail = (field: RosterField | null, message: string) =>
     errors.push({ row: r.row, column: field && HEADER_OF[field], message });
   const text = (field: RosterField, max: number, what: string): string | null => {
-    const v = r.cells[field] ?? '';
-    if (v === '') return null;
-    if (hasControl(v)) {
+    const cell = r.cells[field] ?? '';
+    if (cell === '') return null;
+    if (unsafeText(cell)) {
       fail(field, `${what}含有不可见的控制字符，请重新输入`);
       return null;
     }
+    if (!isVisibleText(cell)) {
+      fail(field, `${what}只有看不见的字符，请重新输入`);
+      return null;
+    }
+    // one way to write each character, as the API stores it
+    const v = cell.normalize('NFC');
     if (codePoints(v) > max) {
       fail(field, `${what}太长，最多 ${max} 个字`);
       return null;

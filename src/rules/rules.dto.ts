@@ -12,7 +12,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, Optional, QueryBool, Trim } from '../common/dto';
+import { NameText, Optional, QueryBool } from '../common/dto';
 import { CATEGORY_CODES, type CategoryCode } from './categories';
 
 export class RuleCreateDto {
@@ -24,7 +24,7 @@ export class RuleCreateDto {
   @IsIn(CATEGORY_CODES)
   category!: CategoryCode;
 
-  @Trim() @IsString() @CodePointLength(1, 100) title!: string;
+  @NameText(1, 100) title!: string;
 
   /** Non-zero, −1000…1000; negative is a deduction. */
   @IsInt()
@@ -44,7 +44,7 @@ export class RuleCreateDto {
 }
 
 export class RuleUpdateDto {
-  @Optional() @Trim() @IsString() @CodePointLength(1, 100) title?: string;
+  @Optional() @NameText(1, 100) title?: string;
   @Optional()
   @IsInt()
   @Min(-1000)

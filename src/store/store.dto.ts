@@ -15,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
-import { CodePointLength, Optional, QueryBool, Trim } from '../common/dto';
+import { CodePointLength, NameText, Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import type { RedemptionStatus } from './redemption.entity';
 
@@ -27,7 +27,7 @@ export const MAX_STOCK_DELTA = 1_000_000;
 // ── stores ──────────────────────────────────────────────────────────────────────────────
 
 export class StoreCreateDto {
-  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
+  @NameText(1, 50) name!: string;
 
   /** The villages whose villagers may redeem at this store. */
   @IsIdList()
@@ -35,7 +35,7 @@ export class StoreCreateDto {
 }
 
 export class StoreUpdateDto {
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
+  @Optional() @NameText(1, 50) name?: string;
 
   /** Replaces the whole set of villages served. */
   @Optional()
@@ -58,7 +58,7 @@ export class StoreResponseDto {
 // ── goods and stock ─────────────────────────────────────────────────────────────────────
 
 export class GoodsCreateDto {
-  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
+  @NameText(1, 50) name!: string;
   @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice!: number;
   /** Opening stock, recorded as a restock movement. */
   @Optional() @IsInt() @Min(0) @Max(MAX_STOCK_DELTA) stock?: number;
@@ -67,7 +67,7 @@ export class GoodsCreateDto {
 
 /** Stock is not here on purpose: it changes only through stock movements. */
 export class GoodsUpdateDto {
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
+  @Optional() @NameText(1, 50) name?: string;
   @Optional() @IsInt() @Min(1) @Max(MAX_PRICE) pointsPrice?: number;
   @Optional() @IsBoolean() active?: boolean;
 }

@@ -10,7 +10,7 @@ import {
 } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, Optional, Trim, TrimUpper } from '../common/dto';
+import { CodePointLength, NameText, Optional, TrimUpper } from '../common/dto';
 import { isValidIdNumber } from './id-number';
 import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
 
@@ -30,7 +30,7 @@ export class VillagerCreateDto {
   /** Defaults to the cadre's own village; required for an admin. */
   @Optional() @IsId() villageId?: number;
   @IsOptional() @IsId() householdId?: number;
-  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
+  @NameText(1, 50) name!: string;
   @Optional()
   @TrimUpper()
   @Validate(IdNumberConstraint)
@@ -44,7 +44,7 @@ export class VillagerCreateDto {
 export class VillagerUpdateDto {
   /** null takes the villager out of their household (and null clears idNumber or phone). */
   @IsOptional() @IsId() householdId?: number | null;
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
+  @Optional() @NameText(1, 50) name?: string;
   @IsOptional()
   @TrimUpper()
   @Validate(IdNumberConstraint)

@@ -1,22 +1,22 @@
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, Optional, Trim } from '../common/dto';
+import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
 
 export class VillageCreateDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
   code!: string;
 
-  @Trim() @IsString() @CodePointLength(1, 50) name!: string;
-  @Trim() @IsString() @CodePointLength(1, 50) town!: string;
+  @NameText(1, 50) name!: string;
+  @NameText(1, 50) town!: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
   /** 公示期 in days (0-30, default 3); 0 makes a published month final at once. */
   @Optional() @IsInt() @Min(0) @Max(30) publicityDays?: number;
 }
 
 export class VillageUpdateDto {
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) name?: string;
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) town?: string;
+  @Optional() @NameText(1, 50) name?: string;
+  @Optional() @NameText(1, 50) town?: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
   @Optional() @IsInt() @Min(0) @Max(30) publicityDays?: number;
 }
@@ -27,16 +27,16 @@ export class VillageListQueryDto extends PageQueryDto {
 
 export class HouseholdCreateDto {
   @Trim() @IsString() @CodePointLength(1, 32) householdNo!: string;
-  @Trim() @IsString() @CodePointLength(1, 50) headName!: string;
+  @NameText(1, 50) headName!: string;
   /** 村民小组 / 屋场 */
-  @Optional() @Trim() @IsString() @CodePointLength(0, 50) group?: string;
+  @Optional() @NameText(0, 50) group?: string;
 }
 
 /** Only the fields sent change; members stay. */
 export class HouseholdUpdateDto {
   @Optional() @Trim() @IsString() @CodePointLength(1, 32) householdNo?: string;
-  @Optional() @Trim() @IsString() @CodePointLength(1, 50) headName?: string;
-  @Optional() @Trim() @IsString() @CodePointLength(0, 50) group?: string;
+  @Optional() @NameText(1, 50) headName?: string;
+  @Optional() @NameText(0, 50) group?: string;
 }
 
 export class HouseholdListQueryDto extends PageQueryDto {
