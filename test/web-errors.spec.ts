@@ -45,6 +45,8 @@ describe("the web app's words for refusals (web/src/api/errors.ts)", () => {
     [429, {}, '稍等'],
     [429, { code: 'LOGIN_THROTTLED', retryAfterSeconds: 900 }, '15 分钟后'],
     [429, { code: 'LOGIN_THROTTLED', retryAfterSeconds: 30 }, '1 分钟后'],
+    [429, { code: 'TOO_MANY_REPORTS' }, '一天最多申报 20 件'],
+    [429, { code: 'TOO_MANY_OBJECTIONS' }, '3 件异议'],
     [0, undefined, '网络'],
     [503, {}, '稍后再试'],
   ])('%s %j → says %s', (status, body, words) => {

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import {
-  HttpException,
-  HttpStatus,
-  Injectable,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
+import { tooMany } from '../common/errors';
 import { Tx } from '../db/transaction';
 import { KnownClient, LoginFailure } from './user.entity';
 
@@ -39,18 +34,8 @@ export interface LoginClient {
   device: string | null;
 }
 
-export function throttled(message: string, retryAfterSeconds: number): HttpException {
-  return new HttpException(
-    {
-      statusCode: 429,
-      error: 'Too Many Requests',
-      code: 'LOGIN_THROTTLED',
-      message,
-      retryAfterSeconds,
-    },
-    HttpStatus.TOO_MANY_REQUESTS,
-  );
-}
+const throttled = (message: string, retryAfterSeconds: number) =>
+  tooMany('LOGIN_THROTTLED', message, retryAfterSeconds);
 
 const clientKeys = (client: LoginClient) => [
   ...(client.ip === null ? [] : [`ip:${client.ip}`]),

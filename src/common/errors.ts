@@ -1,4 +1,10 @@
-import { ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  NotFoundException,
+} from '@nestjs/common';
 
 /**
  * A business rule refused the request: 409 with a stable machine code and a message a cadre can
@@ -14,4 +20,15 @@ export function notFound(what: string): NotFoundException {
 
 export function forbidden(message = 'Not allowed for your account'): ForbiddenException {
   return new ForbiddenException(message);
+}
+
+/**
+ * A limit on how often one account may do something: 429 with a stable code, a sentence for the
+ * person, and, where known, how long to wait.
+ */
+export function tooMany(code: string, message: string, retryAfterSeconds?: number): HttpException {
+  return new HttpException(
+    { statusCode: 429, error: 'Too Many Requests', code, message, retryAfterSeconds },
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
 }

@@ -1,9 +1,9 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, MoreThan, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
-import { forbidden, notFound, refuse } from '../common/errors';
+import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { keyReused, replayDecision, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -27,6 +27,9 @@ import type {
   DeedResponse,
 } from './deeds.dto';
 import { capReached } from './monthly-cap';
+
+/** Self-reports one villager may make in 24 hours (docs/security.md, "Floods"). */
+export const MAX_SELF_REPORTS_PER_DAY = 20;
 
 @Injectable()
 export class DeedsService {
@@ -86,6 +89,7 @@ export class DeedsService {
     }
     const now = new Date();
     const cadre = caller.role === 'cadre';
+    if (!cadre) await this.assertReportAllowance(em, villager.id, now);
     const deed = em.create(Deed, {
       villageId: villager.villageId,
       villagerId: villager.id,
@@ -368,6 +372,24 @@ export class DeedsService {
     const { balance } = await ctx.em.findOneByOrFail(Villager, { id: earlier.villagerId });
     delete (earlier as Partial<Deed>).requestHash;
     return { ...earlier, balance };
+  }
+
+  /**
+   * A villager reports at most MAX_SELF_REPORTS_PER_DAY deeds in 24 hours: a flood would bury the
+   * cadre's review list. Counted under the villager's row lock, so parallel reports cannot pass it.
+   */
+  private async assertReportAllowance(em: EntityManager, villagerId: number, now: Date) {
+    const recent = await em.countBy(Deed, {
+      villagerId,
+      source: 'self_report',
+      recordedAt: MoreThan(new Date(now.getTime() - 24 * 3600_000)),
+    });
+    if (recent >= MAX_SELF_REPORTS_PER_DAY) {
+      throw tooMany(
+        'TOO_MANY_REPORTS',
+        `一天最多申报 ${MAX_SELF_REPORTS_PER_DAY} 件，请明天再报；急事请直接找村干部 (at most ${MAX_SELF_REPORTS_PER_DAY} self-reports a day)`,
+      );
+    }
   }
 
   private assertOccurredOn(occurredOn: string): void {

@@ -1,13 +1,14 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
-import { forbidden, notFound, refuse } from '../common/errors';
+import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { Deed } from '../deeds/deed.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -19,6 +20,9 @@ import type {
   ObjectionResolveDto,
 } from './objections.dto';
 import { statusNow } from './objections.query';
+
+/** Open objections one villager may have in a month (docs/security.md, "Floods"). */
+export const MAX_OPEN_OBJECTIONS = 3;
 
 const notInPublicity = (month: string) =>
   refuse(
@@ -36,9 +40,37 @@ export class ObjectionsService {
   constructor(
     @InjectRepository(Objection) private readonly objections: Repository<Objection>,
     private readonly tx: Tx,
+    private readonly dialect: Dialect,
     private readonly auditTrail: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A villager has at most MAX_OPEN_OBJECTIONS open objections a month: more would be a flood,
+   * not a dispute. Counted under the villager's row lock, so parallel filings cannot pass it.
+   */
+  private async assertObjectionAllowance(
+    em: EntityManager,
+    caller: Caller,
+    villageId: number,
+    month: string,
+  ) {
+    await this.dialect.lockedRows(em, 'SELECT id FROM villagers WHERE id = $1', [
+      caller.villagerId,
+    ]);
+    const open = await em.countBy(Objection, {
+      villageId,
+      month,
+      filedBy: caller.id,
+      status: 'open',
+    });
+    if (open >= MAX_OPEN_OBJECTIONS) {
+      throw tooMany(
+        'TOO_MANY_OBJECTIONS',
+        `这个月你已有 ${MAX_OPEN_OBJECTIONS} 件异议在处理中，请等村委会处理后再提 (at most ${MAX_OPEN_OBJECTIONS} open objections a month)`,
+      );
+    }
+  }
 
   file(
     caller: Caller,
@@ -66,6 +98,7 @@ export class ObjectionsService {
         throw new BadRequestException('filedByName is for a cadre filing for a walk-in');
       }
       villagerId = caller.villagerId;
+      await this.assertObjectionAllowance(em, caller, villageId, month);
     } else {
       if (dto.filedByName === undefined) {
         throw new BadRequestException("filedByName: the walk-in objector's name is required");

@@ -99,6 +99,12 @@ function badRequest(body: ErrorBody | undefined): string {
   return '填写的内容有误，请检查后再提交。';
 }
 
+/** 429s of a limit per account, by code (the server's own sentence carries English too). */
+const LIMITS: Record<string, string> = {
+  TOO_MANY_REPORTS: '一天最多申报 20 件，请明天再报；急事请直接找村干部。',
+  TOO_MANY_OBJECTIONS: '这个月你已有 3 件异议在处理中，请等村委会处理后再提。',
+};
+
 /** No answer at all (no signal, server unreachable). */
 export const NETWORK_ERROR = '网络连接不上。请检查手机信号或 WiFi 后再点一次，填写的内容都还在。';
 
@@ -114,6 +120,7 @@ export function explain(status: number, body?: unknown): string {
   if (status === 404) return '没有找到这条记录，可能已被删除。请返回上一页刷新后再试。';
   if (status === 413) return '照片太大（每张不超过 2 MB），请换一张或重新拍摄。';
   if (status === 429) {
+    if (b.code && LIMITS[b.code]) return LIMITS[b.code];
     const minutes = Math.ceil((b.retryAfterSeconds ?? 0) / 60);
     return minutes > 0
       ? `尝试次数太多，请 ${minutes} 分钟后再试。`
