@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { IsNull } from 'typeorm';
+import { ORPHAN_PHOTO_MS, PhotosService } from '../src/photos/photos.service';
 import { todayIn } from '../src/common/time';
 import { Photo } from '../src/photos/photo.entity';
 import type { Village } from '../src/villages/village.entity';
@@ -103,7 +107,20 @@ describe('POST /api/photos', () => {
         contentType: type,
         width: 64,
         height: 48,
-        size: fixture(name).length,
+        size: expect.any(Number),
+      });
+      // what is served is what was stored: the photo encoded anew, in its own format
+      const served = await t
+        .http()
+        .get(`/api/photos/${res.body.id}`)
+        .set(bearer(wangToken))
+        .expect(200);
+      expect(served.headers['content-type']).toBe(type);
+      expect((served.body as Buffer).length).toBe(res.body.size);
+      expect(await sharp(served.body as Buffer).metadata()).toMatchObject({
+        format: name.split('.')[1].replace('jpg', 'jpeg'),
+        width: 64,
+        height: 48,
       });
       const events = await t
         .http()
@@ -114,6 +131,90 @@ describe('POST /api/photos', () => {
         { action: 'photo.upload', villageId: a.id, role: 'villager' },
       ]);
     }
+  });
+});
+
+describe('what is stored is the picture alone, encoded anew', () => {
+  /** A PNG with one more chunk before IEND, its CRC right, so every reader accepts it. */
+  async function pngWithChunk(type: string, data: Buffer): Promise<Buffer> {
+    const png = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: '#3a7' },
+    })
+      .png()
+      .toBuffer();
+    const chunk = Buffer.alloc(12 + data.length);
+    chunk.writeUInt32BE(data.length, 0);
+    chunk.write(type, 4, 'latin1');
+    data.copy(chunk, 8);
+    chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)) >>> 0, 8 + data.length);
+    const iend = png.length - 12;
+    return Buffer.concat([png.subarray(0, iend), chunk, png.subarray(iend)]);
+  }
+
+  const stored = async (id: number) =>
+    (
+      await t.ds
+        .getRepository(Photo)
+        .createQueryBuilder('p')
+        .addSelect('p.data')
+        .where('p.id = :id', { id })
+        .getOneOrFail()
+    ).data;
+
+  it('HTML between PNG chunks, and megabytes of padding, are not kept', async () => {
+    const html = await pngWithChunk('htMl', Buffer.from('<script>alert(document.cookie)</script>'));
+    const res = await upload(wangToken, html, 'x.png').expect(201);
+    expect((await stored(res.body.id)).includes('<script>')).toBe(false);
+    const padded = await pngWithChunk('paDd', Buffer.alloc(1_500_000));
+    const big = await upload(wangToken, padded, 'y.png').expect(201);
+    expect(big.body.size).toBeLessThan(10_000);
+    expect((await stored(big.body.id)).length).toBe(big.body.size);
+  });
+
+  it('a phone photo is turned upright and loses its EXIF, GPS position and all', async () => {
+    const photo = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'red' } })
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'Phone' },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '28/1 12/1 0/1' },
+      })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await sharp(photo).metadata()).toMatchObject({
+      orientation: 6,
+      exif: expect.any(Buffer),
+    });
+    const res = await upload(wangToken, photo).expect(201);
+    expect(res.body).toMatchObject({ contentType: 'image/jpeg', width: 20, height: 40 });
+    const meta = await sharp(await stored(res.body.id)).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 20, height: 40 });
+    expect(meta.exif).toBeUndefined();
+    expect(meta.orientation).toBeUndefined();
+  });
+
+  it('a file whose headers pass but whose picture does not decode is 400; nothing stored', async () => {
+    const before = await photoCount();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    // the compressed picture (IDAT) overwritten with noise: header and trailer still whole
+    const broken = Buffer.from(png);
+    const idat = broken.indexOf('IDAT');
+    broken.fill(0x5a, idat + 4, idat + 24);
+    const res = await upload(wangToken, broken, 'z.png').expect(400);
+    expect(res.body.message).toMatch(/^file: the image cannot be read/);
+    expect(await photoCount()).toBe(before);
+  });
+
+  it('photos never attached to a deed are deleted after a day', async () => {
+    const res = await upload(wangToken, JPEG).expect(201);
+    const photos = t.app.get(PhotosService);
+    expect(await photos.pruneOrphans()).toBe(0);
+    const later = Date.now() + ORPHAN_PHOTO_MS + 60_000;
+    expect(await photos.pruneOrphans(later)).toBeGreaterThanOrEqual(1);
+    expect(await t.ds.getRepository(Photo).existsBy({ id: res.body.id })).toBe(false);
+    // evidence stays: every photo left is attached to a deed
+    expect(await t.ds.getRepository(Photo).countBy({ deedId: IsNull() })).toBe(0);
   });
 });
 
@@ -138,7 +239,13 @@ describe('deeds with photos, and who sees them', () => {
     for (const token of [wangToken, cadreA, admin]) {
       const res = await t.http().get(path).set(bearer(token)).expect(200);
       expect(res.headers['content-type']).toBe('image/jpeg');
-      expect(Buffer.compare(res.body as Buffer, JPEG)).toBe(0);
+      const stored = await t.ds
+        .getRepository(Photo)
+        .createQueryBuilder('p')
+        .addSelect('p.data')
+        .where('p.id = :id', { id: photoId })
+        .getOneOrFail();
+      expect(Buffer.compare(res.body as Buffer, stored.data)).toBe(0);
     }
   });
 

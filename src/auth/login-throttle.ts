@@ -3,6 +3,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { tooMany } from '../common/errors';
+import { repeat } from '../common/housekeeping';
 import { Tx } from '../db/transaction';
 import { KnownClient, LoginFailure } from './user.entity';
 
@@ -50,7 +51,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 @Injectable()
 export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly hashing = new Map<string, number>();
-  private pruning?: NodeJS.Timeout;
+  private stopPruning?: () => void;
 
   constructor(
     @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
@@ -59,12 +60,11 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.pruning = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS);
-    this.pruning.unref();
+    this.stopPruning = repeat('pruning login failures', PRUNE_EVERY_MS, () => this.prune());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.pruning);
+    this.stopPruning?.();
   }
 
   /** Deletes the failures no limit counts any more (older than the longest window). */

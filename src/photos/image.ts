@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 /**
  * What an uploaded file really is, judged by its bytes, never by its name or claimed type:
  * JPEG, PNG or WebP, whole (not cut off), with a sane size in pixels. Only the headers and the
@@ -98,4 +99,35 @@ function webp(b: Buffer): ImageInfo {
     return { type: 'image/webp', width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };
   }
   throw new NotAnImage('the WebP is malformed');
+}
+
+/** The time one photo's decoding and encoding may take. */
+const ENCODE_SECONDS = 10;
+
+/**
+ * The photo as it is stored: decoded and encoded again in its own format, turned upright by its
+ * EXIF orientation first, with no metadata kept. Whatever rode along in the file (HTML between
+ * PNG chunks, megabytes of padding, the GPS position of a villager's home in the EXIF) is gone,
+ * and a file that does not decode is refused. Decoding is bounded by MAX_PIXELS and a time limit,
+ * and runs on libvips' threads, not the event loop.
+ */
+export async function reencodeImage(
+  b: Buffer,
+  type: ImageType,
+): Promise<{ data: Buffer; info: ImageInfo }> {
+  const image = sharp(b, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
+    .timeout({ seconds: ENCODE_SECONDS })
+    .autoOrient();
+  const encoded =
+    type === 'image/jpeg'
+      ? image.jpeg({ quality: 85, mozjpeg: true })
+      : type === 'image/png'
+        ? image.png({ compressionLevel: 9 })
+        : image.webp({ quality: 85 });
+  try {
+    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+    return { data, info: { type, width: info.width, height: info.height } };
+  } catch {
+    throw new NotAnImage('the image cannot be read (damaged or not really a photo)');
+  }
 }

@@ -1,15 +1,21 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { In, IsNull, type EntityManager } from 'typeorm';
+import {
+  BadRequestException,
+  Injectable,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { In, IsNull, LessThan, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { notFound } from '../common/errors';
+import { repeat } from '../common/housekeeping';
 import { ctxOf, type Ctx } from '../common/request-context';
 import type { Upload } from '../common/upload';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
 import { Deed } from '../deeds/deed.entity';
 import { Villager } from '../villagers/villager.entity';
-import { inspectImage, NotAnImage } from './image';
+import { inspectImage, NotAnImage, reencodeImage } from './image';
 import { Photo } from './photo.entity';
 
 /** Largest photo accepted, after the browser has downscaled it (PRODUCT §9). */
@@ -18,6 +24,18 @@ export const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 const PHOTOS_PER_DAY = 200;
 /** Photos one deed may carry. */
 export const MAX_PHOTOS_PER_DEED = 6;
+/** A photo never attached to a deed is deleted after a day: an upload is not storage. */
+export const ORPHAN_PHOTO_MS = 24 * 3600_000;
+
+/** Runs a check of the bytes; its NotAnImage becomes a 400 naming `file`. */
+async function asPhoto<T>(check: () => T | Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    if (err instanceof NotAnImage) throw new BadRequestException(`file: ${err.message}`);
+    throw err;
+  }
+}
 
 export interface PhotoCreated {
   id: number;
@@ -33,28 +51,45 @@ export interface PhotoCreated {
  * uploader (and the village's cadres) may see it.
  */
 @Injectable()
-export class PhotosService {
+export class PhotosService implements OnModuleInit, OnModuleDestroy {
+  private stopPruning?: () => void;
+
   constructor(
     private readonly tx: Tx,
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
   ) {}
 
-  /** Checks the bytes (type, whole, pixel size) before anything is stored. */
+  onModuleInit(): void {
+    this.stopPruning = repeat('deleting orphan photos', 3600_000, () => this.pruneOrphans());
+  }
+
+  onModuleDestroy(): void {
+    this.stopPruning?.();
+  }
+
+  /** Deletes the photos uploaded more than a day ago and never attached to a deed. */
+  async pruneOrphans(now = Date.now()): Promise<number> {
+    const { affected } = await this.tx.run((em) =>
+      em.delete(Photo, { deedId: IsNull(), createdAt: LessThan(new Date(now - ORPHAN_PHOTO_MS)) }),
+    );
+    return affected ?? 0;
+  }
+
+  /**
+   * Checks the bytes (type, whole, pixel size) from their headers, then stores the photo encoded
+   * anew (upright, without metadata): what is stored is a picture and nothing else.
+   */
   async upload(caller: Caller, file: Upload): Promise<PhotoCreated> {
-    let info;
-    try {
-      info = inspectImage(file.buffer);
-    } catch (err) {
-      if (err instanceof NotAnImage) throw new BadRequestException(`file: ${err.message}`);
-      throw err;
-    }
+    const { type } = await asPhoto(() => inspectImage(file.buffer));
+    // counted before the costly part: a flood is refused before it is decoded
     await this.limiter.hit(
       `photos:${caller.id}`,
       PHOTOS_PER_DAY,
       86_400,
       'Too many photos uploaded today; try again tomorrow',
     );
+    const { data, info } = await asPhoto(() => reencodeImage(file.buffer, type));
     return this.tx.run(async (em) => {
       const ctx = ctxOf(em, caller);
       const villageId = await this.villageOf(ctx);
@@ -65,8 +100,8 @@ export class PhotosService {
         contentType: info.type,
         width: info.width,
         height: info.height,
-        size: file.buffer.length,
-        data: file.buffer,
+        size: data.length,
+        data,
         createdAt: new Date(),
       });
       const { identifiers } = await em.insert(Photo, photo);
