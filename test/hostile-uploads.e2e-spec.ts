@@ -44,6 +44,20 @@ const upload = (file: Buffer, query = '?dryRun=true') =>
 
 const TOO_BIG = /^file: 表格内容太多/;
 const MB = 1024 * 1024;
+/** 40 M tiny shared strings: 680 MB of XML in a ~1.5 MB file. */
+const fortyMillionStrings = {
+  prefix: '',
+  chunk: '<si><t>a</t></si>'.repeat(65_536),
+  times: 610,
+  suffix: '',
+};
+/** A row whose one cell holds 1 GB of text. */
+const oneGigabyteCell = {
+  prefix: `${HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>`,
+  chunk: 'a'.repeat(MB),
+  times: 1024,
+  suffix: '</t></is></c></row>',
+};
 const row = (n: number, name: string) => `<row r="${n}">${cell(`A${n}`, name)}</row>`;
 
 it('the hand-made workbook itself is read: one villager in a dry run', async () => {
@@ -53,14 +67,6 @@ it('the hand-made workbook itself is read: one villager in a dry run', async () 
 });
 
 describe('refused by the central directory, before anything is inflated', () => {
-  // 40 M tiny shared strings: 680 MB of XML in a ~1.5 MB file
-  const fortyMillionStrings = {
-    prefix: '',
-    chunk: '<si><t>a</t></si>'.repeat(65_536),
-    times: 610,
-    suffix: '',
-  };
-
   it('40 M tiny shared strings (680 MB declared)', async () => {
     const file = workbook({ rows: HEADER_ROW, strings: fortyMillionStrings });
     expect(file.length).toBeLessThan(5 * MB);
@@ -71,12 +77,7 @@ describe('refused by the central directory, before anything is inflated', () => 
 
   it('one 1 GB cell', async () => {
     const file = workbook({
-      rows: {
-        prefix: `${HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>`,
-        chunk: 'a'.repeat(MB),
-        times: 1024,
-        suffix: '</t></is></c></row>',
-      },
+      rows: oneGigabyteCell,
     });
     expect(file.length).toBeLessThan(5 * MB);
     expect((await upload(file).expect(400)).body.message).toMatch(TOO_BIG);
@@ -111,7 +112,7 @@ describe('parts whose declared size lies are inflated no further than declared',
   it('40 M shared strings declared as 1 MB', async () => {
     const file = workbook({
       rows: HEADER_ROW,
-      strings: { prefix: '', chunk: '<si><t>a</t></si>'.repeat(65_536), times: 610, suffix: '' },
+      strings: fortyMillionStrings,
       declared: { strings: MB },
     });
     expect((await upload(file).expect(400)).body.message).toMatch(TOO_BIG);
@@ -119,12 +120,7 @@ describe('parts whose declared size lies are inflated no further than declared',
 
   it('a 1 GB cell declared as 1 MB', async () => {
     const file = workbook({
-      rows: {
-        prefix: `${HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>`,
-        chunk: 'a'.repeat(MB),
-        times: 1024,
-        suffix: '</t></is></c></row>',
-      },
+      rows: oneGigabyteCell,
       declared: { rows: MB },
     });
     expect((await upload(file).expect(400)).body.message).toMatch(TOO_BIG);
