@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sheets` (also run at the end of `npm run bench`): the spreadsheet work of
- * PRODUCT §10 against the built service, on a fresh SQLite file of its own.
+ * docs/product.md against the built service, on a fresh SQLite file of its own.
  *
  *   - a district-scale month of ledger (BENCH_SHEETS_VILLAGES villages, default 150, of
  *     BENCH_SHEETS_VILLAGERS villagers each, default 2,700, and BENCH_SHEETS_ENTRIES entries in
@@ -184,7 +184,7 @@ function report(r: Record<string, unknown>) {
   const bulk = r.bulkAward500 as Record<string, number>;
   const row = (what: string, figure: string, target: string) =>
     console.log(`  ${what.padEnd(44)} ${figure.padStart(24)}   ${target}`);
-  console.log('\nSpreadsheets (PRODUCT §10)');
+  console.log('\nSpreadsheets (docs/product.md)');
   row(`district ledger export, XLSX (${fmt(ENTRIES)} rows)`, `${x.ms} ms, ${x.megabytes} MB`, '');
   row('  service peak RSS after it', `${x.servicePeakRssMiB} MiB`, 'target < 300 MB');
   row(`district ledger export, CSV`, `${c.ms} ms, ${c.megabytes} MB`, '');

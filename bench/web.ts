@@ -29,7 +29,7 @@ const SLOW_4G = {
   uploadThroughput: 84_375,
 };
 const LOGIN_BUDGET = 150 * 1024;
-/** The cadre's home (PRODUCT §8 / issue 12): JS + CSS within 150 kB compressed. */
+/** The cadre's home (docs/product.md, "Screens"): JS + CSS within 150 kB compressed. */
 const CADRE_BUDGET = 150 * 1024;
 
 function walk(dir: string): string[] {

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { ID_COLUMN } from './columns';
 
-/** The audit trail: one append-only event per record changed (PRODUCT §9). */
+/** The audit trail: one append-only event per record changed (docs/product.md). */
 export class AuditEvents1763900000007 implements MigrationInterface {
   name = 'AuditEvents1763900000007';
 

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { ID_COLUMN } from './columns';
 
 /**
- * Photo evidence (PRODUCT §9): photos kept in the database (several instances share them
+ * Photo evidence (docs/product.md): photos kept in the database (several instances share them
  * without a shared disk), the photos a deed carries, and rules that require evidence — on for
  * every deduction already in the catalogue, as it is by default for new ones.
  *

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (config.database.type !== 'sqlite' || config.database.path === ':memory:') {
     throw new ConfigError(
-      'backup copies the SQLite file; on PostgreSQL use pg_dump (README "Operations")',
+      'backup copies the SQLite file; on PostgreSQL use pg_dump (docs/operations.md)',
     );
   }
   const r = await takeBackup(config.database.path, config.ops.backupDir, config.ops.backupKeep);

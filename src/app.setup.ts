@@ -69,7 +69,7 @@ export async function setupApp(
     else done();
   });
   // helmet's middleware built once: @fastify/helmet built it anew for every request, a measured
-  // part of every answer's CPU (README, Performance)
+  // part of every answer's CPU (docs/performance.md)
   const secureHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP } });
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);

@@ -22,7 +22,7 @@ export interface AppConfig {
   ops: OpsConfig;
 }
 
-/** Backups and metrics (README "Operations"). */
+/** Backups and metrics (docs/operations.md). */
 export interface OpsConfig {
   /** Where `npm run backup` and the scheduled backups write (default ./backups). */
   backupDir: string;

@@ -10,8 +10,8 @@ import { serveWebApp } from './web-app';
 
 // The old generation may grow to twice what survived the last full collection before the next
 // one, where V8's own factor for a heap capped at 192 MB (npm start) is lower: fewer
-// mark-compact pauses, which made the latency tail, for about 30 MiB more at peak (README,
-// Performance). Set here so that it holds however the service is started.
+// mark-compact pauses, which made the latency tail, for a little more memory at peak
+// (docs/performance.md). Set here so that it holds however the service is started.
 setFlagsFromString('--heap-growing-percent=100');
 
 async function main(): Promise<void> {

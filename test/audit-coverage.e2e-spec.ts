@@ -11,7 +11,7 @@ import { newRule } from './factories';
 
 /**
  * Every state-changing route of the OpenAPI document, walked: a success writes its audit events
- * (PRODUCT §9) with the request's id, a refusal writes none. A route added without a case here
+ * (docs/product.md) with the request's id, a refusal writes none. A route added without a case here
  * fails the first test, so no new route can forget its trail.
  */
 

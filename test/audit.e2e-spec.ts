@@ -8,7 +8,7 @@ import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
 import { newRule, newShop } from './factories';
 
-/** The audit trail (PRODUCT §9): one append-only event per change, in the change's transaction. */
+/** The audit trail (docs/product.md): one append-only event per change, in the change's transaction. */
 let t: TestApp;
 let a: Village;
 let b: Village;

@@ -15,7 +15,7 @@ import { SqliteFile } from '../src/db/sqlite-file';
 import { bearer, createTestApp, isPostgres, TestApp } from './app';
 import { expectLedgerConsistent, newRule } from './factories';
 
-// Backups copy the SQLite file; PostgreSQL is backed up with pg_dump (README "Operations").
+// Backups copy the SQLite file; PostgreSQL is backed up with pg_dump (docs/operations.md).
 const describeSqlite = isPostgres ? describe.skip : describe;
 
 describeSqlite('backup and restore of the SQLite file', () => {

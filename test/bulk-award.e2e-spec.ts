@@ -7,7 +7,7 @@ import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, TestApp } from './app';
 import { expectLedgerConsistent, newRule } from './factories';
 
-/** 批量记分 (PRODUCT §10): one rule, one day, many villagers, one transaction, a result each. */
+/** 批量记分 (docs/product.md): one rule, one day, many villagers, one transaction, a result each. */
 let t: TestApp;
 let a: Village;
 let b: Village;

@@ -10,7 +10,7 @@ import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, type TestApp } from './app';
 import { grantPoints, newRule } from './factories';
 
-/** Streamed exports (PRODUCT §10): roster, a village's ledger, a store's redemptions. */
+/** Streamed exports (docs/product.md): roster, a village's ledger, a store's redemptions. */
 let t: TestApp;
 let a: Village;
 let b: Village;

@@ -5,7 +5,7 @@ import type { Villager } from '../src/villagers/villager.entity';
 import { bearer, createTestApp, TestApp } from './app';
 import { newRule } from './factories';
 
-/** 户积分 and 积分卡 (PRODUCT §10): household points, cards issued and looked up at the counter. */
+/** 户积分 and 积分卡 (docs/product.md): household points, cards issued and looked up at the counter. */
 let t: TestApp;
 let a: Village;
 let b: Village;

@@ -7,7 +7,7 @@ import { bearer, createTestApp, TestApp } from './app';
 import { newRule } from './factories';
 
 /**
- * Publicity (公示) and objections (异议), PRODUCT §9: a published month is posted for
+ * Publicity (公示) and objections (异议), docs/product.md: a published month is posted for
  * `publicityDays`; during it villagers (or a cadre for a walk-in) object; an upheld objection
  * lets the cadre correct deeds and publish the next revision, which restarts the window.
  */

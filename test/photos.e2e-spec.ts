@@ -11,7 +11,7 @@ import type { Villager } from '../src/villagers/villager.entity';
 import { bearer, createTestApp, TestApp } from './app';
 import { newRule } from './factories';
 
-/** Photo evidence and rules that require evidence (PRODUCT §9). */
+/** Photo evidence and rules that require evidence (docs/product.md). */
 let t: TestApp;
 let a: Village;
 let b: Village;

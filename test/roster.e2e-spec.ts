@@ -5,7 +5,7 @@ import { Villager } from '../src/villagers/villager.entity';
 import { Household, type Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, type TestApp } from './app';
 
-/** 花名册 template and import (PRODUCT §10), with real .xlsx files made here with exceljs. */
+/** 花名册 template and import (docs/product.md), with real .xlsx files made here with exceljs. */
 let t: TestApp;
 let a: Village;
 let b: Village;

@@ -326,7 +326,7 @@ describe('one service', () => {
 });
 
 // Several processes on one SQLite file are not the deployment model (SQLite serves one instance;
-// PRODUCT.md §7: "several instances may serve one PostgreSQL database"), so this runs on
+// docs/operations.md: "several instances may serve one PostgreSQL database"), so this runs on
 // PostgreSQL only. It needs the build (npm run test:pg runs nest build first).
 (isPostgres ? describe : describe.skip)(
   'three service processes on one PostgreSQL database',

@@ -21,7 +21,7 @@ export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 export type AuditChanges = Record<string, unknown>;
 
 /**
- * One change to one record (PRODUCT §9), written in the transaction of the change itself.
+ * One change to one record (docs/product.md), written in the transaction of the change itself.
  * Append-only: database triggers refuse UPDATE and DELETE.
  */
 @Entity('audit_events')

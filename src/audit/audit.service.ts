@@ -51,7 +51,7 @@ export function diff(
 const toJson = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
 /**
- * The audit trail (PRODUCT §9): one append-only event per record changed, written by the inner
+ * The audit trail (docs/product.md): one append-only event per record changed, written by the inner
  * half of every write in the same transaction, so a change and its trace commit or fail together.
  */
 @Injectable()

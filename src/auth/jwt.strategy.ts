@@ -43,8 +43,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
         ExtractJwt.fromAuthHeaderAsBearerToken(),
         (req) => sessionToken(req as unknown as RequestLike),
       ]),
-      // A KeyObject, not the string: jsonwebtoken would otherwise build the key on every request
-      // (~0.3 ms). jsonwebtoken accepts it; passport-jwt's types only list string and Buffer.
+      // A KeyObject, not the string: jsonwebtoken would otherwise build the key on every request.
+      // jsonwebtoken accepts it; passport-jwt's types only list string and Buffer.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as Buffer,
       algorithms: ['HS256'],
       passReqToCallback: true,
@@ -66,7 +66,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       throw new UnauthorizedException('This token has no expiry; log in again');
     }
     // plain SQL on a reused statement: the find() query builder was a measured share of every
-    // request's CPU (README, Performance)
+    // request's CPU (docs/performance.md)
     const [user] = await this.tx.query<{
       id: number;
       username: string;

@@ -3,7 +3,7 @@
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-// One formatter per zone: building an Intl.DateTimeFormat costs ~40 µs and native memory, and
+// One formatter per zone: building an Intl.DateTimeFormat costs time and native memory, and
 // "today" is asked on every recorded deed.
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 

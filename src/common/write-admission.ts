@@ -1,12 +1,11 @@
 /**
- * Write requests begun per turn of the event loop, at most (README, Performance, step 9).
+ * Write requests begun per turn of the event loop, at most (docs/performance.md).
  *
  * Under write load the answers of a committed group go out together and their clients' next
- * requests come back together: 20 and more write requests read in one I/O phase, each parsed,
- * authenticated and validated (~0.3 ms) before the event loop looked at the network again, so a
- * read that arrived meanwhile waited 10–15 ms before its first line ran. The history's p99 under
- * record-deed load, alternating builds: 22–25 ms without this, 16–20 ms with six at a time,
- * 14–16 ms with four; record-deed alone kept its throughput (README, Performance).
+ * requests come back together: dozens of write requests read in one I/O phase, each parsed,
+ * authenticated and validated before the event loop looked at the network again, so a read that
+ * arrived meanwhile waited for all of them before its first line ran. Four at a time gave reads
+ * the shortest tail without costing writes their throughput (measured in docs/performance.md).
  */
 export const WRITES_PER_TURN = 4;
 

@@ -3,7 +3,7 @@
  * that creates them, so both name them the same and the schema-drift test compares like with like.
  */
 export const CHECKS = {
-  /** Points of a rule or deed: a non-zero integer within ±1000 (PRODUCT §3). */
+  /** Points of a rule or deed: a non-zero integer within ±1000 (docs/product.md, "The flow"). */
   points: '"points" <> 0 AND "points" BETWEEN -1000 AND 1000',
   stock: '"stock" >= 0',
   pointsPrice: '"points_price" > 0',

@@ -20,7 +20,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   };
   if (database.type === 'postgres') {
     // Two pools on the one database, so that reads never wait for a connection behind the
-    // writers' transactions (README, Performance): TypeORM's "master" for transactions and raw
+    // writers' transactions (docs/performance.md): TypeORM's "master" for transactions and raw
     // queries, a "slave" for reads outside any transaction — find() and query builders (TypeORM
     // sends those there once replication is on), Tx.read and Tx.query.
     return {

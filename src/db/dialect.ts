@@ -121,7 +121,7 @@ export class Dialect {
   /**
    * An entity from a row read with `columnsOf`, its values converted as TypeORM converts them
    * (dates, JSON, booleans, transformers): plain SQL on a hot read, without TypeORM's query
-   * building and result mapping (README, Performance).
+   * building and result mapping (docs/performance.md).
    */
   hydrate<T extends ObjectLiteral>(
     em: EntityManager,
@@ -179,7 +179,7 @@ export class Dialect {
    * Inserts one row of an entity and answers its new id (set on `row` too, as TypeORM's insert
    * does), or null when `ignoreConflict` and a row with the same unique key is there. The SQL is
    * built once per entity and set of columns and its statement reused: TypeORM's insert query
-   * builder rebuilt it on every call, a measured part of the hot writes (README, Performance).
+   * builder rebuilt it on every call, a measured part of the hot writes (docs/performance.md).
    * Values are converted as TypeORM converts them (dates, JSON, booleans, transformers).
    */
   async insertRow<T extends ObjectLiteral>(
@@ -229,7 +229,7 @@ export class Dialect {
    * written like `select`. PostgreSQL: a named prepared statement, parsed and planned once per
    * connection and then only bound and executed (pg's unnamed statements, which TypeORM's
    * `query` sends, are parsed and planned on every call: a measured share of the database's CPU
-   * on the hot writes, README Performance). Searches stay on `select`: after five executions
+   * on the hot writes, docs/performance.md). Searches stay on `select`: after five executions
    * PostgreSQL may keep one generic plan for every value, which for a search over skewed data
    * (one village's month, a name) can be far worse than the plan for the values at hand.
    * Errors leave as TypeORM's QueryFailedError, logged as TypeORM logs them.

@@ -36,13 +36,13 @@ export interface GroupCommit {
   isOpen(): boolean;
 }
 
-/** Jobs in one group at most, unless SQLITE_MAX_BATCH says otherwise (README, Performance). */
+/** Jobs in one group at most, unless SQLITE_MAX_BATCH says otherwise (docs/performance.md). */
 export const MAX_BATCH = 32;
 
 /**
  * A running group lets the event loop turn after this many milliseconds of jobs: the group's
  * transaction stays open (its callers are still answered after its COMMIT), while reads on the
- * other connections, and requests that arrived meanwhile, are served (README, Performance).
+ * other connections, and requests that arrived meanwhile, are served (docs/performance.md).
  */
 export const GROUP_SLICE_MS = 2;
 

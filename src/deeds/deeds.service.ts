@@ -334,7 +334,7 @@ export class DeedsService {
   /** Posts the deed's award, refusing it past the rule's monthly cap. Caller holds the villager lock. */
   private async award(ctx: Ctx, deed: Deed, rule: Rule): Promise<LedgerEntry> {
     if (rule.maxPerMonth !== null) {
-      // plain SQL, like the rest of this hot write (a query builder per call, README Performance)
+      // plain SQL, like the rest of this hot write (a query builder per call, docs/performance.md)
       const [{ n }] = await this.dialect.select<{ n: number | string }>(
         ctx.em,
         `SELECT COUNT(*) AS n FROM deeds

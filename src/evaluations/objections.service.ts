@@ -31,7 +31,7 @@ const notInPublicity = (month: string) =>
   );
 
 /**
- * 异议 (PRODUCT §9): during publicity a villager objects for themselves, or a cadre files for a
+ * 异议 (docs/product.md): during publicity a villager objects for themselves, or a cadre files for a
  * walk-in; a cadre of the village dismisses or upholds each, once. An upheld objection reopens
  * the month: the cadre may correct deeds and publish the next revision.
  */

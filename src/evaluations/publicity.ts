@@ -24,7 +24,7 @@ export function publicityEndsOn(
 }
 
 /**
- * Decided when read, so it holds across restarts and instances without a scheduler (PRODUCT §9):
+ * Decided when read, so it holds across restarts and instances without a scheduler (docs/product.md):
  * a published revision is in publicity until its window has passed and no objection against it
  * is open or upheld and still waiting for the corrected revision.
  */

@@ -64,7 +64,7 @@ const byIdThen = (a: { villagerId: number }, b: { villagerId: number }) =>
   a.villagerId - b.villagerId;
 
 /**
- * The month's lists (PRODUCT §5). Red: top `redListSize` by net among villagers with net > 0 and
+ * The month's lists (docs/product.md, "Monthly evaluation"). Red: top `redListSize` by net among villagers with net > 0 and
  * no deduction; everyone tied at the cut-off is included. Black: everyone with a deduction, worst
  * first, with the distinct deduction titles as reasons. Households (文明家庭): by the members'
  * summed net, over households with a positive sum and no member on the black list (一票否决). Equal scores share a rank and are listed by id, so the

@@ -2,6 +2,6 @@ import { Module } from '@nestjs/common';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 
-/** Streamed XLSX / CSV exports of the roster, the ledger and redemptions (PRODUCT §10). */
+/** Streamed XLSX / CSV exports of the roster, the ledger and redemptions (docs/product.md). */
 @Module({ controllers: [ExportsController], providers: [ExportsService] })
 export class ExportsModule {}

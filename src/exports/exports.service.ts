@@ -42,7 +42,7 @@ const KIND_WORDS: Record<LedgerKind, string> = {
 const VILLAGE_COLUMN: TableColumn = { header: '村', width: 14 };
 
 /**
- * 导出 (PRODUCT §10): the roster, a village's ledger for a month and a store's redemptions for a
+ * 导出 (docs/product.md): the roster, a village's ledger for a month and a store's redemptions for a
  * month, as XLSX or CSV, scoped like the lists they come from, ID numbers masked. Rows are read
  * page by page (keyset on indexed columns) while the file streams out.
  */

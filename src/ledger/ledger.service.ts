@@ -131,12 +131,12 @@ export class LedgerService {
 
   /**
    * Balance (one row) and the entries newest first, for the villager, their village's cadre or an
-   * admin, each entry with its deed and the trail behind it (PRODUCT §9).
+   * admin, each entry with its deed and the trail behind it (docs/product.md).
    *
    * Plain SQL of fixed text (on SQLite each statement is prepared once and reused): the page's
    * deeds and trail are looked up by the page's ids, passed as one parameter (`Dialect.idList`),
    * and the trail comes with the acting accounts' names in one join. Through TypeORM's query
-   * builders this read cost more CPU than a record-deed (README, Performance).
+   * builders this read cost more CPU than a record-deed (docs/performance.md).
    */
   points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
     const { skip, take } = skipTake(q);
@@ -215,7 +215,7 @@ export class LedgerService {
       // a condition for Dialect.entities on the deeds
       deedsOfPage: `t.id IN ${this.dialect.idList('$1')}`,
       // one SELECT per kind of record, joined by UNION ALL: with an OR of the two, PostgreSQL
-      // scanned every event of both kinds (135 ms on the benchmark district) instead of
+      // scanned every event of both kinds on the benchmark district instead of
       // looking up each record's events in the (entity_type, entity_id) index
       trail: (['deed', 'redemption'] as const)
         .map(

@@ -18,7 +18,7 @@ import { Villager } from '../villagers/villager.entity';
 import { inspectImage, NotAnImage, reencodeImage } from './image';
 import { Photo } from './photo.entity';
 
-/** Largest photo accepted, after the browser has downscaled it (PRODUCT §9). */
+/** Largest photo accepted, after the browser has downscaled it (docs/product.md). */
 export const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 /** Photos per user and day: evidence for a day's deeds, not a photo library. */
 const PHOTOS_PER_DAY = 200;
@@ -46,7 +46,7 @@ export interface PhotoCreated {
 }
 
 /**
- * Photo evidence (PRODUCT §9). A cadre or villager uploads a photo, then records a deed with its
+ * Photo evidence (docs/product.md). A cadre or villager uploads a photo, then records a deed with its
  * id; from then on the photo is shown to whoever may see that deed. Before that only its
  * uploader (and the village's cadres) may see it.
  */

@@ -5,7 +5,7 @@ import { readXlsx, XlsxError, type XlsxCell, type XlsxSheet } from '../common/xl
 import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
 import type { VillagerStatus } from '../villagers/villager.entity';
 
-/** 花名册 columns (PRODUCT §10), in the template's order, with the field each one fills. */
+/** 花名册 columns (docs/product.md), in the template's order, with the field each one fills. */
 export const ROSTER_COLUMNS = [
   { header: '户号', field: 'householdNo', width: 12 },
   { header: '户主', field: 'headName', width: 12 },

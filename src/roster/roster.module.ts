@@ -4,7 +4,7 @@ import { VillagesModule } from '../villages/villages.module';
 import { RosterController } from './roster.controller';
 import { RosterService } from './roster.service';
 
-/** 花名册: the template and the import (PRODUCT §10). */
+/** 花名册: the template and the import (docs/product.md). */
 @Module({
   imports: [VillagersModule, VillagesModule],
   controllers: [RosterController],

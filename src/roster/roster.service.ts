@@ -62,7 +62,7 @@ const tooManyConflicts = () =>
   );
 
 /**
- * 花名册导入 (PRODUCT §10): a dry run reports every problem by row and column; the import applies
+ * 花名册导入 (docs/product.md): a dry run reports every problem by row and column; the import applies
  * every row in one transaction through the villagers' and villages' own inner operations (their
  * checks, their audit events), or, if any row has a problem, nothing.
  */

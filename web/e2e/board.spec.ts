@@ -13,7 +13,7 @@ test.describe('public board', () => {
     for (const name of ['红榜', '黑榜', '文明家庭']) {
       await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
     }
-    // just published: 公示中 with the closing date (PRODUCT §9)
+    // just published: 公示中 with the closing date (docs/product.md)
     await expect(page.getByText(/^公示中，\d{4}年\d+月\d+日截止/)).toBeVisible();
     const black = page.getByRole('region', { name: '黑榜' });
     await expect(black.getByRole('row', { name: /李明/ })).toContainText(DEDUCTION_RULE);

@@ -18,7 +18,7 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
 }
 
-/** Counts the taps of a journey (PRODUCT §8: at most 4 from home to a recorded deed). */
+/** Counts the taps of a journey (docs/product.md, "Screens": at most 4 from home to a recorded deed). */
 export class Taps {
   count = 0;
   async tap(target: Locator): Promise<void> {

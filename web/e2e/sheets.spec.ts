@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { ACCOUNTS, ADMIN, PASSWORD } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
-/** Roster import, bulk award and exports (PRODUCT §10), as a cadre and an admin do them. */
+/** Roster import, bulk award and exports (docs/product.md), as a cadre and an admin do them. */
 
 async function logIn(page: Page, username: string, password: string, home: string) {
   await page.goto('/login');

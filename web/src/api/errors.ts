@@ -4,7 +4,7 @@
  * `call()` and show `ApiError.message` (see components/ErrorNote.vue), keeping what was typed.
  */
 
-/** 409 business refusals (`code` in the answer), PRODUCT §4–§10. */
+/** 409 business refusals (`code` in the answer), docs/product.md. */
 const CONFLICTS: Record<string, string> = {
   VILLAGER_NOT_ACTIVE: '这位村民已迁出或已故，不能记分。请先在花名册里核对他的状态。',
   RULE_INACTIVE: '这条积分细则已停用，请换一条细则再提交。',
