@@ -11,9 +11,7 @@ import type { BlackListRow, HouseholdRow, RedListRow } from './ranking';
 export class ParseMonthPipe implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
     if (!isMonth(value)) {
-      throw new BadRequestException(
-        `${meta.data ?? 'month'} must be ${MONTH_RULE}`,
-      );
+      throw new BadRequestException(`${meta.data ?? 'month'} must be ${MONTH_RULE}`);
     }
     return value;
   }
