@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
-import { buildMessage, IsString, ValidateBy, ValidateIf } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { buildMessage, IsOptional, IsString, ValidateBy, ValidateIf } from 'class-validator';
 import { isMonth, MONTH_RULE } from './time';
 
 /** Trims surrounding whitespace from a string field before validation. */
@@ -123,12 +124,20 @@ export const CodePointLength = (min: number, max: number) =>
     },
   });
 
-/** A month as YYYY-MM within the programme's years (src/common/time.ts). */
+/** A month as YYYY-MM within the programme's years (src/common/time.ts), optional. */
 export const IsMonthText = () =>
-  ValidateBy({
-    name: 'isMonthText',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && isMonth(value),
-      defaultMessage: buildMessage((each) => `${each}$property must be ${MONTH_RULE}`),
-    },
-  });
+  applyDecorators(
+    IsOptional(),
+    ApiPropertyOptional({
+      type: 'string',
+      pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
+      example: '2026-11',
+    }),
+    ValidateBy({
+      name: 'isMonthText',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isMonth(value),
+        defaultMessage: buildMessage((each) => `${each}$property must be ${MONTH_RULE}`),
+      },
+    }),
+  );

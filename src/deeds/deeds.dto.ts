@@ -59,7 +59,7 @@ export class DeedListQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(DEED_STATUSES)
   status?: DeedStatus;
-  @IsOptional() @IsMonthText() month?: string;
+  @IsMonthText() month?: string;
 }
 
 /** A deed as answered by create, approve and revoke: with the villager's balance after it. */

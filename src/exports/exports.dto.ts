@@ -6,7 +6,7 @@ import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 
 export class ExportQueryDto {
   /** YYYY-MM: required for the ledger and redemptions, ignored for the roster. */
-  @IsOptional() @IsMonthText() month?: string;
+  @IsMonthText() month?: string;
   /** xlsx (default) or csv (UTF-8 with a BOM). */
   @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
 }

@@ -3221,9 +3221,9 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
                 status?: "pending" | "approved" | "rejected" | "revoked";
+                month?: string;
                 villageId?: number;
                 villagerId?: number;
-                month?: string;
             };
             header?: never;
             path?: never;
