@@ -5,8 +5,8 @@ import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { todayIn } from '../src/common/time';
 import { withCheckChar } from '../src/villagers/id-number';
 import type { Village } from '../src/villages/village.entity';
-import { bearer, createTestApp, TestApp } from './app';
-import { newRule, newShop } from './factories';
+import { bearer, TestApp } from './app';
+import { newRule, newShop, twoVillages } from './factories';
 
 /** The audit trail (docs/product.md): one append-only event per change, in the change's transaction. */
 let t: TestApp;
@@ -19,12 +19,7 @@ const today = () => todayIn('Asia/Shanghai');
 const events = () => t.ds.getRepository(AuditEvent);
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage();
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, b, cadreA, cadreB } = await twoVillages());
 });
 afterAll(() => t.close());
 

@@ -3,8 +3,8 @@ import { Deed } from '../src/deeds/deed.entity';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import type { Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
-import { bearer, createTestApp, TestApp } from './app';
-import { expectLedgerConsistent, newRule } from './factories';
+import { bearer, TestApp } from './app';
+import { expectLedgerConsistent, newRule, twoVillages } from './factories';
 
 let t: TestApp;
 let a: Village;
@@ -15,12 +15,7 @@ let admin: string;
 const today = () => todayIn('Asia/Shanghai');
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage();
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, b, cadreA, cadreB } = await twoVillages());
 });
 afterAll(() => t.close());
 

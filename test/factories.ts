@@ -4,9 +4,35 @@ import type { Tx } from '../src/db/transaction';
 import type { LedgerService } from '../src/ledger/ledger.service';
 import { Rule } from '../src/rules/rule.entity';
 import type { Goods, Store } from '../src/store/store.entity';
-import { bearer, type TestApp } from './app';
+import type { Village } from '../src/villages/village.entity';
+import { bearer, createTestApp, type TestApp } from './app';
 
 let n = 0;
+
+/**
+ * The scope most specs test against: an app, its admin, two villages and a cadre of each. A
+ * cadre of B must never read or write A's records.
+ */
+export async function twoVillages(a: Partial<Village> = {}): Promise<{
+  t: TestApp;
+  admin: string;
+  a: Village;
+  b: Village;
+  cadreA: string;
+  cadreB: string;
+}> {
+  const t = await createTestApp();
+  const villageA = await t.newVillage(a);
+  const villageB = await t.newVillage();
+  return {
+    t,
+    admin: await t.adminToken(),
+    a: villageA,
+    b: villageB,
+    cadreA: await t.tokenFor('cadre', { villageId: villageA.id }),
+    cadreB: await t.tokenFor('cadre', { villageId: villageB.id }),
+  };
+}
 
 /** A rule straight in the database: district-wide unless villageId is given. */
 export function newRule(t: TestApp, o: Partial<Rule> = {}): Promise<Rule> {

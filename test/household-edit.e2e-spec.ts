@@ -1,5 +1,6 @@
 import type { Household, Village } from '../src/villages/village.entity';
-import { bearer, createTestApp, TestApp } from './app';
+import { bearer, TestApp } from './app';
+import { twoVillages } from './factories';
 
 /** Correcting a household (户号, 户主, 村民小组) from the roster screen. */
 let t: TestApp;
@@ -13,12 +14,7 @@ let home: Household;
 let other: Household;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage();
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, b, cadreA, cadreB } = await twoVillages());
   home = await t.newHousehold(a.id, { householdNo: '001', headName: '王大山', group: '一组' });
   other = await t.newHousehold(a.id, { householdNo: '002', headName: '李二', group: '一组' });
   const v = await t.newVillager(a.id, { householdId: home.id });

@@ -2,8 +2,8 @@ import { todayIn } from '../src/common/time';
 import { HouseholdCard } from '../src/households/household-card.entity';
 import type { Household, Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
-import { bearer, createTestApp, TestApp } from './app';
-import { newRule } from './factories';
+import { bearer, TestApp } from './app';
+import { newRule, twoVillages } from './factories';
 
 /** 户积分 and 积分卡 (docs/product.md): household points, cards issued and looked up at the counter. */
 let t: TestApp;
@@ -22,12 +22,7 @@ let headToken: string;
 const today = () => todayIn('Asia/Shanghai');
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage({ name: '石井村', town: '杉山镇' });
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, b, cadreA, cadreB } = await twoVillages({ name: '石井村', town: '杉山镇' }));
   shopA = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([a.id])).id });
   shopB = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([b.id])).id });
   home = await t.newHousehold(a.id, { headName: '王大山', householdNo: '007' });

@@ -8,13 +8,12 @@ import { todayIn } from '../src/common/time';
 import { Photo } from '../src/photos/photo.entity';
 import type { Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
-import { bearer, createTestApp, TestApp } from './app';
-import { newRule } from './factories';
+import { bearer, TestApp } from './app';
+import { newRule, twoVillages } from './factories';
 
 /** Photo evidence and rules that require evidence (docs/product.md). */
 let t: TestApp;
 let a: Village;
-let b: Village;
 let admin: string;
 let cadreA: string;
 let cadreB: string;
@@ -29,12 +28,7 @@ const JPEG = fixture('photo.jpg');
 const photoCount = () => t.ds.getRepository(Photo).count();
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage();
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, cadreA, cadreB } = await twoVillages());
   shop = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([a.id])).id });
   wang = await t.newVillager(a.id, { name: '王五' });
   li = await t.newVillager(a.id, { name: '李四' });

@@ -3,7 +3,8 @@ import { AuditEvent } from '../src/audit/audit-event.entity';
 import { withCheckChar } from '../src/villagers/id-number';
 import { Villager } from '../src/villagers/villager.entity';
 import { Household, type Village } from '../src/villages/village.entity';
-import { bearer, createTestApp, type TestApp } from './app';
+import { bearer, type TestApp } from './app';
+import { twoVillages } from './factories';
 
 /** 花名册 template and import (docs/product.md), with real .xlsx files made here with exceljs. */
 let t: TestApp;
@@ -14,12 +15,7 @@ let cadreB: string;
 let admin: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  admin = await t.adminToken();
-  a = await t.newVillage();
-  b = await t.newVillage();
-  cadreA = await t.tokenFor('cadre', { villageId: a.id });
-  cadreB = await t.tokenFor('cadre', { villageId: b.id });
+  ({ t, admin, a, b, cadreA, cadreB } = await twoVillages());
 });
 afterAll(() => t.close());
 
