@@ -1,9 +1,10 @@
 import type { Caller } from '../src/common/auth.decorators';
 import { ctxOf } from '../src/common/request-context';
-import type { Tx } from '../src/db/transaction';
-import type { LedgerService } from '../src/ledger/ledger.service';
+import { Tx } from '../src/db/transaction';
+import { LedgerService } from '../src/ledger/ledger.service';
 import { Rule } from '../src/rules/rule.entity';
-import type { Goods, Store } from '../src/store/store.entity';
+import { Villager } from '../src/villagers/villager.entity';
+import { Goods, type Store } from '../src/store/store.entity';
 import type { Village } from '../src/villages/village.entity';
 import { bearer, createTestApp, type TestApp } from './app';
 
@@ -115,4 +116,68 @@ export async function newShop(
   const store = await t.newStore(villageIds);
   const shop = await t.tokenFor('shopkeeper', { storeId: store.id });
   return { store, shop, goods: await newGoods(t, shop, store.id, goods) };
+}
+
+/**
+ * The store specs' world: two villages, each served by its own store, with a shopkeeper, a cadre
+ * and a villager account, and helpers that read balances and stock and grant points through the
+ * real ledger.
+ */
+export async function storeWorld() {
+  const t = await createTestApp();
+  const villageA = await t.newVillage();
+  const villageB = await t.newVillage();
+  const storeA = await t.newStore([villageA.id], '甲村积分超市');
+  const storeB = await t.newStore([villageB.id], '乙村积分超市');
+  const villagerA = await t.newVillager(villageA.id, { name: '李四' });
+  return {
+    t,
+    admin: await t.adminToken(),
+    villageA,
+    villageB,
+    storeA,
+    storeB,
+    shopA: await t.tokenFor('shopkeeper', { storeId: storeA.id }),
+    shopB: await t.tokenFor('shopkeeper', { storeId: storeB.id }),
+    cadreA: await t.tokenFor('cadre', { villageId: villageA.id }),
+    villagerA,
+    villagerAToken: await t.tokenFor('villager', {
+      villageId: villageA.id,
+      villagerId: villagerA.id,
+    }),
+    /** Points through the real ledger (an adjustment entry), so balance = sum of entries holds. */
+    grant: (villagerId: number, points: number) =>
+      grantPoints(t.app.get(Tx), t.app.get(LedgerService), villagerId, points),
+    balanceOf: async (villagerId: number) =>
+      (await t.ds.getRepository(Villager).findOneByOrFail({ id: villagerId })).balance,
+    stockOf: async (goodsId: number) =>
+      (await t.ds.getRepository(Goods).findOneByOrFail({ id: goodsId })).stock,
+  };
+}
+export type StoreWorld = Awaited<ReturnType<typeof storeWorld>>;
+
+/** Closes a store spec: whatever it did, stock and balances still equal the sums of their moves. */
+export function describeStoreInvariants(app: () => TestApp): void {
+  describe('invariants over everything above', () => {
+    it('every goods: stock = sum of its movements, never below zero', async () => {
+      const rows: { id: number; stock: number; moved: number | string | null }[] = await app().ds
+        .query(`SELECT g.id, g.stock, (SELECT SUM(m.delta) FROM stock_movements m WHERE m.goods_id = g.id) AS moved
+         FROM goods g`);
+      for (const r of rows) {
+        expect(r.stock).toBeGreaterThanOrEqual(0);
+        expect(Number(r.moved ?? 0)).toBe(r.stock);
+      }
+    });
+
+    it('every villager: balance = sum of ledger entries, never below zero here', async () => {
+      const rows: { balance: number; total: number | string | null }[] = await app().ds.query(
+        `SELECT v.balance, (SELECT SUM(e.delta) FROM ledger_entries e WHERE e.villager_id = v.id) AS total
+         FROM villagers v`,
+      );
+      for (const r of rows) {
+        expect(r.balance).toBeGreaterThanOrEqual(0);
+        expect(Number(r.total ?? 0)).toBe(r.balance);
+      }
+    });
+  });
 }
