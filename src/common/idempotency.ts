@@ -28,6 +28,51 @@ export function replayDecision(storedHash: string | null, hash: string): 'replay
   return storedHash === hash ? 'replay' : 'conflict';
 }
 
+/**
+ * Thrown by a keyed request's work when its insert found the key taken: a concurrent request with
+ * the same key committed first, and its record is the answer. Only `once` catches it.
+ */
+export class KeyTaken extends Error {
+  constructor() {
+    super('idempotency key taken by a concurrent request');
+  }
+}
+
+/** A keyed request: its key, or undefined when none was sent, and its canonical form's hash. */
+export interface KeyedRequest {
+  key: string | undefined;
+  hash: string;
+}
+
+/**
+ * The one way a request with an idempotency key happens once, in the caller's transaction: the
+ * record already made with the key is answered again (or 409 when the key meant another request);
+ * else the work runs, and if its insert finds the key taken meanwhile (`KeyTaken`), the winner's
+ * record is the answer. The key's uniqueness is the database's (a unique index), so this holds
+ * across instances.
+ */
+export async function once<R extends { requestHash: string | null }, T>(
+  request: KeyedRequest,
+  record: { find: () => Promise<R | null>; replay: (r: R) => T | Promise<T> },
+  work: () => Promise<T>,
+): Promise<T> {
+  const answer = (r: R) => {
+    if (replayDecision(r.requestHash, request.hash) === 'conflict') throw keyReused();
+    return record.replay(r);
+  };
+  if (request.key === undefined) return work();
+  const earlier = await record.find();
+  if (earlier) return answer(earlier);
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof KeyTaken)) throw err;
+  }
+  const winner = await record.find();
+  if (!winner) throw new Error(`key ${request.key} was taken, but its record is not there`);
+  return answer(winner);
+}
+
 export const keyReused = () =>
   refuse(
     'IDEMPOTENCY_KEY_REUSED',

@@ -22,6 +22,13 @@ export class DeedCreateDto {
   @Optional() @IsIdList(MAX_PHOTOS_PER_DEED) photoIds?: number[];
 }
 
+/** The form a deed request's Idempotency-Key is checked against (its hash is stored). */
+export function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {
+  const request = [r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null];
+  // photos only when given, so that keys made before photos existed still match their retries
+  return JSON.stringify(r.photoIds?.length ? [...request, r.photoIds] : request);
+}
+
 /** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */
 export class DeedBulkCreateDto {
   @IsId() ruleId!: number;
@@ -50,6 +57,11 @@ export class DeedBulkResponseDto {
 
 export class DeedReasonDto {
   @Trim() @IsString() @CodePointLength(1, 500) reason!: string;
+}
+
+/** The form a batch's key is checked against: the same batch again, or another one. */
+export function canonicalBulk(dto: DeedBulkCreateDto): string {
+  return JSON.stringify([dto.ruleId, dto.occurredOn, dto.description, dto.villagerIds]);
 }
 
 export class DeedListQueryDto extends PageQueryDto {

@@ -4,7 +4,7 @@ import { EntityManager, MoreThan, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
-import { keyReused, replayDecision, sha256Hex } from '../common/idempotency';
+import { KeyTaken, once, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { assertVillageAccess, defined, villageScope } from '../common/scope';
@@ -19,12 +19,14 @@ import { Rule } from '../rules/rule.entity';
 import { Villager } from '../villagers/villager.entity';
 import { Deed, type DeedStatus } from './deed.entity';
 import { DeedBatch, type BulkResult } from './deed-batch.entity';
-import type {
-  DeedBulkCreateDto,
-  DeedBulkResponseDto,
-  DeedCreateDto,
-  DeedListQueryDto,
-  DeedResponse,
+import {
+  canonicalBulk,
+  canonicalDeed,
+  type DeedBulkCreateDto,
+  type DeedBulkResponseDto,
+  type DeedCreateDto,
+  type DeedListQueryDto,
+  type DeedResponse,
 } from './deeds.dto';
 import { capReached } from './monthly-cap';
 
@@ -60,21 +62,25 @@ export class DeedsService {
     }
     this.assertOccurredOn(dto.occurredOn);
     const request = { ...dto, villagerId };
-    const hash = key === undefined ? null : sha256Hex(canonicalDeed(request));
-    return this.tx.run(async (em) => {
+    const hash = sha256Hex(canonicalDeed(request));
+    return this.tx.run((em) => {
       const ctx = ctxOf(em, caller);
-      const earlier = key === undefined ? null : await this.byKey(em, caller.id, key);
-      if (earlier) return this.replay(ctx, earlier, hash);
-      return this.createIn(ctx, request, key ?? null, hash);
+      return once(
+        { key, hash },
+        { find: () => this.byKey(em, caller.id, key!), replay: (d) => this.replay(ctx, d) },
+        () => this.createIn(ctx, request, key === undefined ? null : { key, hash }),
+      );
     });
   }
 
-  /** The inner half of `create`, in the caller's transaction. */
+  /**
+   * The inner half of `create`, in the caller's transaction; with a key, its insert throws
+   * KeyTaken when a concurrent request took the key first (`once` answers with the winner).
+   */
   async createIn(
     ctx: Ctx,
     dto: DeedCreateDto & { villagerId: number },
-    idempotencyKey: string | null = null,
-    requestHash: string | null = null,
+    keyed: { key: string; hash: string } | null = null,
   ): Promise<DeedResponse> {
     const { em, caller } = ctx;
     const villager = await this.ledger.lock(em, dto.villagerId);
@@ -112,15 +118,13 @@ export class DeedsService {
       revokedBy: null,
       revokedAt: null,
       revokeReason: null,
-      idempotencyKey,
+      idempotencyKey: keyed?.key ?? null,
     });
-    const id = await this.dialect.insertUnlessPresent(em, Deed, { ...deed, requestHash });
-    if (id === null) {
-      // A concurrent request with the same key committed first: its deed is the answer.
-      const winner = await this.byKey(em, caller.id, idempotencyKey!);
-      if (!winner) throw new Error(`deed key ${idempotencyKey} conflicted but is not there`);
-      return this.replay(ctx, winner, requestHash);
-    }
+    const id = await this.dialect.insertUnlessPresent(em, Deed, {
+      ...deed,
+      requestHash: keyed?.hash ?? null,
+    });
+    if (id === null) throw new KeyTaken();
     deed.id = id;
     await this.photos.attachIn(ctx, deed, photoIds);
     await this.audit(ctx, cadre ? 'deed.record' : 'deed.report', null, deed);
@@ -137,21 +141,23 @@ export class DeedsService {
    */
   bulk(caller: Caller, dto: DeedBulkCreateDto): Promise<DeedBulkResponseDto> {
     this.assertOccurredOn(dto.occurredOn);
-    const hash = sha256Hex(
-      JSON.stringify([dto.ruleId, dto.occurredOn, dto.description, dto.villagerIds]),
-    );
-    return this.tx.run((em) => this.bulkIn(ctxOf(em, caller), dto, hash));
+    const hash = sha256Hex(canonicalBulk(dto));
+    return this.tx.run((em) => {
+      const ctx = ctxOf(em, caller);
+      return once(
+        { key: dto.batchKey, hash },
+        {
+          find: () => em.findOneBy(DeedBatch, { recordedBy: caller.id, batchKey: dto.batchKey }),
+          replay: (batch) => ({ results: batch.results ?? [] }),
+        },
+        () => this.bulkIn(ctx, dto, hash),
+      );
+    });
   }
 
+  /** The batch key is claimed first; it throws KeyTaken when a concurrent batch took it. */
   async bulkIn(ctx: Ctx, dto: DeedBulkCreateDto, hash: string): Promise<DeedBulkResponseDto> {
     const { em, caller } = ctx;
-    const byKey = () => em.findOneBy(DeedBatch, { recordedBy: caller.id, batchKey: dto.batchKey });
-    const replay = (batch: DeedBatch) => {
-      if (replayDecision(batch.requestHash, hash) === 'conflict') throw keyReused();
-      return { results: batch.results ?? [] };
-    };
-    const earlier = await byKey();
-    if (earlier) return replay(earlier);
     const claimed = await this.dialect.insertUnlessPresent(em, DeedBatch, {
       recordedBy: caller.id,
       batchKey: dto.batchKey,
@@ -159,7 +165,7 @@ export class DeedsService {
       results: null,
       createdAt: new Date(),
     });
-    if (claimed === null) return replay((await byKey())!);
+    if (claimed === null) throw new KeyTaken();
 
     const villageId = caller.villageId ?? -1;
     const rule = await this.usableRule(em, dto.ruleId, villageId);
@@ -364,11 +370,8 @@ export class DeedsService {
       .getOne();
   }
 
-  /** The first deed made with this key, with the villager's balance now; or 409 if the key meant another request. */
-  private async replay(ctx: Ctx, earlier: Deed, hash: string | null): Promise<DeedResponse> {
-    if (hash === null || replayDecision(earlier.requestHash, hash) === 'conflict') {
-      throw keyReused();
-    }
+  /** The first deed made with this key, with the villager's balance now. */
+  private async replay(ctx: Ctx, earlier: Deed): Promise<DeedResponse> {
     const { balance } = await ctx.em.findOneByOrFail(Villager, { id: earlier.villagerId });
     delete (earlier as Partial<Deed>).requestHash;
     return { ...earlier, balance };
@@ -430,11 +433,6 @@ const villagerNotActive = () =>
   refuse('VILLAGER_NOT_ACTIVE', '该村民已迁出或已故，不能记录积分 (villager is not active)');
 
 /** The request in a canonical form: what a retry must repeat exactly. */
-function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {
-  const request = [r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null];
-  // photos only when given, so that keys made before photos existed still match their retries
-  return JSON.stringify(r.photoIds?.length ? [...request, r.photoIds] : request);
-}
 
 const verb: Record<DeedStatus, string> = {
   pending: '提交',

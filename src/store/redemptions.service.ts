@@ -4,7 +4,7 @@ import { EntityManager, In, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse } from '../common/errors';
-import { keyReused, replayDecision } from '../common/idempotency';
+import { KeyTaken, once, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined } from '../common/scope';
@@ -12,15 +12,17 @@ import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { LedgerService } from '../ledger/ledger.service';
 import { Villager } from '../villagers/villager.entity';
-import { MAX_INT, mergeLines, priceLines } from './basket';
-import { requestHash } from './idempotency';
+import { MAX_INT, priceLines } from './basket';
 import { Redemption, RedemptionItem } from './redemption.entity';
-import type {
-  RedemptionCancelDto,
-  RedemptionCreateDto,
-  RedemptionItemResponseDto,
-  RedemptionListQueryDto,
-  RedemptionResponseDto,
+import {
+  canonicalRedemption,
+  redemptionRequest,
+  type RedemptionCancelDto,
+  type RedemptionCreateDto,
+  type RedemptionItemResponseDto,
+  type RedemptionListQueryDto,
+  type RedemptionRequest,
+  type RedemptionResponseDto,
 } from './store.dto';
 import { Goods } from './store.entity';
 import { StoresService } from './stores.service';
@@ -75,12 +77,18 @@ export class RedemptionsService {
     key?: string,
   ): Promise<RedemptionResponseDto> {
     if (caller.storeId !== dto.storeId) throw forbidden('You may only redeem at your own store');
-    const hash = key === undefined ? null : requestHash(dto);
-    return this.tx.run(async (em) => {
-      const earlier = key === undefined ? null : await this.byKey(em, dto.storeId, key);
-      if (earlier) return this.replay(em, earlier, hash);
-      return this.redeemIn(ctxOf(em, caller), dto, key ?? null, hash);
-    });
+    const request = redemptionRequest(dto);
+    const hash = sha256Hex(canonicalRedemption(request));
+    return this.tx.run((em) =>
+      once(
+        { key, hash },
+        {
+          find: () => this.byKey(em, dto.storeId, key!),
+          replay: async (r) => toRedemptionResponse(r, await this.itemsOf(em, [r.id])),
+        },
+        () => this.redeemIn(ctxOf(em, caller), request, key === undefined ? null : { key, hash }),
+      ),
+    );
   }
 
   /** Refunds the points and restocks the goods, once: the status flip is conditional. */
@@ -184,16 +192,17 @@ export class RedemptionsService {
     return toRedemptionResponse(r, await this.itemsOf(this.redemptions.manager, [id]));
   }
 
-  /** The inner half of `redeem`, in the caller's transaction. */
+  /**
+   * The inner half of `redeem`, in the caller's transaction; with a key, its insert throws
+   * KeyTaken when a concurrent request took the key first (`once` answers with the winner).
+   */
   async redeemIn(
     ctx: Ctx,
-    dto: RedemptionCreateDto,
-    idempotencyKey: string | null,
-    requestHash: string | null,
+    request: RedemptionRequest,
+    keyed: { key: string; hash: string } | null,
   ): Promise<RedemptionResponseDto> {
     const { em, caller } = ctx;
-    const { storeId } = dto;
-    const lines = mergeLines(dto.items);
+    const { storeId, lines } = request;
     // one plain query for the villager and whether this store serves their village (two
     // find() query builders before: a measured part of every redemption)
     const [found] = await this.dialect.select<{
@@ -207,7 +216,7 @@ export class RedemptionsService {
               EXISTS (SELECT 1 FROM store_villages s
                        WHERE s.store_id = $1 AND s.village_id = v.village_id) AS served
          FROM villagers v WHERE v.id = $2`,
-      [storeId, dto.villagerId],
+      [storeId, request.villagerId],
     );
     if (!found) throw notFound('Villager');
     const villager = {
@@ -255,8 +264,8 @@ export class RedemptionsService {
       villageId: villager.villageId,
       total: priced.total,
       status: 'completed',
-      idempotencyKey,
-      requestHash,
+      idempotencyKey: keyed?.key ?? null,
+      requestHash: keyed?.hash ?? null,
       operatorId: caller.id,
       createdAt: new Date(),
       cancelledBy: null,
@@ -264,12 +273,7 @@ export class RedemptionsService {
       cancelReason: null,
     });
     const id = await this.dialect.insertUnlessPresent(em, Redemption, redemption);
-    if (id === null) {
-      // A concurrent request with the same key committed first: its redemption is the answer.
-      const winner = await this.byKey(em, storeId, idempotencyKey!);
-      if (!winner) throw new Error(`redemption key ${idempotencyKey} conflicted but is not there`);
-      return this.replay(em, winner, requestHash);
-    }
+    if (id === null) throw new KeyTaken();
     redemption.id = id;
     const items = priced.lines.map((l) => ({
       redemptionId: id,
@@ -306,18 +310,6 @@ export class RedemptionsService {
       after: { ...redemption, items: items.map((i) => `${i.goodsName} × ${i.quantity}`) },
     });
     return toRedemptionResponse(redemption, items);
-  }
-
-  /** The first redemption made with this key, as a receipt; or 409 if the key meant another request. */
-  private async replay(
-    em: EntityManager,
-    earlier: Redemption,
-    hash: string | null,
-  ): Promise<RedemptionResponseDto> {
-    if (hash === null || replayDecision(earlier.requestHash, hash) === 'conflict') {
-      throw keyReused();
-    }
-    return toRedemptionResponse(earlier, await this.itemsOf(em, [earlier.id]));
   }
 
   private async byKey(em: EntityManager, storeId: number, key: string): Promise<Redemption | null> {

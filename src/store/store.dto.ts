@@ -17,6 +17,7 @@ import {
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { CodePointLength, NameText, Optional, QueryBool, Trim } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
+import { mergeLines, type RequestedLine } from './basket';
 import type { RedemptionStatus } from './redemption.entity';
 
 /** Upper bounds that keep every product of price and quantity far from integer overflow. */
@@ -118,6 +119,27 @@ export class RedemptionCreateDto {
   @ValidateNested({ each: true })
   @Type(() => RedemptionLineDto)
   items!: RedemptionLineDto[];
+}
+
+/** A redemption request with its lines merged: one line per goods, in goods order. */
+export interface RedemptionRequest {
+  villagerId: number;
+  storeId: number;
+  lines: RequestedLine[];
+}
+
+export function redemptionRequest(dto: RedemptionCreateDto): RedemptionRequest {
+  return { villagerId: dto.villagerId, storeId: dto.storeId, lines: mergeLines(dto.items) };
+}
+
+/**
+ * The request's canonical form: fixed key order, its merged lines. Two bodies that ask for the
+ * same thing (`[{a,1},{a,1}]` and `[{a,2}]`, lines in any order) hash the same; any difference
+ * in villager, store, goods or quantity does not.
+ */
+export function canonicalRedemption(r: RedemptionRequest): string {
+  const items = r.lines.map((l) => [l.goodsId, l.quantity]);
+  return JSON.stringify({ villagerId: r.villagerId, storeId: r.storeId, items });
 }
 
 export class RedemptionCancelDto {

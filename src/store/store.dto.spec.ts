@@ -1,4 +1,8 @@
-import { canonicalRequest, requestHash } from './idempotency';
+import { sha256Hex } from '../common/idempotency';
+import { canonicalRedemption, redemptionRequest } from './store.dto';
+
+const requestHash = (body: typeof base) => sha256Hex(canonicalRedemption(redemptionRequest(body)));
+const canonicalRequest = (body: typeof base) => canonicalRedemption(redemptionRequest(body));
 
 const base = {
   villagerId: 7,
