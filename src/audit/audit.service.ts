@@ -5,7 +5,7 @@ import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
-import { villageScope } from '../common/scope';
+import { villagesToList } from '../common/scope';
 import { Dialect } from '../db/dialect';
 import { maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
@@ -118,17 +118,14 @@ export class AuditService {
     if (caller.role !== 'admin' && caller.role !== 'cadre') {
       throw forbidden('The audit trail is for administrators and village cadres');
     }
-    const scope = villageScope(caller);
-    if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
-      throw forbidden('You may only read your own village');
-    }
+    const villages = villagesToList(caller, q.villageId);
     const qb = this.events
       .createQueryBuilder('e')
       .orderBy('e.id', 'DESC')
       .skip(skipTake(q).skip)
       .take(q.pageSize);
-    const villageId = scope ?? q.villageId;
-    if (villageId !== undefined) qb.andWhere('e.villageId = :villageId', { villageId });
+    if (villages !== 'all')
+      qb.andWhere('e.villageId IN (:...villages)', { villages: [...villages, -1] });
     if (q.entityType) qb.andWhere('e.entityType = :entityType', { entityType: q.entityType });
     if (q.entityId !== undefined) qb.andWhere('e.entityId = :entityId', { entityId: q.entityId });
     if (q.actorId !== undefined) qb.andWhere('e.actorId = :actorId', { actorId: q.actorId });

@@ -1,19 +1,75 @@
+import { In, type FindOperator } from 'typeorm';
 import type { Caller } from './auth.decorators';
 import { forbidden } from './errors';
 
 /**
- * The village a caller is bound to, or undefined for an admin (every village). Services put it
- * into their WHERE clauses so a cadre's query cannot reach another village's rows.
+ * Who may see and change what (docs/product.md, "Roles"): the one place that answers it. Services
+ * put these answers into their WHERE clauses, so a cadre's query cannot reach another village's
+ * rows, a shopkeeper's another store's, a villager's another villager's.
+ *
+ * A caller reads a set of villages, not one id: every village (an admin), or a list (a cadre's or
+ * a villager's one village; a role that reads several villages is one more case here).
  */
-export function villageScope(caller: Caller): number | undefined {
-  return caller.role === 'admin' ? undefined : (caller.villageId ?? -1);
+export type Villages = 'all' | readonly number[];
+
+/** The villages a caller may read. A shopkeeper reads villages through their store, not here. */
+export function readableVillages(caller: Caller): Villages {
+  if (caller.role === 'admin') return 'all';
+  return caller.villageId === null ? [] : [caller.villageId];
 }
 
-/** Refuses (403) a caller bound to another village than the one named in the request. */
+export function mayAccessVillage(caller: Caller, villageId: number): boolean {
+  const villages = readableVillages(caller);
+  return villages === 'all' || villages.includes(villageId);
+}
+
+/** Refuses (403) a caller bound to other villages than the one named in the request. */
 export function assertVillageAccess(caller: Caller, villageId: number): void {
-  const scope = villageScope(caller);
-  if (scope !== undefined && scope !== villageId) {
+  if (!mayAccessVillage(caller, villageId)) {
     throw forbidden('You may only act on your own village');
+  }
+}
+
+/**
+ * The villages a list reads: the one asked for (403 when the caller may not read it), else every
+ * village the caller may read.
+ */
+export function villagesToList(caller: Caller, asked: number | undefined): Villages {
+  if (asked === undefined) return readableVillages(caller);
+  assertVillageAccess(caller, asked);
+  return [asked];
+}
+
+/**
+ * A set of villages as the value of a where-object's village column: no condition for every
+ * village, the id for one, IN for several, and an id no row has for none.
+ */
+export function whereVillage(villages: Villages): number | FindOperator<number> | undefined {
+  if (villages === 'all') return undefined;
+  if (villages.length === 1) return villages[0];
+  return villages.length === 0 ? -1 : In(villages);
+}
+
+/** The village a record is made in when the request names none: the caller's own, if one. */
+export function ownVillage(caller: Caller): number | undefined {
+  return caller.role === 'admin' ? undefined : (caller.villageId ?? undefined);
+}
+
+/** The villager a caller is limited to (a villager: themselves), or undefined for no limit. */
+export function whereVillager(caller: Caller): number | undefined {
+  return caller.role === 'villager' ? (caller.villagerId ?? -1) : undefined;
+}
+
+/** The store a caller manages: every store (an admin), their own (a shopkeeper), none (others). */
+export function whereStore(caller: Caller): number | undefined {
+  return caller.role === 'admin' ? undefined : (caller.storeId ?? -1);
+}
+
+/** Refuses (403) a caller who does not manage that store: an admin or its shopkeeper may. */
+export function assertStoreStaff(caller: Caller, storeId: number): void {
+  const store = whereStore(caller);
+  if (store !== undefined && store !== storeId) {
+    throw forbidden('You may only manage your own store');
   }
 }
 

@@ -7,7 +7,14 @@ import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { KeyTaken, once, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import {
+  assertVillageAccess,
+  defined,
+  readableVillages,
+  villagesToList,
+  whereVillage,
+  whereVillager,
+} from '../common/scope';
 import { FIRST_YEAR, isCalendarDate, monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
@@ -208,8 +215,7 @@ export class DeedsService {
   }
 
   async list(caller: Caller, q: DeedListQueryDto): Promise<Page<Deed>> {
-    const scope = villageScope(caller);
-    if (scope !== undefined && q.villageId !== undefined) assertVillageAccess(caller, q.villageId);
+    const villages = villagesToList(caller, q.villageId);
     if (
       caller.role === 'villager' &&
       q.villagerId !== undefined &&
@@ -219,8 +225,8 @@ export class DeedsService {
     }
     const [items, total] = await this.deeds.findAndCount({
       where: defined({
-        villageId: scope ?? q.villageId,
-        villagerId: caller.role === 'villager' ? caller.villagerId! : q.villagerId,
+        villageId: whereVillage(villages),
+        villagerId: whereVillager(caller) ?? q.villagerId,
         status: q.status,
         month: q.month,
       }),
@@ -420,8 +426,8 @@ export class DeedsService {
       Deed,
       defined({
         id,
-        villageId: villageScope(caller),
-        villagerId: caller.role === 'villager' ? caller.villagerId! : undefined,
+        villageId: whereVillage(readableVillages(caller)),
+        villagerId: whereVillager(caller),
       }),
     );
     if (!deed) throw notFound('Deed');

@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
@@ -178,7 +178,7 @@ export class ObjectionsService {
     const { em, caller } = ctx;
     const objection = await em.findOneBy(
       Objection,
-      defined({ id, villageId: villageScope(caller) }),
+      defined({ id, villageId: whereVillage(readableVillages(caller)) }),
     );
     if (!objection) throw notFound('Objection');
     const resolved = {

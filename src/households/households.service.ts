@@ -7,7 +7,7 @@ import { notFound } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
 import { pageOf, skipTake, type PageQueryDto } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
@@ -41,7 +41,7 @@ export class HouseholdsService {
     return this.tx.read(async (em) => {
       const household = await em.findOneBy(
         Household,
-        defined({ id: householdId, villageId: villageScope(caller) }),
+        defined({ id: householdId, villageId: whereVillage(readableVillages(caller)) }),
       );
       if (!household) throw notFound('Household');
       if (caller.role === 'villager') {
@@ -70,7 +70,7 @@ export class HouseholdsService {
       .lockRows(
         em
           .createQueryBuilder(Household, 'h')
-          .where(defined({ id: householdId, villageId: villageScope(caller) })),
+          .where(defined({ id: householdId, villageId: whereVillage(readableVillages(caller)) })),
       )
       .getOne();
     if (!household) throw notFound('Household');

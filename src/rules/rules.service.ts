@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { assertVillageAccess, villageScope } from '../common/scope';
+import { assertVillageAccess, villagesToList } from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
@@ -22,18 +22,17 @@ export class RulesService {
 
   /** District rules plus, for a user bound to a village, that village's own rules. */
   async list(caller: Caller, q: RuleListQueryDto): Promise<Page<Rule>> {
-    const scope = villageScope(caller);
-    if (scope !== undefined && q.villageId !== undefined) assertVillageAccess(caller, q.villageId);
+    const villages = villagesToList(caller, q.villageId);
     const qb = this.rules
       .createQueryBuilder('r')
       .orderBy('r.category', 'ASC')
       .addOrderBy('r.code', 'ASC');
-    const villageId = q.villageId ?? scope;
+    // every village's own rules only when a list is asked for every village
+    const ids = villages === 'all' ? [-1] : [...villages, -1];
     if (q.scope === 'district') qb.andWhere('r.villageId IS NULL');
-    else if (q.scope === 'village')
-      qb.andWhere('r.villageId = :villageId', { villageId: villageId ?? -1 });
-    else if (villageId !== undefined) {
-      qb.andWhere('(r.villageId IS NULL OR r.villageId = :villageId)', { villageId });
+    else if (q.scope === 'village') qb.andWhere('r.villageId IN (:...ids)', { ids });
+    else if (villages !== 'all') {
+      qb.andWhere('(r.villageId IS NULL OR r.villageId IN (:...ids))', { ids });
     }
     if (q.category) qb.andWhere('r.category = :category', { category: q.category });
     if (q.active !== undefined) qb.andWhere('r.active = :active', { active: q.active });

@@ -18,8 +18,8 @@ import {
 import { Redemption, RedemptionItem } from './redemption.entity';
 import { toRedemptionResponse } from './redemptions.service';
 import { Store, StoreVillage } from './store.entity';
-import { storeScope } from './stores.service';
-import { forbidden, notFound } from '../common/errors';
+import { notFound } from '../common/errors';
+import { assertStoreStaff } from '../common/scope';
 
 /**
  * What the shop counter reads beyond goods and redemptions: the villagers of the villages the
@@ -118,9 +118,7 @@ export class CounterService {
 
   /** The villages a store serves: its shopkeeper or an admin; 403 for another store's keeper. */
   private async servedVillages(caller: Caller, storeId: number): Promise<number[]> {
-    const scope = storeScope(caller);
-    if (scope !== undefined && scope !== storeId)
-      throw forbidden('You may only use your own store');
+    assertStoreStaff(caller, storeId);
     if (!(await this.stores.existsBy({ id: storeId }))) throw notFound('Store');
     const rows = await this.stores.manager.find(StoreVillage, {
       where: { storeId },

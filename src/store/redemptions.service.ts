@@ -7,7 +7,7 @@ import { forbidden, notFound, refuse } from '../common/errors';
 import { KeyTaken, once, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { defined } from '../common/scope';
+import { defined, whereVillager } from '../common/scope';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { LedgerService } from '../ledger/ledger.service';
@@ -337,7 +337,7 @@ export class RedemptionsService {
       defined({
         id,
         storeId: caller.role === 'shopkeeper' ? (caller.storeId ?? -1) : undefined,
-        villagerId: caller.role === 'villager' ? (caller.villagerId ?? -1) : undefined,
+        villagerId: whereVillager(caller),
       }),
     );
     if (!r) throw notFound('Redemption');

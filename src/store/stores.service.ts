@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
-import { defined } from '../common/scope';
+import { assertStoreStaff, defined, whereStore } from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
@@ -35,11 +35,6 @@ export interface StockChange {
 }
 
 export type StockMovementResponse = StockMovement & { stockAfter: number };
-
-/** The store a shopkeeper is bound to, or undefined for an admin (every store). */
-export function storeScope(caller: Caller): number | undefined {
-  return caller.role === 'admin' ? undefined : (caller.storeId ?? -1);
-}
 
 @Injectable()
 export class StoresService {
@@ -139,7 +134,7 @@ export class StoresService {
 
   async createGoodsIn(ctx: Ctx, storeId: number, dto: GoodsCreateDto): Promise<Goods> {
     const { em, caller } = ctx;
-    this.assertManager(caller, storeId);
+    assertStoreStaff(caller, storeId);
     if (!(await em.existsBy(Store, { id: storeId }))) throw notFound('Store');
     const goods = await em.save(
       em.create(Goods, {
@@ -306,17 +301,9 @@ export class StoresService {
 
   // ── scope ───────────────────────────────────────────────────────────────────────────
 
-  /** Writing a store's goods: an admin, or that store's shopkeeper (403 for another store). */
-  private assertManager(caller: Caller, storeId: number): void {
-    const scope = storeScope(caller);
-    if (scope !== undefined && scope !== storeId) {
-      throw forbidden('You may only manage your own store');
-    }
-  }
-
   /** Reading a store: its staff, an admin, or a villager of a village it serves. */
   private async assertReader(caller: Caller, storeId: number): Promise<void> {
-    if (caller.role !== 'villager') return this.assertManager(caller, storeId);
+    if (caller.role !== 'villager') return assertStoreStaff(caller, storeId);
     const serves = await this.stores.manager.existsBy(StoreVillage, {
       storeId,
       villageId: caller.villageId ?? -1,
@@ -326,7 +313,7 @@ export class StoresService {
 
   /** Goods the caller may manage, or 404: another store's goods do not exist for them. */
   private async findGoods(em: EntityManager, caller: Caller, id: number): Promise<Goods> {
-    const goods = await em.findOneBy(Goods, defined({ id, storeId: storeScope(caller) }));
+    const goods = await em.findOneBy(Goods, defined({ id, storeId: whereStore(caller) }));
     if (!goods) throw notFound('Goods');
     return goods;
   }

@@ -13,7 +13,14 @@ import type { Caller } from '../common/auth.decorators';
 import { IdNumberConflict } from '../auth/user.entity';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
-import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import {
+  assertVillageAccess,
+  defined,
+  mayAccessVillage,
+  ownVillage,
+  villagesToList,
+  whereVillager,
+} from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { todayIn } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config';
@@ -78,7 +85,7 @@ export class VillagersService {
 
   async createIn(ctx: Ctx, dto: VillagerCreateDto): Promise<Villager> {
     const { em, caller } = ctx;
-    const villageId = dto.villageId ?? villageScope(caller);
+    const villageId = dto.villageId ?? ownVillage(caller);
     if (villageId === undefined) throw new BadRequestException('villageId is required');
     assertVillageAccess(caller, villageId);
     if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
@@ -101,12 +108,8 @@ export class VillagersService {
   }
 
   async list(caller: Caller, q: VillagerListQueryDto): Promise<Page<VillagerResponseDto>> {
-    const scope = villageScope(caller);
-    if (scope !== undefined && q.villageId !== undefined && q.villageId !== scope) {
-      assertVillageAccess(caller, q.villageId);
-    }
-    const villageId = scope ?? q.villageId;
-    return this.search({ ...q, villageIds: villageId === undefined ? undefined : [villageId] }, q);
+    const villages = villagesToList(caller, q.villageId);
+    return this.search({ ...q, villageIds: villages === 'all' ? undefined : [...villages] }, q);
   }
 
   /**
@@ -220,11 +223,11 @@ export class VillagersService {
   async findScoped(em: EntityManager, caller: Caller, id: number): Promise<Villager> {
     // by primary key on a reused statement: the points history reads it on every request
     const villager = await this.dialect.byId(em, Villager, id);
-    const scope = villageScope(caller);
+    const only = whereVillager(caller);
     if (
       !villager ||
-      (scope !== undefined && villager.villageId !== scope) ||
-      (caller.role === 'villager' && caller.villagerId !== id)
+      !mayAccessVillage(caller, villager.villageId) ||
+      (only !== undefined && only !== id)
     ) {
       throw notFound('Villager');
     }

@@ -5,7 +5,13 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
-import { assertVillageAccess, defined, villageScope } from '../common/scope';
+import {
+  assertVillageAccess,
+  defined,
+  mayAccessVillage,
+  readableVillages,
+  whereVillage,
+} from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import type {
@@ -43,7 +49,7 @@ export class VillagesService {
 
   async list(caller: Caller, q: VillageListQueryDto): Promise<Page<Village>> {
     const [items, total] = await this.villages.findAndCount({
-      where: defined({ id: villageScope(caller), town: q.town }),
+      where: defined({ id: whereVillage(readableVillages(caller)), town: q.town }),
       order: { id: 'ASC' },
       ...skipTake(q),
     });
@@ -51,9 +57,7 @@ export class VillagesService {
   }
 
   async get(caller: Caller, id: number): Promise<Village> {
-    const scope = villageScope(caller);
-    const village =
-      scope === undefined || scope === id ? await this.villages.findOneBy({ id }) : null;
+    const village = mayAccessVillage(caller, id) ? await this.villages.findOneBy({ id }) : null;
     if (!village) throw notFound('Village');
     return village;
   }
