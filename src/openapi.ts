@@ -13,6 +13,7 @@ import { StockMovement } from './store/store.entity';
 import { RosterImportReportDto } from './roster/roster.dto';
 import { CounterRedemptionDto, CounterVillagerDto } from './store/counter.dto';
 import { SESSION_COOKIE } from './auth/session';
+import { CONFLICT_CODES, LIMIT_CODES, ROSTER_INVALID, type ConflictCode } from './common/refusals';
 
 /**
  * The OpenAPI document of the API, as served at /api/docs-json and written to web/openapi.json
@@ -180,7 +181,7 @@ interface OperationDoc {
   /** The 2xx answer in several media types, each with its schema. */
   okContent?: Record<string, SchemaObject>;
   /** Stable codes of the 409 refusals this operation can answer. */
-  conflicts?: string[];
+  conflicts?: ConflictCode[];
   /** Further error statuses with their description. */
   errors?: Record<number, string>;
 }
@@ -517,7 +518,10 @@ const ERROR_SCHEMA: SchemaObject = {
       description: 'What is wrong, naming the field',
     },
     error: { type: 'string', example: 'Bad Request' },
-    code: { type: 'string', example: 'INSUFFICIENT_POINTS' },
+    code: {
+      oneOf: [ref('ConflictCode'), ref('LimitCode'), { type: 'string', enum: [ROSTER_INVALID] }],
+      description: 'A stable code: business refusals (409), limits (429), the roster report (422)',
+    },
   },
 };
 
@@ -546,7 +550,12 @@ function errorResponse(description: string): ResponseObject {
 
 function completeDocument(doc: OpenAPIObject, strict: boolean): OpenAPIObject {
   doc.components ??= {};
-  doc.components.schemas = { ...doc.components.schemas, ErrorResponse: ERROR_SCHEMA };
+  doc.components.schemas = {
+    ...doc.components.schemas,
+    ErrorResponse: ERROR_SCHEMA,
+    ConflictCode: { type: 'string', enum: [...CONFLICT_CODES] },
+    LimitCode: { type: 'string', enum: [...LIMIT_CODES] },
+  };
   const problems: string[] = [];
   const usedTags = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths)) {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { redactDbMessage } from '../db/query-logger';
+import type { ConflictCode } from './refusals';
 
 const UNIQUE_VIOLATION = new Set([
   '23505',
@@ -62,7 +63,7 @@ export class ErrorFilter implements ExceptionFilter {
           body: {
             statusCode: 409,
             error: 'Conflict',
-            code: 'DUPLICATE',
+            code: 'DUPLICATE' satisfies ConflictCode,
             message: 'A record with the same unique value already exists',
           },
         };

@@ -5,12 +5,13 @@ import {
   HttpStatus,
   NotFoundException,
 } from '@nestjs/common';
+import type { ConflictCode, LimitCode } from './refusals';
 
 /**
  * A business rule refused the request: 409 with a stable machine code and a message a cadre can
  * read, e.g. `{ statusCode: 409, code: 'INSUFFICIENT_POINTS', message: '积分不足…' }`.
  */
-export function refuse(code: string, message: string): ConflictException {
+export function refuse(code: ConflictCode, message: string): ConflictException {
   return new ConflictException({ statusCode: 409, error: 'Conflict', code, message });
 }
 
@@ -26,7 +27,11 @@ export function forbidden(message = 'Not allowed for your account'): ForbiddenEx
  * A limit on how often one account may do something: 429 with a stable code, a sentence for the
  * person, and, where known, how long to wait.
  */
-export function tooMany(code: string, message: string, retryAfterSeconds?: number): HttpException {
+export function tooMany(
+  code: LimitCode,
+  message: string,
+  retryAfterSeconds?: number,
+): HttpException {
   return new HttpException(
     { statusCode: 429, error: 'Too Many Requests', code, message, retryAfterSeconds },
     HttpStatus.TOO_MANY_REQUESTS,

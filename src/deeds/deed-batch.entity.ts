@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ConflictCode } from '../common/refusals';
 import { TIMESTAMP } from '../db/columns';
 
 export const BULK_OUTCOMES = [
@@ -6,7 +7,7 @@ export const BULK_OUTCOMES = [
   'MONTHLY_CAP_REACHED',
   'VILLAGER_NOT_ACTIVE',
   'NOT_IN_VILLAGE',
-] as const;
+] as const satisfies readonly ('awarded' | ConflictCode)[];
 export type BulkOutcome = (typeof BULK_OUTCOMES)[number];
 
 export interface BulkResult {

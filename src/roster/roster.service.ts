@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { IdNumberConflict } from '../auth/user.entity';
 import type { Caller } from '../common/auth.decorators';
 import { notFound } from '../common/errors';
+import { ROSTER_INVALID } from '../common/refusals';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { assertVillageAccess } from '../common/scope';
 import { todayIn } from '../common/time';
@@ -142,7 +143,7 @@ export class RosterService {
       throw new UnprocessableEntityException({
         statusCode: 422,
         error: 'Unprocessable Entity',
-        code: 'ROSTER_INVALID',
+        code: ROSTER_INVALID,
         message: `表格有 ${plan.errors.length} 处问题，没有导入任何村民：请按错误说明改好后重新上传`,
         ...report,
       });

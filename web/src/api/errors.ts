@@ -1,11 +1,16 @@
+import type { Schemas } from './client';
+
 /**
  * Every refusal the API can give, as the Chinese sentence a cadre or villager reads: what went
  * wrong and what to do next. The one place that maps codes and statuses to words; pages call
  * `call()` and show `ApiError.message` (see components/ErrorNote.vue), keeping what was typed.
  */
 
-/** 409 business refusals (`code` in the answer), docs/product.md. */
-const CONFLICTS: Record<string, string> = {
+/**
+ * 409 business refusals (`code` in the answer), docs/product.md: one sentence for every code the
+ * API documents (ConflictCode, generated from src/common/refusals.ts), checked by the compiler.
+ */
+const CONFLICTS: Record<Schemas['ConflictCode'], string> = {
   VILLAGER_NOT_ACTIVE: '这位村民已迁出或已故，不能记分。请先在花名册里核对他的状态。',
   RULE_INACTIVE: '这条积分细则已停用，请换一条细则再提交。',
   MONTHLY_CAP_REACHED:
@@ -31,6 +36,7 @@ const CONFLICTS: Record<string, string> = {
   VILLAGE_NOT_SERVED: '这个积分超市不服务该村村民。',
   ALREADY_CANCELLED: '这笔兑换已经撤销过了，请刷新查看。',
   NOT_IN_VILLAGE: '这位村民不在本村，请核对后再试。',
+  DUPLICATE: '这条记录已经有了（可能是刚刚提交过）。请刷新页面查看。',
 };
 
 /** Field names in 400 messages, in the words on the forms. */
@@ -99,11 +105,18 @@ function badRequest(body: ErrorBody | undefined): string {
   return '填写的内容有误，请检查后再提交。';
 }
 
-/** 429s of a limit per account, by code (the server's own sentence carries English too). */
-const LIMITS: Record<string, string> = {
+/**
+ * 429s of a limit (LimitCode), by code: a login's says how long to wait when the answer tells
+ * (retryAfterSeconds), the others what to do instead.
+ */
+const LIMITS: Record<Schemas['LimitCode'], string> = {
+  LOGIN_THROTTLED: '尝试次数太多，请稍等几分钟再试。',
   TOO_MANY_REPORTS: '一天最多申报 20 件，请明天再报；急事请直接找村干部。',
   TOO_MANY_OBJECTIONS: '这个月你已有 3 件异议在处理中，请等村委会处理后再提。',
 };
+
+const isConflict = (code: string): code is Schemas['ConflictCode'] => code in CONFLICTS;
+const isLimit = (code: string): code is Schemas['LimitCode'] => code in LIMITS;
 
 /** No answer at all (no signal, server unreachable). */
 export const NETWORK_ERROR = '网络连接不上。请检查手机信号或 WiFi 后再点一次，填写的内容都还在。';
@@ -112,19 +125,20 @@ export const NETWORK_ERROR = '网络连接不上。请检查手机信号或 WiFi
 export function explain(status: number, body?: unknown): string {
   const b = (body ?? {}) as ErrorBody;
   if (status === 0) return NETWORK_ERROR;
-  if (status === 409)
-    return (b.code && CONFLICTS[b.code]) ?? '操作未完成，记录的状态已变化。请刷新页面后再试。';
+  if (status === 409) {
+    return b.code && isConflict(b.code)
+      ? CONFLICTS[b.code]
+      : '操作未完成，记录的状态已变化。请刷新页面后再试。';
+  }
   if (status === 400) return badRequest(b);
   if (status === 401) return '登录已过期。请重新登录后再提交，填写的内容不会丢失。';
   if (status === 403) return '您的账号不能做这个操作。如确需办理，请联系村干部或镇里的管理员。';
   if (status === 404) return '没有找到这条记录，可能已被删除。请返回上一页刷新后再试。';
   if (status === 413) return '照片太大（每张不超过 2 MB），请换一张或重新拍摄。';
   if (status === 429) {
-    if (b.code && LIMITS[b.code]) return LIMITS[b.code];
     const minutes = Math.ceil((b.retryAfterSeconds ?? 0) / 60);
-    return minutes > 0
-      ? `尝试次数太多，请 ${minutes} 分钟后再试。`
-      : '操作太频繁，请稍等几分钟再试。';
+    if (minutes > 0) return `尝试次数太多，请 ${minutes} 分钟后再试。`;
+    return b.code && isLimit(b.code) ? LIMITS[b.code] : '操作太频繁，请稍等几分钟再试。';
   }
   return '系统暂时出了问题，请稍后再试。填写的内容都还在。';
 }

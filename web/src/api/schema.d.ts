@@ -1478,9 +1478,13 @@ export interface components {
             message: string | string[];
             /** @example Bad Request */
             error?: string;
-            /** @example INSUFFICIENT_POINTS */
-            code?: string;
+            /** @description A stable code: business refusals (409), limits (429), the roster report (422) */
+            code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | "ROSTER_INVALID";
         };
+        /** @enum {string} */
+        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "NOT_IN_VILLAGE" | "DUPLICATE";
+        /** @enum {string} */
+        LimitCode: "LOGIN_THROTTLED" | "TOO_MANY_REPORTS" | "TOO_MANY_OBJECTIONS";
     };
     responses: never;
     parameters: never;
