@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { BackupService } from './backup/backup.service';
 import { Public } from './common/auth.decorators';
+import { Endpoint } from './common/api-docs';
 
 @ApiTags('health')
 @Controller('health')
@@ -14,6 +15,18 @@ export class HealthController {
 
   @Public()
   @Get()
+  @Endpoint({
+    summary: 'Liveness and database check',
+    ok: {
+      type: 'object',
+      required: ['status', 'database'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        database: { type: 'string', enum: ['sqlite', 'postgres'] },
+      },
+    },
+    errors: { 503: 'The database is unreachable' },
+  })
   async health() {
     try {
       await this.dataSource.query('SELECT 1');

@@ -37,6 +37,7 @@ import {
   type RequestLike,
 } from './session';
 import { UsersService } from './users.service';
+import { Endpoint, page } from '../common/api-docs';
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -52,6 +53,13 @@ export class AuthController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Log in: a bearer token, and the session cookie for browsers',
+    errors: {
+      401: 'Wrong username or password (用户名或密码错误)',
+      429: 'Too many failed logins (LOGIN_THROTTLED, with retryAfterSeconds): for this account from this address, from this address, or for this account from a client it has not logged in from',
+    },
+  })
   async login(
     @Body() dto: LoginDto,
     @Ip() ip: string | undefined,
@@ -68,6 +76,10 @@ export class AuthController {
   @Public()
   @Post('auth/logout')
   @HttpCode(204)
+  @Endpoint({
+    summary: 'Log out: clears the session cookie',
+    errors: { 403: 'A cross-origin request with the session cookie' },
+  })
   logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: FastifyReply): void {
     clearSessionCookie(req, res);
   }
@@ -75,6 +87,7 @@ export class AuthController {
   /** Who the session belongs to, or `user: null`: never a 401, so the app can ask at start. */
   @OptionalAuth()
   @Get('auth/session')
+  @Endpoint({ summary: 'The account of the current session, or null (never 401)' })
   async session(@CurrentUser() caller: Caller | undefined): Promise<SessionResponseDto> {
     if (!caller) return { user: null };
     try {
@@ -85,6 +98,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @Endpoint({ summary: 'The caller’s own account' })
   me(@CurrentUser() caller: Caller) {
     return this.users.me(caller.id);
   }
@@ -92,6 +106,13 @@ export class AuthController {
   /** Own password: other sessions end, the answer carries a new token for this one. */
   @Post('me/password')
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Change one’s own password (other sessions end; a new token for this one)',
+    errors: {
+      403: 'currentPassword is wrong',
+      429: 'Too many wrong current passwords, limited as logins are (LOGIN_THROTTLED)',
+    },
+  })
   async changePassword(
     @CurrentUser() caller: Caller,
     @Body() dto: PasswordChangeDto,
@@ -112,12 +133,14 @@ export class AuthController {
 
   @Auth('admin')
   @Post('users')
+  @Endpoint({ summary: 'Create an account', conflicts: ['USERNAME_TAKEN'] })
   createUser(@CurrentUser() caller: Caller, @Body() dto: UserCreateDto) {
     return this.users.create(caller, dto);
   }
 
   @Auth('admin')
   @Get('users')
+  @Endpoint({ summary: 'List accounts', ok: page('UserResponseDto') })
   listUsers(@Query() q: UserListQueryDto) {
     return this.users.list(q);
   }
@@ -125,6 +148,10 @@ export class AuthController {
   /** Disable / re-enable, reset the password, change role or scope; ends the user's sessions. */
   @Auth('admin')
   @Patch('users/:id')
+  @Endpoint({
+    summary: 'Disable, re-enable, reset the password of, or rescope an account (ends its sessions)',
+    conflicts: ['USERNAME_TAKEN', 'CANNOT_DISABLE_SELF', 'CANNOT_DEMOTE_SELF'],
+  })
   updateUser(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

@@ -10,6 +10,7 @@ import {
 } from './evaluations.dto';
 import { EvaluationsService } from './evaluations.service';
 import { BOARD_HTML_CSP } from './board';
+import { Endpoint, ref } from '../common/api-docs';
 
 @ApiTags('evaluations')
 @ApiBearerAuth()
@@ -20,6 +21,10 @@ export class EvaluationsController {
   /** Computes or recomputes the month's draft. */
   @Auth('cadre')
   @Post(':month')
+  @Endpoint({
+    summary: 'Compute or recompute the month’s draft lists',
+    conflicts: ['MONTH_PUBLISHED'],
+  })
   compute(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -30,6 +35,9 @@ export class EvaluationsController {
 
   @Auth('admin', 'cadre')
   @Get(':month')
+  @Endpoint({
+    summary: 'The month’s lists (latest revision or ?revision=N), draft, in publicity or final',
+  })
   get(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -45,6 +53,10 @@ export class EvaluationsController {
    */
   @Auth('cadre')
   @Post(':month/publish')
+  @Endpoint({
+    summary: 'Publish the month’s lists and open the publicity window (公示)',
+    conflicts: ['MONTH_PUBLISHED'],
+  })
   publish(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -62,6 +74,9 @@ export class BoardsController {
   constructor(private readonly evaluations: EvaluationsService) {}
 
   @Get()
+  @Endpoint({
+    summary: 'A village’s public board: the published months, newest first (no login)',
+  })
   index(@Param('code') code: string): Promise<PublicBoardIndexDto> {
     return this.evaluations.boardIndex(code);
   }
@@ -75,6 +90,18 @@ export class BoardsController {
     'text/html',
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   )
+  @Endpoint({
+    summary: 'A published month of the public board as JSON, CSV, XLSX or printable HTML',
+    okContent: {
+      'application/json': ref('PublicBoardDto'),
+      'text/csv': { type: 'string', description: 'UTF-8 with a BOM' },
+      'text/html': { type: 'string', description: 'A printable A4 page' },
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+        type: 'string',
+        format: 'binary',
+      },
+    },
+  })
   board(
     @Param('code') code: string,
     @Param('month', ParseMonthPipe) month: string,

@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import { ParseMonthPipe } from './evaluations.dto';
 import { ObjectionCreateDto, ObjectionListQueryDto, ObjectionResolveDto } from './objections.dto';
 import { ObjectionsService } from './objections.service';
+import { Endpoint, page } from '../common/api-docs';
 
 @ApiTags('evaluations')
 @ApiBearerAuth()
@@ -15,6 +16,11 @@ export class ObjectionsController {
   /** During publicity: a villager for themselves, a cadre for a walk-in (filedByName). */
   @Auth('villager', 'cadre')
   @Post('villages/:villageId/evaluations/:month/objections')
+  @Endpoint({
+    summary: 'File an objection during publicity (a villager, or a cadre for a walk-in)',
+    conflicts: ['NOT_IN_PUBLICITY'],
+    errors: { 429: 'A villager’s fourth open objection of the month (TOO_MANY_OBJECTIONS)' },
+  })
   file(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -26,6 +32,10 @@ export class ObjectionsController {
 
   @Auth('admin', 'cadre', 'villager')
   @Get('villages/:villageId/evaluations/:month/objections')
+  @Endpoint({
+    summary: 'The month’s objections (a villager sees their own)',
+    ok: page('Objection'),
+  })
   list(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -39,6 +49,10 @@ export class ObjectionsController {
   @Auth('cadre')
   @Post('objections/:id/resolve')
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Dismiss or uphold an objection with a reason (an upheld one reopens the month)',
+    conflicts: ['ALREADY_RESOLVED'],
+  })
   resolve(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

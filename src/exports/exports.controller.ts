@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import { ExportQueryDto, ParseVillageExportPipe } from './exports.dto';
 import { ExportsService, VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 import { CONTENT_TYPES } from './table-stream';
+import { Endpoint, EXPORT_CONTENT } from '../common/api-docs';
 
 const kindParam = { name: 'kind', enum: VILLAGE_EXPORTS };
 
@@ -18,6 +19,10 @@ export class ExportsController {
   @Auth('admin', 'cadre')
   @Get('villages/:villageId/exports/:kind')
   @ApiParam(kindParam)
+  @Endpoint({
+    summary: 'Export a village’s roster or a month of its ledger as XLSX or CSV (streamed)',
+    okContent: EXPORT_CONTENT,
+  })
   village(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -30,6 +35,10 @@ export class ExportsController {
   @Auth('admin')
   @Get('exports/:kind')
   @ApiParam(kindParam)
+  @Endpoint({
+    summary: 'Export every village’s roster or a month of their ledgers (administrators)',
+    okContent: EXPORT_CONTENT,
+  })
   district(
     @CurrentUser() caller: Caller,
     @Param('kind', ParseVillageExportPipe) kind: VillageExport,
@@ -40,6 +49,10 @@ export class ExportsController {
 
   @Auth('admin', 'shopkeeper')
   @Get('stores/:storeId/exports/redemptions')
+  @Endpoint({
+    summary: 'Export a month of a store’s redemptions as XLSX or CSV (streamed)',
+    okContent: EXPORT_CONTENT,
+  })
   redemptions(
     @CurrentUser() caller: Caller,
     @Param('storeId', ParseIdPipe) storeId: number,

@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CardBatchCreateDto } from './households.dto';
 import { HouseholdsService } from './households.service';
+import { Endpoint, householdPoints } from '../common/api-docs';
 
 @ApiTags('households')
 @ApiBearerAuth()
@@ -15,6 +16,10 @@ export class HouseholdsController {
   /** 户积分: the members' balances summed, with the members and their history. */
   @Auth('admin', 'cadre', 'villager')
   @Get('households/:id/points')
+  @Endpoint({
+    summary: 'A household’s points (户积分): members, their balances and entries',
+    ok: householdPoints,
+  })
   points(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -26,6 +31,9 @@ export class HouseholdsController {
   /** Issues (or reissues) the household's card; its older cards stop working at once. */
   @Auth('cadre')
   @Post('households/:id/card')
+  @Endpoint({
+    summary: 'Issue or reissue a household’s card (older cards stop working)',
+  })
   issueCard(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
     return this.households.issueCard(caller, id);
   }
@@ -33,6 +41,10 @@ export class HouseholdsController {
   /** A sheet of fresh cards for chosen households or the whole village (older cards stop working). */
   @Auth('cadre')
   @Post('villages/:villageId/cards')
+  @Endpoint({
+    summary:
+      'Issue fresh cards for chosen households or the whole village, for printing (older cards stop working)',
+  })
   issueCards(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -44,6 +56,11 @@ export class HouseholdsController {
   /** The household of a scanned card (active members only), for the counter. */
   @Auth('shopkeeper', 'cadre')
   @Get('cards/:token')
+  @Endpoint({
+    summary: 'The household of a scanned card (active members only), for the counter',
+    ok: householdPoints,
+    errors: { 429: 'Too many card lookups; wait a minute' },
+  })
   card(@CurrentUser() caller: Caller, @Param('token') token: string, @Query() q: PageQueryDto) {
     return this.households.card(caller, token, q);
   }

@@ -4,6 +4,7 @@ import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { LedgerService } from './ledger.service';
+import { Endpoint, explainedEntry, page } from '../common/api-docs';
 
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -13,6 +14,24 @@ export class LedgerController {
 
   @Auth('admin', 'cadre', 'villager')
   @Get()
+  @Endpoint({
+    summary: 'A villager’s balance and ledger entries, newest first, each with its trail',
+    ok: {
+      type: 'object',
+      required: ['villagerId', 'balance', 'entries'],
+      properties: {
+        villagerId: { type: 'integer' },
+        balance: { type: 'integer' },
+        entries: {
+          ...page('LedgerEntry'),
+          properties: {
+            ...page('LedgerEntry').properties,
+            items: { type: 'array', items: explainedEntry },
+          },
+        },
+      },
+    },
+  })
   points(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { Public } from '../common/auth.decorators';
 import { MetricsGuard } from './metrics.guard';
 import { MetricsService } from './metrics.service';
+import { Endpoint } from '../common/api-docs';
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -18,6 +19,10 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ description: 'Prometheus text exposition format', type: String })
+  @Endpoint({
+    summary: 'Metrics in the Prometheus text format (admins or the METRICS_TOKEN)',
+    errors: { 401: 'No or a wrong token', 403: 'Not an administrator' },
+  })
   metricsText(): Promise<string> {
     return this.metrics.text();
   }

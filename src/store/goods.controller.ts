@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { GoodsUpdateDto, StockMovementCreateDto } from './store.dto';
 import { StoresService } from './stores.service';
+import { Endpoint, page, ref } from '../common/api-docs';
 
 /** One goods of a store and its stock movements: that store's shopkeeper or an admin. */
 @ApiTags('store')
@@ -15,6 +16,7 @@ export class GoodsController {
   constructor(private readonly stores: StoresService) {}
 
   @Patch(':id')
+  @Endpoint({ summary: 'Change goods (name, price, active)' })
   update(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -24,6 +26,20 @@ export class GoodsController {
   }
 
   @Post(':id/stock-movements')
+  @Endpoint({
+    summary: 'Restock or correct the stock of goods',
+    ok: {
+      allOf: [
+        ref('StockMovement'),
+        {
+          type: 'object',
+          required: ['stockAfter'],
+          properties: { stockAfter: { type: 'integer' } },
+        },
+      ],
+    },
+    conflicts: ['OUT_OF_STOCK', 'STOCK_LIMIT'],
+  })
   addStockMovement(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -33,6 +49,10 @@ export class GoodsController {
   }
 
   @Get(':id/stock-movements')
+  @Endpoint({
+    summary: 'List the stock movements of goods, newest first',
+    ok: page('StockMovement'),
+  })
   listStockMovements(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

@@ -5,6 +5,7 @@ import { ParseIdPipe } from '../common/ids';
 import { IdempotencyKey } from '../common/idempotency';
 import { RedemptionCancelDto, RedemptionCreateDto, RedemptionListQueryDto } from './store.dto';
 import { RedemptionsService } from './redemptions.service';
+import { Endpoint, page } from '../common/api-docs';
 
 @ApiTags('store')
 @ApiBearerAuth()
@@ -20,6 +21,18 @@ export class RedemptionsController {
     description:
       'A retry with the same key and body returns the first redemption, never a second debit',
   })
+  @Endpoint({
+    summary: 'Redeem goods for points (idempotent with an Idempotency-Key)',
+    conflicts: [
+      'INSUFFICIENT_POINTS',
+      'OUT_OF_STOCK',
+      'VILLAGE_NOT_SERVED',
+      'GOODS_INACTIVE',
+      'VILLAGER_NOT_ACTIVE',
+      'PRICE_CHANGED',
+      'IDEMPOTENCY_KEY_REUSED',
+    ],
+  })
   redeem(
     @CurrentUser() caller: Caller,
     @Body() dto: RedemptionCreateDto,
@@ -30,12 +43,14 @@ export class RedemptionsController {
 
   @Auth('admin', 'shopkeeper', 'villager')
   @Get()
+  @Endpoint({ summary: 'List redemptions', ok: page('RedemptionResponseDto') })
   list(@CurrentUser() caller: Caller, @Query() q: RedemptionListQueryDto) {
     return this.redemptions.list(caller, q);
   }
 
   @Auth('admin', 'shopkeeper', 'villager')
   @Get(':id')
+  @Endpoint({ summary: 'One redemption (the receipt)' })
   get(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
     return this.redemptions.get(caller, id);
   }
@@ -43,6 +58,10 @@ export class RedemptionsController {
   @Auth('admin', 'shopkeeper')
   @Post(':id/cancel')
   @HttpCode(200)
+  @Endpoint({
+    summary: 'Cancel a redemption with a reason (refunds and restocks once)',
+    conflicts: ['ALREADY_CANCELLED'],
+  })
   cancel(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

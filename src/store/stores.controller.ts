@@ -10,6 +10,7 @@ import {
   StoreUpdateDto,
 } from './store.dto';
 import { StoresService } from './stores.service';
+import { Endpoint, page } from '../common/api-docs';
 
 @ApiTags('store')
 @ApiBearerAuth()
@@ -19,24 +20,31 @@ export class StoresController {
 
   @Auth('admin')
   @Post()
+  @Endpoint({ summary: 'Create a points store' })
   create(@CurrentUser() caller: Caller, @Body() dto: StoreCreateDto) {
     return this.stores.create(caller, dto);
   }
 
   @Auth('admin', 'shopkeeper', 'villager')
   @Get()
+  @Endpoint({
+    summary: 'List the stores the caller may see',
+    ok: page('StoreResponseDto'),
+  })
   list(@CurrentUser() caller: Caller, @Query() q: StoreListQueryDto) {
     return this.stores.list(caller, q);
   }
 
   @Auth('admin', 'shopkeeper', 'villager')
   @Get(':id')
+  @Endpoint({ summary: 'One store' })
   get(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
     return this.stores.get(caller, id);
   }
 
   @Auth('admin')
   @Patch(':id')
+  @Endpoint({ summary: 'Change a store or the villages it serves' })
   update(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -47,6 +55,7 @@ export class StoresController {
 
   @Auth('admin', 'shopkeeper')
   @Post(':id/goods')
+  @Endpoint({ summary: 'Add goods to a store' })
   createGoods(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -57,6 +66,7 @@ export class StoresController {
 
   @Auth('admin', 'shopkeeper', 'villager')
   @Get(':id/goods')
+  @Endpoint({ summary: 'List a store’s goods', ok: page('Goods') })
   listGoods(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,

@@ -11,6 +11,7 @@ import {
   VillageUpdateDto,
 } from './villages.dto';
 import { VillagesService } from './villages.service';
+import { Endpoint, page } from '../common/api-docs';
 
 @ApiTags('villages')
 @ApiBearerAuth()
@@ -20,22 +21,26 @@ export class VillagesController {
 
   @Auth('admin')
   @Post()
+  @Endpoint({ summary: 'Create a village', conflicts: ['VILLAGE_CODE_TAKEN'] })
   create(@CurrentUser() caller: Caller, @Body() dto: VillageCreateDto) {
     return this.villages.create(caller, dto);
   }
 
   @Get()
+  @Endpoint({ summary: 'List the villages the caller may see', ok: page('Village') })
   list(@CurrentUser() caller: Caller, @Query() q: VillageListQueryDto) {
     return this.villages.list(caller, q);
   }
 
   @Get(':id')
+  @Endpoint({ summary: 'One village' })
   get(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
     return this.villages.get(caller, id);
   }
 
   @Auth('admin')
   @Patch(':id')
+  @Endpoint({ summary: 'Change a village’s name, town or settings' })
   update(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
@@ -46,6 +51,10 @@ export class VillagesController {
 
   @Auth('admin', 'cadre')
   @Post(':villageId/households')
+  @Endpoint({
+    summary: 'Create a household in a village',
+    conflicts: ['HOUSEHOLD_NO_TAKEN'],
+  })
   createHousehold(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -56,6 +65,10 @@ export class VillagesController {
 
   @Auth('admin', 'cadre')
   @Patch(':villageId/households/:id')
+  @Endpoint({
+    summary: 'Correct a household’s number, head or 村民小组',
+    conflicts: ['HOUSEHOLD_NO_TAKEN'],
+  })
   updateHousehold(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,
@@ -67,6 +80,10 @@ export class VillagesController {
 
   @Auth('admin', 'cadre')
   @Get(':villageId/households')
+  @Endpoint({
+    summary: 'List a village’s households',
+    ok: page('Household'),
+  })
   listHouseholds(
     @CurrentUser() caller: Caller,
     @Param('villageId', ParseIdPipe) villageId: number,

@@ -3352,6 +3352,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description A villager’s 21st self-report in 24 hours (TOO_MANY_REPORTS) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     DeedsController_bulk: {
@@ -4344,6 +4353,15 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A villager’s fourth open objection of the month (TOO_MANY_OBJECTIONS) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
