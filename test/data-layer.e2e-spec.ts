@@ -360,7 +360,7 @@ describe('redemption re-checks the goods under its conditional update', () => {
       t.app
         .get(Tx)
         .run((em) =>
-          stores.moveStock(em, [
+          stores.moveStock(ctxOf(em, ADMIN_CALLER), [
             { goodsId, delta: -1, reason: 'redemption', actorId: 1, soldAt: 10 },
           ]),
         ),

@@ -6,9 +6,12 @@ import { AuditService } from '../src/audit/audit.service';
 import { loadConfig } from '../src/config';
 import { dataSourceOptions } from '../src/db/data-source';
 import { Dialect } from '../src/db/dialect';
+import { EntityRows } from '../src/db/entity-rows';
 import { Tx } from '../src/db/transaction';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
+import { LedgerRepository } from '../src/ledger/ledger.repository';
 import { LedgerService } from '../src/ledger/ledger.service';
+import { PointsHistoryQuery } from '../src/ledger/points-history.query';
 import { Redemption } from '../src/store/redemption.entity';
 import { Goods, StockMovement } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
@@ -352,15 +355,22 @@ describe('one service', () => {
       ds = await new DataSource(dataSourceOptions({ type: 'postgres', url: db.url })).initialize();
       const tx = new Tx(ds);
       const dialect = new Dialect(ds);
-      const audit = new AuditService(ds.getRepository(AuditEvent), dialect);
+      const rows = new EntityRows(dialect);
+      const audit = new AuditService(ds.getRepository(AuditEvent), rows);
       const villagers = new VillagersService(
         ds.getRepository(Villager),
         tx,
         audit,
         loadConfig({}),
+        rows,
         dialect,
       );
-      const ledger = new LedgerService(villagers, dialect, tx, ds);
+      const ledger = new LedgerService(
+        villagers,
+        new LedgerRepository(dialect, rows),
+        new PointsHistoryQuery(dialect, rows, ds),
+        tx,
+      );
       const login = await ok(
         call(instances.urls[0], 'POST', '/auth/login', null, {
           username: 'admin',

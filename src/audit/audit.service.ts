@@ -6,7 +6,7 @@ import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { villagesToList } from '../common/scope';
-import { Dialect } from '../db/dialect';
+import { EntityRows } from '../db/entity-rows';
 import { maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
 import type { AuditListQueryDto } from './audit.dto';
@@ -58,7 +58,7 @@ const toJson = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 export class AuditService {
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
-    private readonly dialect: Dialect,
+    private readonly rows: EntityRows,
   ) {}
 
   async record(ctx: Ctx, change: AuditChange): Promise<void> {
@@ -74,7 +74,7 @@ export class AuditService {
       reason: change.reason?.slice(0, 500) ?? null,
       requestId: ctx.requestId,
     });
-    await this.dialect.insertRow(ctx.em, AuditEvent, event);
+    await this.rows.insertRow(ctx.em, AuditEvent, event);
   }
 
   created(

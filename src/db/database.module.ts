@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
 import { Dialect } from './dialect';
+import { EntityRows } from './entity-rows';
 import { RateLimiter } from './rate-limit';
 import { SqliteConnections } from './sqlite';
 import { Tx } from './transaction';
@@ -42,7 +43,7 @@ const MIGRATION_LOCK = 727_001; // any constant shared by every instance
       dataSourceFactory: async (options) => migrated(await new DataSource(options!).initialize()),
     }),
   ],
-  providers: [Tx, Dialect, RateLimiter],
-  exports: [Tx, Dialect, RateLimiter],
+  providers: [Tx, Dialect, EntityRows, RateLimiter],
+  exports: [Tx, Dialect, EntityRows, RateLimiter],
 })
 export class DatabaseModule {}

@@ -18,6 +18,7 @@ import {
 import { FIRST_YEAR, isCalendarDate, monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
+import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { LedgerService } from '../ledger/ledger.service';
@@ -47,6 +48,7 @@ export class DeedsService {
     private readonly ledger: LedgerService,
     private readonly tx: Tx,
     private readonly dialect: Dialect,
+    private readonly rows: EntityRows,
     private readonly auditTrail: AuditService,
     private readonly photos: PhotosService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,7 +92,7 @@ export class DeedsService {
     keyed: { key: string; hash: string } | null = null,
   ): Promise<DeedResponse> {
     const { em, caller } = ctx;
-    const villager = await this.ledger.lock(em, dto.villagerId);
+    const villager = await this.ledger.lock(ctx, dto.villagerId);
     assertVillageAccess(caller, villager.villageId);
     if (villager.status !== 'active') throw villagerNotActive();
     const rule = await this.usableRule(em, dto.ruleId, villager.villageId);
@@ -127,7 +129,7 @@ export class DeedsService {
       revokeReason: null,
       idempotencyKey: keyed?.key ?? null,
     });
-    const id = await this.dialect.insertUnlessPresent(em, Deed, {
+    const id = await this.rows.insertUnlessPresent(em, Deed, {
       ...deed,
       requestHash: keyed?.hash ?? null,
     });
@@ -165,7 +167,7 @@ export class DeedsService {
   /** The batch key is claimed first; it throws KeyTaken when a concurrent batch took it. */
   async bulkIn(ctx: Ctx, dto: DeedBulkCreateDto, hash: string): Promise<DeedBulkResponseDto> {
     const { em, caller } = ctx;
-    const claimed = await this.dialect.insertUnlessPresent(em, DeedBatch, {
+    const claimed = await this.rows.insertUnlessPresent(em, DeedBatch, {
       recordedBy: caller.id,
       batchKey: dto.batchKey,
       requestHash: hash,
@@ -251,7 +253,7 @@ export class DeedsService {
       reviewedBy: caller.id,
       reviewedAt: new Date(),
     });
-    const villager = await this.ledger.lock(em, deed.villagerId);
+    const villager = await this.ledger.lock(ctx, deed.villagerId);
     if (villager.status !== 'active') throw villagerNotActive();
     const rule = await this.usableRule(em, deed.ruleId, deed.villageId);
     const copied = { points: rule.points, ruleTitle: rule.title };
@@ -413,7 +415,7 @@ export class DeedsService {
   }
 
   private async usableRule(em: EntityManager, ruleId: number, villageId: number): Promise<Rule> {
-    const rule = await this.dialect.byId(em, Rule, ruleId);
+    const rule = await this.rows.byId(em, Rule, ruleId);
     if (!rule || (rule.villageId !== null && rule.villageId !== villageId)) {
       throw new BadRequestException('ruleId: no such rule for this village');
     }

@@ -8,7 +8,7 @@ import { assertVillageAccess, defined } from '../common/scope';
 import { monthOf, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { Dialect } from '../db/dialect';
+import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './board';
@@ -39,7 +39,7 @@ export class EvaluationsService {
     @InjectRepository(Village) private readonly villages: Repository<Village>,
     private readonly tx: Tx,
     private readonly auditTrail: AuditService,
-    private readonly dialect: Dialect,
+    private readonly rows: EntityRows,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -194,7 +194,7 @@ export class EvaluationsService {
     const computed = { result, computedBy: caller.id, computedAt: new Date() };
     if (latest?.status !== 'draft') {
       // A concurrent request may insert the same revision first: then this overwrites its draft.
-      await this.dialect.insertUnlessPresent(em, Evaluation, {
+      await this.rows.insertUnlessPresent(em, Evaluation, {
         villageId,
         month,
         revision,

@@ -3,12 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { VillagersModule } from '../villagers/villagers.module';
 import { LedgerController } from './ledger.controller';
 import { LedgerEntry } from './ledger-entry.entity';
+import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
+import { PointsHistoryQuery } from './points-history.query';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LedgerEntry]), VillagersModule],
   controllers: [LedgerController],
-  providers: [LedgerService],
+  providers: [LedgerService, LedgerRepository, PointsHistoryQuery],
   exports: [LedgerService],
 })
 export class LedgerModule {}

@@ -163,11 +163,10 @@ export class RosterService {
     const householdIds = new Map<string, number>();
     for (const h of plan.households) {
       if (h.existing) {
-        const patch = { headName: h.headName, group: h.group };
-        await em.update(Household, { id: h.existing.id }, patch);
-        await this.audit.updated(ctx, 'household', h.existing.id, villageId, h.existing, {
-          ...h.existing,
-          ...patch,
+        // through the households' owner: its checks and its audit event
+        await this.villages.updateHouseholdIn(ctx, villageId, h.existing.id, {
+          headName: h.headName,
+          group: h.group,
         });
         householdIds.set(h.householdNo, h.existing.id);
       } else {

@@ -8,10 +8,10 @@ import { KeyTaken, once, sha256Hex } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined, whereVillager } from '../common/scope';
-import { Dialect } from '../db/dialect';
+import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import { LedgerService } from '../ledger/ledger.service';
-import { Villager } from '../villagers/villager.entity';
+import { VillagersService } from '../villagers/villagers.service';
 import { MAX_INT, priceLines } from './basket';
 import { Redemption, RedemptionItem } from './redemption.entity';
 import {
@@ -59,9 +59,10 @@ export class RedemptionsService {
     @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
     @InjectRepository(RedemptionItem) private readonly items: Repository<RedemptionItem>,
     private readonly ledger: LedgerService,
+    private readonly villagers: VillagersService,
     private readonly stores: StoresService,
     private readonly tx: Tx,
-    private readonly dialect: Dialect,
+    private readonly rows: EntityRows,
     private readonly auditTrail: AuditService,
   ) {}
 
@@ -122,7 +123,7 @@ export class RedemptionsService {
       r.total,
     );
     await this.stores.moveStock(
-      em,
+      ctx,
       items.map((item) => ({
         goodsId: item.goodsId,
         delta: item.quantity,
@@ -203,28 +204,10 @@ export class RedemptionsService {
   ): Promise<RedemptionResponseDto> {
     const { em, caller } = ctx;
     const { storeId, lines } = request;
-    // one plain query for the villager and whether this store serves their village (two
-    // find() query builders before: a measured part of every redemption)
-    const [found] = await this.dialect.select<{
-      id: number;
-      village_id: number;
-      status: Villager['status'];
-      served: unknown;
-    }>(
-      em,
-      `SELECT v.id, v.village_id, v.status,
-              EXISTS (SELECT 1 FROM store_villages s
-                       WHERE s.store_id = $1 AND s.village_id = v.village_id) AS served
-         FROM villagers v WHERE v.id = $2`,
-      [storeId, request.villagerId],
-    );
+    const found = await this.villagers.atStore(em, request.villagerId, storeId);
     if (!found) throw notFound('Villager');
-    const villager = {
-      id: Number(found.id),
-      villageId: Number(found.village_id),
-      status: found.status,
-    };
-    if (!(found.served === true || Number(found.served) === 1)) {
+    const { villager } = found;
+    if (!found.served) {
       throw refuse(
         'VILLAGE_NOT_SERVED',
         "本超市不服务该村民所在的村 (this store does not serve the villager's village)",
@@ -237,7 +220,7 @@ export class RedemptionsService {
       );
     }
     const ids = lines.map((l) => l.goodsId);
-    const goods = await this.dialect.entities(
+    const goods = await this.rows.entities(
       em,
       Goods,
       `t.store_id = $1 AND t.id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`,
@@ -272,7 +255,7 @@ export class RedemptionsService {
       cancelledAt: null,
       cancelReason: null,
     });
-    const id = await this.dialect.insertUnlessPresent(em, Redemption, redemption);
+    const id = await this.rows.insertUnlessPresent(em, Redemption, redemption);
     if (id === null) throw new KeyTaken();
     redemption.id = id;
     const items = priced.lines.map((l) => ({
@@ -282,7 +265,7 @@ export class RedemptionsService {
       quantity: l.quantity,
       unitPrice: l.unitPrice,
     }));
-    for (const item of items) await this.dialect.insertRow(em, RedemptionItem, item);
+    for (const item of items) await this.rows.insertRow(em, RedemptionItem, item);
     // The rows other requests wait for come last, so they are held for as short a time as
     // possible: the villager's balance (one villager's requests), then the goods (everyone's).
     await this.ledger.debit(
@@ -291,7 +274,7 @@ export class RedemptionsService {
       priced.total,
     );
     await this.stores.moveStock(
-      em,
+      ctx,
       priced.lines.map((l) => ({
         goodsId: l.goodsId,
         delta: -l.quantity,
@@ -313,7 +296,7 @@ export class RedemptionsService {
   }
 
   private async byKey(em: EntityManager, storeId: number, key: string): Promise<Redemption | null> {
-    const [found] = await this.dialect.entities(
+    const [found] = await this.rows.entities(
       em,
       Redemption,
       't.store_id = $1 AND t.idempotency_key = $2',

@@ -10,6 +10,7 @@ import { RedemptionsController } from './redemptions.controller';
 import { RedemptionsService } from './redemptions.service';
 import { Goods, StockMovement, Store, StoreVillage } from './store.entity';
 import { StoresController } from './stores.controller';
+import { StockRepository } from './stock.repository';
 import { StoresService } from './stores.service';
 
 /** The points store (积分超市): stores, goods, stock movements, redemptions. */
@@ -27,6 +28,6 @@ import { StoresService } from './stores.service';
     VillagersModule,
   ],
   controllers: [StoresController, GoodsController, RedemptionsController, CounterController],
-  providers: [StoresService, RedemptionsService, CounterService],
+  providers: [StoresService, StockRepository, RedemptionsService, CounterService],
 })
 export class StoreModule {}

@@ -7,7 +7,6 @@ import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import { assertStoreStaff, defined, whereStore } from '../common/scope';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { Village } from '../villages/village.entity';
 import { stockBounds } from './basket';
@@ -21,6 +20,7 @@ import type {
   StoreResponseDto,
   StoreUpdateDto,
 } from './store.dto';
+import { StockRepository } from './stock.repository';
 import { Goods, StockMovement, Store, StoreVillage, type StockReason } from './store.entity';
 
 export interface StockChange {
@@ -44,7 +44,7 @@ export class StoresService {
     @InjectRepository(StockMovement) private readonly movements: Repository<StockMovement>,
     private readonly tx: Tx,
     private readonly audit: AuditService,
-    private readonly dialect: Dialect,
+    private readonly stock: StockRepository,
   ) {}
 
   // ── stores ──────────────────────────────────────────────────────────────────────────
@@ -146,7 +146,7 @@ export class StoresService {
       }),
     );
     if (dto.stock) {
-      await this.moveStock(em, [
+      await this.moveStock(ctx, [
         {
           goodsId: goods.id,
           delta: dto.stock,
@@ -212,7 +212,7 @@ export class StoresService {
     const { em, caller } = ctx;
     const before = await this.findGoods(em, caller, goodsId);
     const change = { ...dto, goodsId, actorId: caller.id, note: dto.note || null };
-    const [movement] = await this.moveStock(em, [change]);
+    const [movement] = await this.moveStock(ctx, [change]);
     const { stock } = await em.findOneByOrFail(Goods, { id: goodsId });
     await this.audit.record(ctx, {
       action: `goods.${dto.reason}`,
@@ -247,20 +247,11 @@ export class StoresService {
    * holds its goods row until the transaction ends, so rows are taken in goodsId order (no two
    * transactions wait on each other crosswise) and the movements are written after, in one insert.
    */
-  async moveStock(em: EntityManager, changes: StockChange[]): Promise<StockMovement[]> {
+  async moveStock(ctx: Ctx, changes: StockChange[]): Promise<StockMovement[]> {
+    const { em } = ctx;
     for (const c of [...changes].sort((a, b) => a.goodsId - b.goodsId)) {
-      const { min, max } = stockBounds(c.delta);
-      // plain SQL: a query builder per line was a measured part of every redemption
-      const sold = c.soldAt !== undefined;
-      const moved = await this.dialect.returning<{ id: number }>(
-        em,
-        `UPDATE goods SET stock = stock + $1 WHERE id = $2 AND stock >= $3 AND stock <= $4${
-          sold ? ' AND active = $5 AND points_price = $6' : ''
-        } RETURNING id`,
-        [c.delta, c.goodsId, min, max, ...(sold ? [true, c.soldAt] : [])],
-      );
-      const affected = moved.length;
-      if (affected !== 1) await this.refuseStock(em, c);
+      const moved = await this.stock.add(em, c.goodsId, c.delta, stockBounds(c.delta), c.soldAt);
+      if (!moved) await this.refuseStock(em, c);
     }
     const now = new Date();
     const movements = changes.map((c) =>
@@ -274,8 +265,7 @@ export class StoresService {
         createdAt: now,
       }),
     );
-    // insert, not save: append-only rows need no change detection or reload
-    for (const m of movements) await this.dialect.insertRow(em, StockMovement, m);
+    await this.stock.record(em, movements);
     return movements;
   }
 
