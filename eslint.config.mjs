@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/',
       'eslint.config.mjs',
       'web/src/api/schema.d.ts',
+      'web/src/components.d.ts',
       'test-results/',
       'playwright-report/',
     ],

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { VantResolver } from '@vant/auto-import-resolver';
 import vue from '@vitejs/plugin-vue';
+import Components from 'unplugin-vue-components/vite';
 import { defineConfig, type Plugin } from 'vite';
 
 const outDir = resolve(__dirname, '../dist/web');
@@ -53,7 +55,18 @@ function noCdnFont(): Plugin {
 export default defineConfig({
   root: __dirname,
   base: '/',
-  plugins: [noCdnFont(), vue(), precompress()],
+  plugins: [
+    noCdnFont(),
+    vue(),
+    // Vant's components and their styles, imported where a template uses them; the types of the
+    // global names are in src/components.d.ts (written by the build, committed for vue-tsc)
+    Components({
+      resolvers: [VantResolver()],
+      dirs: [],
+      dts: resolve(__dirname, 'src/components.d.ts'),
+    }),
+    precompress(),
+  ],
   build: {
     outDir,
     emptyOutDir: true,
