@@ -88,3 +88,31 @@ describe('villager search (q): name, pinyin initials, household number', () => {
     expect(await search('oyx')).toEqual(['欧阳修']);
   });
 });
+
+describe('a screen’s names in one request (ids)', () => {
+  it('answers the villagers asked for, in the caller’s village only; odd lists are 400', async () => {
+    const a = await register('甲一');
+    const b = await register('甲二');
+    const stranger = await t.newVillager((await t.newVillage()).id, { name: '外村人' });
+    const res = await t
+      .http()
+      .get(`/api/villagers?ids=${a.id},${b.id},${stranger.id}&pageSize=100`)
+      .set(bearer(cadre))
+      .expect(200);
+    expect(res.body.items.map((v: Row) => v.name).sort()).toEqual(['甲一', '甲二']);
+    const repeated = await t
+      .http()
+      .get(`/api/villagers?ids=${a.id}&ids=${b.id}`)
+      .set(bearer(cadre))
+      .expect(200);
+    expect(repeated.body.total).toBe(2);
+    for (const ids of [
+      '0x1',
+      `${a.id},${a.id}`,
+      Array.from({ length: 101 }, (_, i) => i + 1).join(','),
+    ]) {
+      const bad = await t.http().get(`/api/villagers?ids=${ids}`).set(bearer(cadre)).expect(400);
+      expect(JSON.stringify(bad.body.message)).toContain('ids');
+    }
+  });
+});

@@ -39,6 +39,21 @@ export const QueryInt = () =>
 export const IsIdQuery = () => applyDecorators(QueryInt(), IsInt(), Min(1), Max(MAX_ID));
 
 /**
+ * A query-string list of record ids, `ids=1,2,3` (or `ids=1&ids=2`): plain decimal digits, at
+ * most `maxSize`, each a valid id; else 400 naming the field.
+ */
+export const IsIdListQuery = (maxSize = 100) =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      ([] as unknown[])
+        .concat(value)
+        .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+        .map((p) => (typeof p === 'string' && /^\d{1,10}$/.test(p) ? Number(p) : p)),
+    ),
+    IsIdList(maxSize),
+  );
+
+/**
  * A path parameter holding a record id: plain decimal digits, else 400 naming the parameter. The
  * global validation pipe leaves path parameters as the text they came as (src/common/validation.ts).
  */

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
   IsOptional,
@@ -8,7 +8,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { IsId, IsIdQuery } from '../common/ids';
+import { IsId, IsIdListQuery, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CodePointLength, NameText, Optional, TrimUpper } from '../common/dto';
 import { isValidIdNumber } from './id-number';
@@ -65,6 +65,11 @@ export class VillagerListQueryDto extends PageQueryDto {
   /** Any part of the name, the start of its pinyin initials (zzh → 周祖辉), or a household number. */
   @IsOptional() @IsString() @CodePointLength(1, 50) q?: string;
   @IsOptional() @IsIn(VILLAGER_STATUSES) status?: VillagerStatus;
+  /** Only these villagers (up to 100), e.g. the names of a screen's list in one request. */
+  @ApiPropertyOptional({ type: 'string', example: '12,15,31' })
+  @IsOptional()
+  @IsIdListQuery(100)
+  ids?: number[];
 }
 
 export class VillagerResponseDto {

@@ -120,7 +120,9 @@ export class VillagersService {
    * serves.
    */
   async search(
-    filter: Pick<VillagerListQueryDto, 'householdId' | 'status' | 'q'> & { villageIds?: number[] },
+    filter: Pick<VillagerListQueryDto, 'householdId' | 'status' | 'q' | 'ids'> & {
+      villageIds?: number[];
+    },
     page: PageQueryDto,
   ): Promise<Page<VillagerResponseDto>> {
     const qb = this.villagers
@@ -134,6 +136,7 @@ export class VillagersService {
     if (filter.householdId !== undefined)
       qb.andWhere('v.householdId = :householdId', { householdId: filter.householdId });
     if (filter.status !== undefined) qb.andWhere('v.status = :status', { status: filter.status });
+    if (filter.ids !== undefined) qb.andWhere('v.id IN (:...ids)', { ids: filter.ids });
     if (filter.q !== undefined) {
       // Part of the name, or the start of the pinyin initials of either reading (zzh → 周祖辉),
       // or exactly a household number.

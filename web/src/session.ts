@@ -1,5 +1,6 @@
 import { ref } from 'vue';
-import { api, type Role, type User } from './api/client';
+import { api, type Role, type Schemas, type User } from './api/client';
+import { call } from './api/errors';
 
 /** Who is signed in (null: nobody), loaded once at start from GET /api/auth/session. */
 export const currentUser = ref<User | null>(null);
@@ -10,6 +11,19 @@ export function loadSession(): Promise<void> {
     currentUser.value = data?.user ?? null;
   });
   return loaded;
+}
+
+const villages = new Map<number, Promise<Schemas['Village']>>();
+
+/** The signed-in user's village (a cadre's, a villager's), read once per village. */
+export function myVillage(): Promise<Schemas['Village']> {
+  const id = currentUser.value!.villageId!;
+  if (!villages.has(id)) {
+    const p = call(api.GET('/api/villages/{id}', { params: { path: { id } } }));
+    p.catch(() => villages.delete(id));
+    villages.set(id, p);
+  }
+  return villages.get(id)!;
 }
 
 export const HOME_OF: Record<Role, string> = {

@@ -2417,6 +2417,8 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
+                /** @description Only these villagers (up to 100), e.g. the names of a screen's list in one request. */
+                ids?: string;
                 villageId?: number;
                 householdId?: number;
                 /** @description Any part of the name, the start of its pinyin initials (zzh → 周祖辉), or a household number. */
