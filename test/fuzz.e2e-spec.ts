@@ -193,12 +193,11 @@ function bodyFor(route: Route): fc.Arbitrary<unknown> {
   );
 }
 
+/** One query value as text: objects (fast-check's may lack a prototype, and so String()) as JSON. */
+const asQueryText = (v: unknown): string =>
+  typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 const asQueryValue = (v: unknown): string | string[] =>
-  Array.isArray(v)
-    ? v.map((x) => String(x))
-    : typeof v === 'object'
-      ? JSON.stringify(v)
-      : String(v);
+  Array.isArray(v) ? v.map(asQueryText) : asQueryText(v);
 
 function queryFor(route: Route, documented: string[]): fc.Arbitrary<[string, string][]> {
   const fields = fieldsOf(route.query);
