@@ -33,7 +33,7 @@ export class AuthService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Limits as in LoginThrottle; a known client gets its address and device remembered. */
+  /** Limited as LoginThrottle says; a successful login remembers the client (address, device). */
   async login(dto: LoginDto, client: LoginClient): Promise<LoginResponseDto> {
     const username = dto.username.toLowerCase();
     const user = await this.users
