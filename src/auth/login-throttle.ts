@@ -38,6 +38,9 @@ export interface LoginClient {
 const throttled = (message: string, retryAfterSeconds: number) =>
   tooMany('LOGIN_THROTTLED', message, retryAfterSeconds);
 
+/** The client's address as a where-value (a request without one is counted as such). */
+const ipWhere = (client: LoginClient) => (client.ip === null ? IsNull() : client.ip);
+
 const clientKeys = (client: LoginClient) => [
   ...(client.ip === null ? [] : [`ip:${client.ip}`]),
   ...(client.device === null
@@ -100,17 +103,13 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
       await release();
       throw err;
     }
-    if (ok) {
-      await this.tx.run((em) =>
-        em.delete(LoginFailure, { username, ip: client.ip === null ? IsNull() : client.ip }),
-      );
-    }
+    if (ok) await this.tx.run((em) => em.delete(LoginFailure, { username, ip: ipWhere(client) }));
     return ok;
   }
 
   private async assertAllowed(id: number, username: string, client: LoginClient, now: number) {
     const since = (ms: number) => MoreThan(new Date(now - ms));
-    const ip = client.ip === null ? IsNull() : client.ip;
+    const ip = ipWhere(client);
     const [fromAddress, fromAddressAnyAccount, forAccount] = await Promise.all([
       this.failures.countBy({ username, ip, failedAt: since(THROTTLE.windowMs) }),
       client.ip === null ? 0 : this.failures.countBy({ ip, failedAt: since(60_000) }),

@@ -38,37 +38,41 @@ export class KeyTaken extends Error {
   }
 }
 
-/** A keyed request: its key, or undefined when none was sent, and its canonical form's hash. */
-export interface KeyedRequest {
-  key: string | undefined;
+/** A request sent with an idempotency key, and the hash of its canonical form. */
+export interface Keyed {
+  key: string;
   hash: string;
 }
+
+/** The keyed form of a request: null without a key, and then nothing is hashed. */
+export const keyOf = (key: string | undefined, canonical: () => string): Keyed | null =>
+  key === undefined ? null : { key, hash: sha256Hex(canonical()) };
 
 /**
  * The one way a request with an idempotency key happens once, in the caller's transaction: the
  * record already made with the key is answered again (or 409 when the key meant another request);
  * else the work runs, and if its insert finds the key taken meanwhile (`KeyTaken`), the winner's
  * record is the answer. The key's uniqueness is the database's (a unique index), so this holds
- * across instances.
+ * across instances. Without a key the work simply runs.
  */
 export async function once<R extends { requestHash: string | null }, T>(
-  request: KeyedRequest,
-  record: { find: () => Promise<R | null>; replay: (r: R) => T | Promise<T> },
+  request: Keyed | null,
+  record: { find: (key: string) => Promise<R | null>; replay: (r: R) => T | Promise<T> },
   work: () => Promise<T>,
 ): Promise<T> {
+  if (request === null) return work();
   const answer = (r: R) => {
     if (replayDecision(r.requestHash, request.hash) === 'conflict') throw keyReused();
     return record.replay(r);
   };
-  if (request.key === undefined) return work();
-  const earlier = await record.find();
+  const earlier = await record.find(request.key);
   if (earlier) return answer(earlier);
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof KeyTaken)) throw err;
   }
-  const winner = await record.find();
+  const winner = await record.find(request.key);
   if (!winner) throw new Error(`key ${request.key} was taken, but its record is not there`);
   return answer(winner);
 }

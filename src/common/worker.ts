@@ -46,6 +46,14 @@ require.extensions['.ts'] = (module, filename) =>
 require(entry);
 `;
 
+/** Whether a worker module is built JavaScript (else TypeScript under ts-jest), asked once. */
+const built = new Map<string, boolean>();
+const isBuilt = (modulePath: string): boolean => {
+  let js = built.get(modulePath);
+  if (js === undefined) built.set(modulePath, (js = existsSync(`${modulePath}.js`)));
+  return js;
+};
+
 /**
  * Runs a module on a worker thread with `input` as its `workerData` and answers the first message
  * it posts. `modulePath` has no extension: the built `.js`, or the `.ts` source under ts-jest.
@@ -63,7 +71,7 @@ export async function runInWorker<I, O>(
         workerData: input,
         resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, stackSizeMb: 4 },
       };
-      const worker = existsSync(`${modulePath}.js`)
+      const worker = isBuilt(modulePath)
         ? new Worker(`${modulePath}.js`, options)
         : new Worker(TS_BOOTSTRAP, {
             ...options,

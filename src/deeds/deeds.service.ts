@@ -4,7 +4,7 @@ import { EntityManager, MoreThan, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
-import { KeyTaken, once, sha256Hex } from '../common/idempotency';
+import { keyOf, KeyTaken, once, type Keyed } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import {
@@ -71,13 +71,13 @@ export class DeedsService {
     }
     this.assertOccurredOn(dto.occurredOn);
     const request = { ...dto, villagerId };
-    const hash = sha256Hex(canonicalDeed(request));
+    const keyedDeed = keyOf(key, () => canonicalDeed(request));
     return this.tx.run((em) => {
       const ctx = ctxOf(em, caller);
       return once(
-        { key, hash },
-        { find: () => this.byKey(em, caller.id, key!), replay: (d) => this.replay(ctx, d) },
-        () => this.createIn(ctx, request, key === undefined ? null : { key, hash }),
+        keyedDeed,
+        { find: (k) => this.byKey(em, caller.id, k), replay: (d) => this.replay(ctx, d) },
+        () => this.createIn(ctx, request, keyedDeed),
       );
     });
   }
@@ -89,7 +89,7 @@ export class DeedsService {
   async createIn(
     ctx: Ctx,
     dto: DeedCreateDto & { villagerId: number },
-    keyed: { key: string; hash: string } | null = null,
+    keyed: Keyed | null = null,
   ): Promise<DeedResponse> {
     const { em, caller } = ctx;
     const villager = await this.ledger.lock(ctx, dto.villagerId);
@@ -150,16 +150,16 @@ export class DeedsService {
    */
   bulk(caller: Caller, dto: DeedBulkCreateDto): Promise<DeedBulkResponseDto> {
     this.assertOccurredOn(dto.occurredOn);
-    const hash = sha256Hex(canonicalBulk(dto));
+    const batch = keyOf(dto.batchKey, () => canonicalBulk(dto))!;
     return this.tx.run((em) => {
       const ctx = ctxOf(em, caller);
       return once(
-        { key: dto.batchKey, hash },
+        batch,
         {
-          find: () => em.findOneBy(DeedBatch, { recordedBy: caller.id, batchKey: dto.batchKey }),
-          replay: (batch) => ({ results: batch.results ?? [] }),
+          find: (batchKey) => em.findOneBy(DeedBatch, { recordedBy: caller.id, batchKey }),
+          replay: (b) => ({ results: b.results ?? [] }),
         },
-        () => this.bulkIn(ctx, dto, hash),
+        () => this.bulkIn(ctx, dto, batch.hash),
       );
     });
   }

@@ -4,7 +4,7 @@ import { EntityManager, In, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse } from '../common/errors';
-import { KeyTaken, once, sha256Hex } from '../common/idempotency';
+import { keyOf, KeyTaken, once, type Keyed } from '../common/idempotency';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined, whereVillager } from '../common/scope';
@@ -79,15 +79,15 @@ export class RedemptionsService {
   ): Promise<RedemptionResponseDto> {
     if (caller.storeId !== dto.storeId) throw forbidden('You may only redeem at your own store');
     const request = redemptionRequest(dto);
-    const hash = sha256Hex(canonicalRedemption(request));
+    const keyedRequest = keyOf(key, () => canonicalRedemption(request));
     return this.tx.run((em) =>
       once(
-        { key, hash },
+        keyedRequest,
         {
-          find: () => this.byKey(em, dto.storeId, key!),
+          find: (k) => this.byKey(em, dto.storeId, k),
           replay: async (r) => toRedemptionResponse(r, await this.itemsOf(em, [r.id])),
         },
-        () => this.redeemIn(ctxOf(em, caller), request, key === undefined ? null : { key, hash }),
+        () => this.redeemIn(ctxOf(em, caller), request, keyedRequest),
       ),
     );
   }
@@ -200,7 +200,7 @@ export class RedemptionsService {
   async redeemIn(
     ctx: Ctx,
     request: RedemptionRequest,
-    keyed: { key: string; hash: string } | null,
+    keyed: Keyed | null,
   ): Promise<RedemptionResponseDto> {
     const { em, caller } = ctx;
     const { storeId, lines } = request;
