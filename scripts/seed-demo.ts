@@ -250,7 +250,7 @@ async function main() {
     `Seeded ${villages.length} villages, ${villagers.length} villagers, ${recorded} deeds, store #${store.id} with 4 goods; ${lastMonth} published.`,
   );
   console.log(
-    `Boards: http://localhost:3000/board/${villages[0].code} and /board/${villages[1].code}`,
+    `Boards: http://localhost:${process.env.PORT || 3000}/board/${villages[0].code} and /board/${villages[1].code}`,
   );
   console.log('Household cards (scan at the counter, or type the token into its card field):');
   for (const sheet of sheets) {

@@ -19,8 +19,13 @@ export interface AppConfig {
   production: boolean;
   /** Fastify's trustProxy: which proxies may set X-Forwarded-For (the per-address login limit). */
   trustProxy: boolean | number | string;
+  /** The least severe log level printed: `log` by default, `debug` adds the framework's start lines. */
+  logLevel: LogLevel;
   ops: OpsConfig;
 }
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Backups and metrics (docs/operations.md). */
 export interface OpsConfig {
@@ -163,9 +168,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const logLevel = (env.LOG_LEVEL || 'log') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL: "${env.LOG_LEVEL}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+
   return {
     port,
     host,
+    logLevel,
     database,
     jwtSecret,
     jwtExpiresIn,

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppLogger } from './app.logger';
 import { AppModule } from './app.module';
 import { httpAdapter, setupApp } from './app.setup';
 import { ConfigError, loadConfig } from './config';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     AppModule.forRoot(config),
     httpAdapter(config.trustProxy),
     {
-      logger: new ConsoleLogger({ json: config.production, colors: !config.production }),
+      logger: new AppLogger({ production: config.production, level: config.logLevel }),
       bodyParser: false,
     },
   );
@@ -40,9 +41,16 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const { port } = app.getHttpServer().address() as { port: number };
-  new Logger('Main').log(
-    `Civility Points listening on :${port} (${config.database.type}${config.database.type === 'sqlite' ? ` ${config.database.path}` : ''})`,
+  const logger = new Logger('Main');
+  const { database } = config;
+  logger.log(
+    `Civility Points listening on :${port} (${database.type}${database.type === 'sqlite' ? ` ${database.path}` : ''})`,
   );
+  const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
+  logger.log(`Open http://${host.includes(':') ? `[${host}]` : host}:${port} in a browser`);
+  if (!config.production) {
+    logger.log('Demo data: npm run seed:demo in another terminal (the service keeps running)');
+  }
 }
 
 main().catch((err) => {
