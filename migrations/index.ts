@@ -11,6 +11,8 @@ import { PhotoEvidence1763930000000 } from './1763930000000-photo-evidence';
 import { ExportIndexes1763940000000 } from './1763940000000-export-indexes';
 import { VillagerNameInitials1763950000000 } from './1763950000000-villager-name-initials';
 import { KnownLoginClients1763960000000 } from './1763960000000-known-login-clients';
+import { DisplayNames1763970000000 } from './1763970000000-display-names';
+import { CatalogueQuotes1763970000001 } from './1763970000001-catalogue-quotes';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   ExportIndexes1763940000000,
   VillagerNameInitials1763950000000,
   KnownLoginClients1763960000000,
+  DisplayNames1763970000000,
+  CatalogueQuotes1763970000001,
 ];

@@ -127,9 +127,9 @@ async function main() {
 
   const users = app.get(UsersService);
   for (const account of [
-    { username: 'cadre_sj', role: 'cadre', villageId: villages[0].id },
-    { username: 'cadre_ss', role: 'cadre', villageId: villages[1].id },
-    { username: 'shop_ss', role: 'shopkeeper', storeId: store.id },
+    { username: 'cadre_sj', displayName: '石建国', role: 'cadre', villageId: villages[0].id },
+    { username: 'cadre_ss', displayName: '谭德明', role: 'cadre', villageId: villages[1].id },
+    { username: 'shop_ss', displayName: '曾玉兰', role: 'shopkeeper', storeId: store.id },
     { username: 'villager_sj', role: 'villager', villagerId: villagers[0].id },
   ] as const) {
     await users.create(admin, { ...account, password: PASSWORD });

@@ -7,6 +7,7 @@ import type {
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { AuditEvent } from './audit/audit-event.entity';
 import { Objection } from './evaluations/objection.entity';
+import { ObjectionItemDto } from './evaluations/objections.dto';
 import { LedgerEntry } from './ledger/ledger-entry.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
@@ -59,6 +60,7 @@ export function buildOpenApiDocument(
         StockMovement,
         PublicBoardDto,
         Objection,
+        ObjectionItemDto,
         AuditEvent,
         RosterImportReportDto,
         CounterVillagerDto,

@@ -4,6 +4,7 @@ import { Deed } from '../src/deeds/deed.entity';
 import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { todayIn } from '../src/common/time';
 import { withCheckChar } from '../src/villagers/id-number';
+import { Villager } from '../src/villagers/villager.entity';
 import type { Village } from '../src/villages/village.entity';
 import { bearer, TestApp } from './app';
 import { newRule, newShop, twoVillages } from './factories';
@@ -240,7 +241,16 @@ describe('the points answer is the ledger with each entry’s deed and trail, as
       .getRepository(LedgerEntry)
       .find({ where: { villagerId: v.id }, order: { id: 'DESC' } });
     expect(entries.map((e) => e.kind)).toEqual(['redemption', 'deed', 'reversal', 'deed']);
-    const users = new Map((await t.ds.getRepository(User).find()).map((u) => [u.id, u.username]));
+    // an account is named by its villager when it has no name of its own (display-name.ts)
+    const villagerNames = new Map(
+      (await t.ds.getRepository(Villager).find()).map((x) => [x.id, x.name]),
+    );
+    const users = new Map(
+      (await t.ds.getRepository(User).find()).map((u) => [
+        u.id,
+        (u.villagerId && villagerNames.get(u.villagerId)) || u.username,
+      ]),
+    );
     const expected = await Promise.all(
       entries.map(async (e) => ({
         ...e,

@@ -201,6 +201,13 @@ describe('filing, reading and resolving', () => {
     expect(ofLi.body.items.map((o: { id: number }) => o.id)).toEqual([walkIn.body.id]);
     const all = await t.http().get(objectionsPath(village.id)).set(bearer(cadre)).expect(200);
     expect(all.body.total).toBe(2);
+    // who objects, by name: the villager's own account shows the villager, a walk-in their name
+    expect(
+      all.body.items.map((o: { id: number; filerName: string }) => [o.id, o.filerName]),
+    ).toEqual([
+      [walkIn.body.id, '赵老伯'],
+      [mine.body.id, '王秋菊'],
+    ]);
 
     // resolving: only the village's cadre, once
     const resolve = (token: string, id: number, body: object) =>
@@ -265,6 +272,9 @@ describe('filing, reading and resolving', () => {
     expect((await t.http().get(boards).expect(200)).body.revision).toBe(2);
     expect((await t.http().get(`${boards}?revision=1`).expect(200)).body.revision).toBe(1);
     await t.http().get(`${boards}?revision=3`).expect(404);
+    // the board's month list names the month once, however many revisions it has
+    const index = await t.http().get(`/api/public/villages/${village.code}/boards`).expect(200);
+    expect(index.body.months).toEqual([MONTH]);
     // objections now go against revision 2
     const again = await object(liToken, { text: '还有问题' }).expect(201);
     expect(again.body.revision).toBe(2);

@@ -293,10 +293,13 @@ describe('deeds with photos, and who sees them', () => {
     expect(trail.map((e) => e.action)).toEqual(
       expect.arrayContaining(['deed.report', 'deed.approve']),
     );
-    // who reported and who approved, by the account's name
+    // who reported and who approved, by name: the villager's own, the cadre's username
+    const [villagerName] = await t.ds.query(
+      `SELECT name FROM villagers WHERE id = (SELECT villager_id FROM deeds WHERE id = ${deedId})`,
+    );
     for (const e of trail) {
-      const [user] = await t.ds.query(`SELECT username FROM users WHERE id = ${e.actorId}`);
-      expect(e.actorName).toBe(user.username);
+      const [user] = await t.ds.query(`SELECT username, role FROM users WHERE id = ${e.actorId}`);
+      expect(e.actorName).toBe(user.role === 'villager' ? villagerName.name : user.username);
     }
   });
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdQuery } from '../common/ids';
-import { CodePointLength, Optional } from '../common/dto';
+import { CodePointLength, NameText, Optional } from '../common/dto';
 import { PageQueryDto } from '../common/pagination';
 import { ROLES, type Role } from './user.entity';
 
@@ -17,6 +17,9 @@ export class UserCreateDto {
 
   @IsString() @CodePointLength(8, 200) password!: string;
 
+  /** The person's name (姓名) shown instead of the username; a villager's account shows theirs. */
+  @Optional() @NameText(1, 50) displayName?: string;
+
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
   role!: Role;
@@ -31,6 +34,8 @@ export class UserCreateDto {
 
 /** What an admin may change on an account; a change of role names the new role's scope. */
 export class UserUpdateDto {
+  /** The person's name (姓名); changing it leaves the account's sessions alone. */
+  @Optional() @NameText(1, 50) displayName?: string;
   /** true disables the account and ends its sessions; false re-enables it. */
   @Optional() @IsBoolean() disabled?: boolean;
   /** A new password set by an admin (reset); ends the account's sessions. */
@@ -57,6 +62,8 @@ export class UserListQueryDto extends PageQueryDto {
 export class UserResponseDto {
   id!: number;
   username!: string;
+  /** The name to show: the account's own, else its villager's, else the username. */
+  displayName!: string;
   role!: Role;
   villageId!: number | null;
   storeId!: number | null;

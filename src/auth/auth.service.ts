@@ -17,7 +17,7 @@ import { tokenPayload } from './jwt.strategy';
 import { dummyHash, hashPassword, verifyPassword } from './passwords';
 import { LoginThrottle, type LoginClient } from './login-throttle';
 import { User } from './user.entity';
-import { toUserResponse } from './users.service';
+import { toUserResponses } from './users.service';
 
 export { hashPassword } from './passwords';
 
@@ -62,7 +62,7 @@ export class AuthService implements OnApplicationBootstrap {
     await this.throttle.remember(username, client);
     return {
       accessToken: await this.jwt.signAsync(tokenPayload(user)),
-      user: toUserResponse(user),
+      user: (await toUserResponses(this.users.manager, [user]))[0],
     };
   }
 

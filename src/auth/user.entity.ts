@@ -21,6 +21,8 @@ export type Role = (typeof ROLES)[number];
 export class User {
   @PrimaryGeneratedColumn() id!: number;
   @Index({ unique: true }) @Column({ type: 'varchar', length: 50 }) username!: string;
+  /** The person's name (姓名) shown instead of the login; null shows the villager's or the login. */
+  @Column({ type: 'varchar', length: 50, nullable: true }) displayName!: string | null;
   @Column({ type: 'varchar', length: 100 }) passwordHash!: string;
   @Column({ type: 'varchar', length: 20 }) role!: Role;
   @ForeignKey(() => Village) @Column({ type: 'integer', nullable: true }) villageId!: number | null;

@@ -22,6 +22,7 @@ import type {
 } from './auth.dto';
 import { tokenPayload } from './jwt.strategy';
 import { LoginThrottle, type LoginClient } from './login-throttle';
+import { displayNames } from './display-name';
 import { hashPassword, verifyPassword } from './passwords';
 import { LoginFailure, User, type Role } from './user.entity';
 
@@ -36,10 +37,11 @@ const SCOPE_FIELDS: Record<Role, string[]> = {
 type Scope = { villageId: number | null; storeId: number | null; villagerId: number | null };
 type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number };
 
-export function toUserResponse(u: User): UserResponseDto {
+export function toUserResponse(u: User, displayName: string): UserResponseDto {
   return {
     id: u.id,
     username: u.username,
+    displayName,
     role: u.role,
     villageId: u.villageId,
     storeId: u.storeId,
@@ -47,6 +49,15 @@ export function toUserResponse(u: User): UserResponseDto {
     disabled: u.disabled ?? false,
     createdAt: u.createdAt,
   };
+}
+
+/** Accounts as answered, each with the name it shows (display-name.ts). */
+export async function toUserResponses(
+  em: EntityManager,
+  users: User[],
+): Promise<UserResponseDto[]> {
+  const names = await displayNames(em, users);
+  return users.map((u, i) => toUserResponse(u, names[i]));
 }
 
 /** The scope a role needs, checked against the database: 400 for a missing or stray field. */
@@ -93,7 +104,7 @@ export class UsersService {
   async me(id: number): Promise<UserResponseDto> {
     const user = await this.users.findOne({ where: { id } });
     if (!user) throw notFound('User');
-    return toUserResponse(user);
+    return (await toUserResponses(this.users.manager, [user]))[0];
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserResponseDto>> {
@@ -102,7 +113,7 @@ export class UsersService {
       order: { id: 'ASC' },
       ...skipTake(q),
     });
-    return pageOf(rows.map(toUserResponse), total, q);
+    return pageOf(await toUserResponses(this.users.manager, rows), total, q);
   }
 
   async create(caller: Caller, dto: UserCreateDto): Promise<UserResponseDto> {
@@ -116,12 +127,18 @@ export class UsersService {
         .getExists();
       if (taken) throw refuse('USERNAME_TAKEN', `Username "${dto.username}" is already taken`);
       const created = await em.save(
-        em.create(User, { username: dto.username, passwordHash, role: dto.role, ...scope }),
+        em.create(User, {
+          username: dto.username,
+          displayName: dto.displayName ?? null,
+          passwordHash,
+          role: dto.role,
+          ...scope,
+        }),
       );
       await this.audit.created(ctxOf(em, caller), 'user', created.id, created.villageId, created);
-      return created;
+      return (await toUserResponses(em, [created]))[0];
     });
-    return toUserResponse(user);
+    return user;
   }
 
   /**
@@ -168,8 +185,11 @@ export class UsersService {
           Object.assign(changes, { role, ...scope });
         }
       }
-      if (Object.keys(changes).length === 0) return user;
-      changes.tokenVersion = user.tokenVersion + 1;
+      // A name is only shown: it leaves the account's sessions alone.
+      const named = dto.displayName !== undefined && dto.displayName !== user.displayName;
+      if (Object.keys(changes).length === 0 && !named) return user;
+      if (Object.keys(changes).length > 0) changes.tokenVersion = user.tokenVersion + 1;
+      if (named) changes.displayName = dto.displayName;
       if (changes.disabled === false || changes.passwordHash) {
         // Re-enabled or reset: the locked-out owner may log in at once.
         await em.delete(LoginFailure, { username: user.username.toLowerCase() });
@@ -179,7 +199,7 @@ export class UsersService {
       await this.audit.updated(ctxOf(em, caller), 'user', id, updated.villageId, user, updated);
       return updated;
     });
-    return toUserResponse(user);
+    return (await toUserResponses(this.users.manager, [user]))[0];
   }
 
   /**
@@ -223,7 +243,7 @@ export class UsersService {
     });
     return {
       accessToken: await this.jwt.signAsync(tokenPayload(updated)),
-      user: toUserResponse(updated),
+      user: (await toUserResponses(this.users.manager, [updated]))[0],
     };
   }
 }

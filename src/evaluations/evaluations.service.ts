@@ -120,7 +120,10 @@ export class EvaluationsService {
     return published;
   }
 
-  /** A village's board: its published months, newest first; 404 for an unknown village. */
+  /**
+   * A village's board: its published months, newest first, each once (a republished month has a
+   * published row per revision); 404 for an unknown village.
+   */
   async boardIndex(code: string): Promise<PublicBoardIndexDto> {
     const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
     if (!village) throw notFound('Village');
@@ -131,7 +134,7 @@ export class EvaluationsService {
     });
     return {
       village: { code: village.code, name: village.name, town: village.town },
-      months: rows.map((r) => r.month),
+      months: [...new Set(rows.map((r) => r.month))],
     };
   }
 

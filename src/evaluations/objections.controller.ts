@@ -34,7 +34,7 @@ export class ObjectionsController {
   @Get('villages/:villageId/evaluations/:month/objections')
   @Endpoint({
     summary: 'The month’s objections (a villager sees their own)',
-    ok: page('Objection'),
+    ok: page('ObjectionItemDto'),
   })
   list(
     @CurrentUser() caller: Caller,

@@ -4,6 +4,7 @@ import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
 import { IsId } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import {
+  Objection,
   OBJECTION_STATUSES,
   type ObjectionOutcome,
   type ObjectionStatus,
@@ -32,4 +33,10 @@ export class ObjectionResolveDto {
   @IsIn(['dismissed', 'upheld'])
   outcome!: ObjectionOutcome;
   @Trim() @IsString() @CodePointLength(1, 500) reason!: string;
+}
+
+/** An objection as the list answers it, with who objects by name. */
+export class ObjectionItemDto extends Objection {
+  /** The walk-in's name, or the name of the account that filed it (docs/product.md, "Accounts"). */
+  filerName!: string;
 }

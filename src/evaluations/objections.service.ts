@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
+import { displayNamesById } from '../auth/display-name';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
@@ -15,6 +16,7 @@ import { Villager } from '../villagers/villager.entity';
 import { Evaluation } from './evaluation.entity';
 import { Objection } from './objection.entity';
 import type {
+  ObjectionItemDto,
   ObjectionCreateDto,
   ObjectionListQueryDto,
   ObjectionResolveDto,
@@ -153,7 +155,7 @@ export class ObjectionsService {
     villageId: number,
     month: string,
     q: ObjectionListQueryDto,
-  ): Promise<Page<Objection>> {
+  ): Promise<Page<ObjectionItemDto>> {
     assertVillageAccess(caller, villageId);
     const mine = caller.role === 'villager';
     const [items, total] = await this.objections.findAndCount({
@@ -166,7 +168,15 @@ export class ObjectionsService {
       order: { id: 'DESC' },
       ...skipTake(q),
     });
-    return pageOf(items, total, q);
+    const filers = await displayNamesById(
+      this.objections.manager,
+      items.map((o) => o.filedBy),
+    );
+    const named = items.map((o) => ({
+      ...o,
+      filerName: o.filedByName ?? filers.get(o.filedBy) ?? '',
+    }));
+    return pageOf(named, total, q);
   }
 
   resolve(caller: Caller, id: number, dto: ObjectionResolveDto): Promise<Objection> {

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, In, type DataSource, type EntityManager } from 'typeorm';
-import { User } from '../auth/user.entity';
+import { displayNamesById } from '../auth/display-name';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound } from '../common/errors';
 import { assertVillageAccess } from '../common/scope';
@@ -247,9 +247,8 @@ export class ExportsService {
           Deed,
           page.map((e) => e.deedId),
         );
-        const users = await byId(
+        const actors = await displayNamesById(
           em,
-          User,
           page.map((e) => e.actorId),
         );
         yield page.map((e) => {
@@ -270,7 +269,7 @@ export class ExportsService {
             e.delta,
             e.balanceAfter,
             reason,
-            users.get(e.actorId)?.username ?? null,
+            actors.get(e.actorId) ?? null,
           ];
         });
         if (page.length < EXPORT_PAGE) break;
@@ -317,9 +316,8 @@ export class ExportsService {
         Village,
         page.map((r) => r.villageId),
       );
-      const users = await byId(
+      const operators = await displayNamesById(
         em,
-        User,
         page.map((r) => r.operatorId),
       );
       yield page.map((r) => [
@@ -330,7 +328,7 @@ export class ExportsService {
         (itemsOf.get(r.id) ?? []).join('、'),
         r.total,
         r.status === 'completed' ? '已完成' : '已取消',
-        users.get(r.operatorId)?.username ?? null,
+        operators.get(r.operatorId) ?? null,
         r.cancelReason,
       ]);
       if (page.length < EXPORT_PAGE) break;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity';
+import { DISPLAY_NAME_SQL } from '../auth/display-name';
 import { Dialect } from '../db/dialect';
 import { EntityRows } from '../db/entity-rows';
 import { Deed } from '../deeds/deed.entity';
@@ -45,7 +46,9 @@ export class PointsHistoryQuery {
       // looking up each record's events in the (entity_type, entity_id) index
       trail: (['deed', 'redemption'] as const)
         .map(
-          (kind) => `SELECT ${rows.columnsOf(em, AuditEvent, 'a')}, u.username AS actor_name
+          (
+            kind,
+          ) => `SELECT ${rows.columnsOf(em, AuditEvent, 'a')}, ${DISPLAY_NAME_SQL('u')} AS actor_name
             FROM audit_events "a" LEFT JOIN users u ON u.id = "a".actor_id
             WHERE "a".entity_type = '${kind}' AND "a".entity_id IN ${dialect.idList(
               kind === 'deed' ? '$1' : '$2',

@@ -179,7 +179,7 @@ export const DEFAULT_RULES: {
     maxPerMonth: 1,
   },
   { code: 'FAM-02', category: 'family', title: '婚事新办、丧事简办', points: 10, maxPerMonth: 1 },
-  { code: 'FAM-03', category: 'family', title: '评为"好婆婆""好媳妇"', points: 10, maxPerMonth: 1 },
+  { code: 'FAM-03', category: 'family', title: '评为“好婆婆”“好媳妇”', points: 10, maxPerMonth: 1 },
   {
     code: 'FAM-04',
     category: 'family',
