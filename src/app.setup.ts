@@ -79,6 +79,12 @@ export async function setupApp(
     if (req.url === '/api/docs' || req.url.startsWith('/api/docs/')) {
       reply.header('Content-Security-Policy', DOCS_CSP);
     }
+    // An API answer is about someone's data, as it stood when asked: never kept by the browser
+    // (a back button after logging out was answered the old session from its cache), unless a
+    // route says otherwise (photos).
+    if (req.url.startsWith('/api/') && !reply.hasHeader('Cache-Control')) {
+      reply.header('Cache-Control', 'no-store');
+    }
     done(null, payload);
   });
   // The browser's session cookie (src/auth/session.ts); unsigned: it holds a signed JWT.

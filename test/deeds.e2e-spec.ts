@@ -391,6 +391,32 @@ describe('reading', () => {
     expect(all.body).toMatchObject({ page: 1, pageSize: 2, total: 3 });
     await t.http().get('/api/deeds?month=2025-13').set(bearer(admin)).expect(400);
     await t.http().get('/api/deeds?status=done').set(bearer(admin)).expect(400);
+
+    // 我的申报: the villager's own reports, not what a cadre recorded for them
+    const reports = await t.http().get('/api/deeds?source=self_report').set(bearer(token));
+    expect(reports.body.items.map((d: Deed) => [d.source, d.description])).toEqual([
+      ['self_report', '自报'],
+    ]);
+    // 今天登记: recorded today, whatever day the deed happened (two were back-dated to 2025)
+    const recordedToday = await t
+      .http()
+      .get(`/api/deeds?source=cadre&recordedOn=${today()}&villagerId=${v.id}`)
+      .set(bearer(cadreB))
+      .expect(200);
+    expect(recordedToday.body.items.map((d: Deed) => d.occurredOn).sort()).toEqual([
+      '2025-03-31',
+      '2025-04-01',
+    ]);
+    const yesterday = await t
+      .http()
+      .get(`/api/deeds?recordedOn=2025-04-01&villagerId=${v.id}`)
+      .set(bearer(cadreB))
+      .expect(200);
+    expect(yesterday.body.total).toBe(0);
+    for (const bad of ['source=mayor', 'recordedOn=2025-02-30', 'recordedOn=today']) {
+      const refused = await t.http().get(`/api/deeds?${bad}`).set(bearer(admin)).expect(400);
+      expect(JSON.stringify(refused.body)).toContain(bad.split('=')[0]);
+    }
   });
 
   it("points: the villager reads their own, the cadre their village's, newest first and paginated", async () => {

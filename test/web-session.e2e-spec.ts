@@ -65,6 +65,14 @@ describe('session cookie', () => {
     expect(bad.body).toEqual({ user: null });
   });
 
+  it('API answers are not kept by the browser: the back button after a logout asks again', async () => {
+    const { cookie } = await loginCookie();
+    for (const path of ['/api/auth/session', '/api/me', '/api/villages', '/api/nowhere']) {
+      const res = await t.http().get(path).set('Cookie', cookie);
+      expect([path, res.headers['cache-control']]).toEqual([path, 'no-store']);
+    }
+  });
+
   it('logout clears the cookie', async () => {
     const { cookie } = await loginCookie();
     const res = await t

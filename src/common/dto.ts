@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { buildMessage, IsOptional, IsString, ValidateBy, ValidateIf } from 'class-validator';
-import { isMonth, MONTH_RULE } from './time';
+import { FIRST_YEAR, isCalendarDate, isMonth, LAST_YEAR, MONTH_RULE } from './time';
 
 /** Trims surrounding whitespace from a string field before validation. */
 export const Trim = () =>
@@ -138,6 +138,23 @@ export const IsMonthText = () =>
       validator: {
         validate: (value: unknown) => typeof value === 'string' && isMonth(value),
         defaultMessage: buildMessage((each) => `${each}$property must be ${MONTH_RULE}`),
+      },
+    }),
+  );
+
+/** A calendar date as YYYY-MM-DD within the programme's years (src/common/time.ts), optional. */
+export const IsDateText = () =>
+  applyDecorators(
+    IsOptional(),
+    ApiPropertyOptional({ type: 'string', format: 'date', example: '2026-11-24' }),
+    ValidateBy({
+      name: 'isDateText',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isCalendarDate(value),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be a date as YYYY-MM-DD from ${FIRST_YEAR} to ${LAST_YEAR}`,
+        ),
       },
     }),
   );

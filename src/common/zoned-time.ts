@@ -44,6 +44,12 @@ export function localMidnight(date: string, timeZone: string): Date {
   return new Date(at);
 }
 
+/** The first and the last millisecond of a local date (YYYY-MM-DD) in the zone. */
+export function dayInstants(date: string, timeZone: string): [Date, Date] {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return [localMidnight(date, timeZone), new Date(localMidnight(next, timeZone).getTime() - 1)];
+}
+
 /** [from, to) of a month (YYYY-MM) in the zone. */
 export function monthInstants(month: string, timeZone: string): { from: Date; to: Date } {
   const [y, m] = month.split('-').map(Number);

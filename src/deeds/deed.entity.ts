@@ -8,7 +8,8 @@ import type { CategoryCode } from '../rules/categories';
 
 export const DEED_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
 export type DeedStatus = (typeof DEED_STATUSES)[number];
-export type DeedSource = 'self_report' | 'cadre';
+export const DEED_SOURCES = ['self_report', 'cadre'] as const;
+export type DeedSource = (typeof DEED_SOURCES)[number];
 
 @Entity('deeds')
 @Index(['villageId', 'month', 'status'])

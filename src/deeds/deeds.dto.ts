@@ -2,10 +2,16 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, IsMonthText, Optional, Trim } from '../common/dto';
+import { CodePointLength, IsDateText, IsMonthText, Optional, Trim } from '../common/dto';
 import { MAX_PHOTOS_PER_DEED } from '../photos/photos.service';
 import { BULK_OUTCOMES, type BulkOutcome } from './deed-batch.entity';
-import { DEED_STATUSES, type Deed, type DeedStatus } from './deed.entity';
+import {
+  DEED_SOURCES,
+  DEED_STATUSES,
+  type Deed,
+  type DeedSource,
+  type DeedStatus,
+} from './deed.entity';
 
 export class DeedCreateDto {
   /** A villager records only for themselves and may omit it. */
@@ -72,6 +78,13 @@ export class DeedListQueryDto extends PageQueryDto {
   @IsIn(DEED_STATUSES)
   status?: DeedStatus;
   @IsMonthText() month?: string;
+  /** Who started it: `cadre` (recorded) or `self_report` (a villager's own report). */
+  @ApiProperty({ enum: DEED_SOURCES, required: false })
+  @IsOptional()
+  @IsIn(DEED_SOURCES)
+  source?: DeedSource;
+  /** Recorded on this day (district time zone), whatever day it happened. */
+  @IsDateText() recordedOn?: string;
 }
 
 /** A deed as answered by create, approve and revoke: with the villager's balance after it. */

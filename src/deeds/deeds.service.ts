@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { Between, EntityManager, MoreThan, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
@@ -16,6 +16,7 @@ import {
   whereVillager,
 } from '../common/scope';
 import { FIRST_YEAR, isCalendarDate, monthOf, todayIn } from '../common/time';
+import { dayInstants } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
 import { EntityRows } from '../db/entity-rows';
@@ -231,6 +232,11 @@ export class DeedsService {
         villagerId: whereVillager(caller) ?? q.villagerId,
         status: q.status,
         month: q.month,
+        source: q.source,
+        recordedAt:
+          q.recordedOn === undefined
+            ? undefined
+            : Between(...dayInstants(q.recordedOn, this.config.timeZone)),
       }),
       order: { id: 'DESC' },
       ...skipTake(q),

@@ -152,7 +152,7 @@ export class StoresService {
           delta: dto.stock,
           reason: 'restock',
           actorId: caller.id,
-          note: '初始库存 (opening stock)',
+          note: '初始库存',
         },
       ]);
       goods.stock = dto.stock;
