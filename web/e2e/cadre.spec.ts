@@ -1,4 +1,4 @@
-import { months } from './data';
+import { ADMIN, DISPLAY_NAMES, months, PASSWORD } from './data';
 import { expect, test } from './fixtures';
 import { checkScreen, signIn, Taps } from './journeys';
 
@@ -11,6 +11,7 @@ test.describe('cadre', () => {
   }) => {
     await signIn(page, 'cadre', /\/cadre$/);
     await expect(page.getByRole('heading', { name: '石井村' })).toBeVisible();
+    await expect(page.getByText(`${DISPLAY_NAMES.cadre}（村干部），您好`)).toBeVisible();
     const search = page.getByRole('searchbox', { name: '找村民' });
     await expect(search).toHaveAttribute('type', 'search');
     await expect(search).toBeFocused();
@@ -195,13 +196,45 @@ test.describe('cadre', () => {
     await page.getByRole('button', { name: '公布', exact: true }).click();
     const dialog = page.getByRole('group', { name: '确定公布？' });
     await expect(dialog).toContainText('确定公布？');
+    await expect(dialog.getByRole('alert')).toHaveCount(0); // a month that has ended
     await checkScreen(page, 'cadre-lists-confirm');
     await dialog.getByRole('button', { name: '确定公布' }).click();
     await expect(page.getByRole('status')).toContainText('已公布');
     await expect(page.getByText(/公示中/).first()).toBeVisible();
     await checkScreen(page, 'cadre-lists-published');
     await page.getByRole('button', { name: '打开打印版' }).click();
-    await expect(page).toHaveURL(new RegExp(`/board/E2E-SJ/${month}$`));
+    await expect(page).toHaveURL(new RegExp(`/board/E2E-SJ/${month}\\?view=print$`));
     await expect(page.getByRole('heading', { level: 2, name: '黑榜' })).toBeVisible();
+  });
+
+  test('publishing a month that has not ended warns first', async ({ page, request }) => {
+    // a village of its own, whose current month is not published yet (set up by the admin on a
+    // request context of its own: the page's would carry the admin's session cookie)
+    const admin = await request.post('/api/auth/login', { data: ADMIN });
+    const headers = { Authorization: `Bearer ${(await admin.json()).accessToken}` };
+    const village = await (
+      await request.post('/api/villages', {
+        headers,
+        data: { code: 'E2E-NEW', name: '新村', town: '杉山镇' },
+      })
+    ).json();
+    const cadre = await request.post('/api/users', {
+      headers,
+      data: { username: 'e2e_new_cadre', password: PASSWORD, role: 'cadre', villageId: village.id },
+    });
+    expect(cadre.status()).toBe(201);
+    await page.goto('/login');
+    await page.getByLabel('用户名').fill('e2e_new_cadre');
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect(page).toHaveURL(/\/cadre$/);
+    await page.goto(`/cadre/lists/${current}`);
+    await page.getByRole('button', { name: '计算草稿' }).click();
+    await page.getByRole('button', { name: '公布', exact: true }).click();
+    await expect(page.getByRole('group', { name: '确定公布？' }).getByRole('alert')).toContainText(
+      '还没有结束',
+    );
+    await checkScreen(page, 'cadre-lists-confirm-month-not-over');
+    await page.getByRole('button', { name: '再看看' }).click();
   });
 });

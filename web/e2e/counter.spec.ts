@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { asCadre, asShop, balanceOf, logIn, must, seeded } from './api';
-import { ACCOUNTS } from './data';
+import { ACCOUNTS, DISPLAY_NAMES } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 import { decodeCard } from './qr';
 
@@ -172,6 +172,7 @@ test('the counter: a USB scanner reads the card, a member redeems, the receipt p
   const receipt = page.getByRole('article', { name: '兑换小票' });
   await expect(page.getByRole('status')).toHaveText('兑换成功，已扣 10 积分');
   await expect(receipt).toContainText('王小红（石井村）');
+  await expect(receipt).toContainText(`收银员 ${DISPLAY_NAMES.shopkeeper}`);
   await expect(receipt).toContainText(`兑换后余额 ${before - 10} 积分`);
   expect(await balanceOf('王小红')).toBe(before - 10);
   await expectAccessible(page);

@@ -6,6 +6,8 @@ export const ACCOUNTS = {
   villager: 'e2e_villager',
   shopkeeper: 'e2e_shop',
 } as const;
+/** The names the cadre's and the shopkeeper's accounts show (the villager's shows the villager's). */
+export const DISPLAY_NAMES = { cadre: '石建国', shopkeeper: '曾玉兰' } as const;
 export const VILLAGE = { code: 'E2E-SJ', name: '石井村', town: '杉山镇' };
 /** A villager's phone: must never appear on the public board. */
 export const SECRET_PHONE = '13912345678';

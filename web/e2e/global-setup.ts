@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import createClient from 'openapi-fetch';
 import type { paths } from '../src/api/schema';
 import { BASE_URL } from '../playwright.config';
-import { ACCOUNTS, ADMIN, DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAGE } from './data';
+import {
+  ACCOUNTS,
+  ADMIN,
+  DISPLAY_NAMES,
+  DEDUCTION_RULE,
+  months,
+  PASSWORD,
+  SECRET_PHONE,
+  VILLAGE,
+} from './data';
 
 /**
  * Fills the fresh database through the API (typed by the same generated client the app uses):
@@ -80,9 +89,13 @@ export default async function globalSetup(): Promise<void> {
     'store',
   );
   for (const [role, username, scope] of [
-    ['cadre', ACCOUNTS.cadre, { villageId: village.id }],
+    ['cadre', ACCOUNTS.cadre, { villageId: village.id, displayName: DISPLAY_NAMES.cadre }],
     ['villager', ACCOUNTS.villager, { villagerId: villagers[1].id }],
-    ['shopkeeper', ACCOUNTS.shopkeeper, { storeId: store.id }],
+    [
+      'shopkeeper',
+      ACCOUNTS.shopkeeper,
+      { storeId: store.id, displayName: DISPLAY_NAMES.shopkeeper },
+    ],
   ] as const) {
     must(
       await admin.POST('/api/users', {

@@ -1,4 +1,4 @@
-import { ACCOUNTS, PASSWORD } from './data';
+import { ACCOUNTS, DISPLAY_NAMES, PASSWORD } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
 async function logIn(page: import('@playwright/test').Page, username: string, password: string) {
@@ -44,11 +44,12 @@ test.describe('login', () => {
     });
   });
 
-  for (const [role, username, path, heading] of [
-    ['cadre', ACCOUNTS.cadre, '/cadre', '村干部'],
-    ['villager', ACCOUNTS.villager, '/villager', '我的积分'],
-    ['shopkeeper', ACCOUNTS.shopkeeper, '/shop', '积分超市'],
-    ['admin', 'admin', '/admin', '区/镇管理'],
+  // each greeted by the person's name: the account's own, a villager's, or the login
+  for (const [role, username, path, heading, shownName] of [
+    ['cadre', ACCOUNTS.cadre, '/cadre', '村干部', DISPLAY_NAMES.cadre],
+    ['villager', ACCOUNTS.villager, '/villager', '我的积分', '王小红'],
+    ['shopkeeper', ACCOUNTS.shopkeeper, '/shop', '积分超市', DISPLAY_NAMES.shopkeeper],
+    ['admin', 'admin', '/admin', '区/镇管理', 'admin'],
   ] as const) {
     test(`a ${role} lands on their home, then logs out`, async ({ page, context, baseURL }) => {
       const failed: string[] = [];
@@ -57,7 +58,7 @@ test.describe('login', () => {
       await logIn(page, username, role === 'admin' ? 'e2e-admin-password' : PASSWORD);
       await expect(page).toHaveURL(new RegExp(`${path}$`));
       await expect(page.getByText(heading, { exact: true }).first()).toBeVisible();
-      await expect(page.getByText(`${username}（`)).toBeVisible();
+      await expect(page.getByText(`${shownName}（`)).toBeVisible();
 
       const [cookie] = await context.cookies(baseURL + '/api/me');
       expect(cookie).toMatchObject({
@@ -81,6 +82,10 @@ test.describe('login', () => {
       await page.getByRole('button', { name: '退出登录' }).click();
       await expect(page).toHaveURL(/\/login$/);
       expect(await context.cookies(baseURL + '/api/me')).toEqual([]);
+      // the back button after logging out shows the login, not a screen of the ended session
+      await page.goBack();
+      await expect(page.getByLabel('用户名')).toBeVisible();
+      await expect(page.getByText('登录已过期')).toHaveCount(0);
       await page.goto(path);
       await expect(page).toHaveURL(
         new RegExp(`/login\\?next=(${path}|${encodeURIComponent(path)})$`),

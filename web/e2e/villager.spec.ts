@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { checkScreen, signIn } from './journeys';
+import { DISPLAY_NAMES } from './data';
 
 /** A photo as a phone takes it: larger than the app sends (it downscales to ≤ 1600 px). */
 async function bigPhoto(page: Page): Promise<Buffer> {
@@ -95,6 +96,7 @@ test.describe('villager and cadre', () => {
     await entry.click();
     const trail = page.getByRole('list', { name: '记录经过' }).first();
     await expect(trail).toContainText('村民本人');
+    await expect(trail).toContainText(`村干部 ${DISPLAY_NAMES.cadre}`);
     await expect(trail).toContainText('申报');
     await expect(trail).toContainText('审核通过');
     await expect(page.getByText('经过：周六打扫村道（e2e 通过）')).toBeVisible();
@@ -123,6 +125,9 @@ test.describe('villager and cadre', () => {
     await expect(item).toBeVisible();
     await item.click();
     const card = cadrePage.getByRole('article').filter({ hasText: '（e2e）' });
+    // 去处理 lands on the objection itself, which names the villager who filed it
+    await expect(card).toBeInViewport();
+    await expect(card).toContainText('王小红');
     await card.getByLabel('理由').fill('已核对签到表，只参加了一次');
     await checkScreen(cadrePage, 'cadre-objection');
     await card.getByRole('button', { name: '提交处理' }).click();

@@ -37,8 +37,14 @@ export function momentCn(at: string | Date): string {
   return `${dayCn(day)} ${time}`;
 }
 
-/** +5 / −3 积分 */
-export const pointsCn = (n: number): string => `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n)} 分`;
+/** A number that may be negative, written with a real minus sign (−10), the same on every screen. */
+export const numCn = (n: number): string => (n < 0 ? `−${-n}` : String(n));
+
+/** +5 / −3 / 0: a change of points. */
+export const signedCn = (n: number): string => (n > 0 ? `+${n}` : numCn(n));
+
+/** +5 分 / −3 分 */
+export const pointsCn = (n: number): string => `${signedCn(n)} 分`;
 
 export const CATEGORY_NAME: Record<string, string> = {
   industry: '产业致富',

@@ -5,6 +5,8 @@ import 'vant/es/style/base.css';
 import './styles.css';
 import App from './App.vue';
 import { router } from './router';
+import { recheckRestoredPages } from './session';
 
 Locale.use('zh-CN', zhCN);
 createApp(App).use(router).mount('#app');
+recheckRestoredPages();

@@ -44,3 +44,18 @@ export async function logout(): Promise<void> {
   await api.POST('/api/auth/logout');
   currentUser.value = null;
 }
+
+/**
+ * A page the browser restores from its back-forward cache keeps the session it had in memory,
+ * though the user may have logged out (or in as someone else) since: the back button after
+ * logging out showed the old home, whose requests failed. Such a page asks again, and reloads
+ * when the answer is another account or none.
+ */
+export function recheckRestoredPages(): void {
+  window.addEventListener('pageshow', (event) => {
+    if (!event.persisted) return;
+    void api.GET('/api/auth/session').then(({ data }) => {
+      if ((data?.user?.id ?? null) !== (currentUser.value?.id ?? null)) window.location.reload();
+    });
+  });
+}

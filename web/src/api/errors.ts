@@ -161,9 +161,12 @@ export async function call<T>(
   throw new ApiError(explain(result.response.status, result.error), result.response.status, code);
 }
 
-/** The message to show for anything a call threw. */
+/**
+ * The message to show for anything a call threw: a TypeError is the browser failing to fetch (a
+ * request, or the next page's code on a weak signal), so it reads as the network sentence.
+ */
 export const messageOf = (err: unknown): string =>
-  err instanceof ApiError ? err.message : explain(500);
+  err instanceof ApiError ? err.message : explain(err instanceof TypeError ? 0 : 500);
 
 /**
  * One Idempotency-Key per form, made when the form opens and sent with every try of it, so a

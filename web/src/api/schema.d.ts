@@ -931,6 +931,8 @@ export interface components {
         UserResponseDto: {
             id: number;
             username: string;
+            /** @description The name to show: the account's own, else its villager's, else the username. */
+            displayName: string;
             /** @enum {string} */
             role: "villager" | "admin" | "cadre" | "shopkeeper";
             villageId: number | null;
@@ -957,6 +959,8 @@ export interface components {
             role: "admin" | "cadre" | "shopkeeper" | "villager";
             username: string;
             password: string;
+            /** @description The person's name (姓名) shown instead of the username; a villager's account shows theirs. */
+            displayName?: string;
             /** @description Required for a cadre. */
             villageId?: number;
             /** @description Required for a shopkeeper. */
@@ -967,6 +971,8 @@ export interface components {
         UserUpdateDto: {
             /** @enum {string} */
             role?: "admin" | "cadre" | "shopkeeper" | "villager";
+            /** @description The person's name (姓名); changing it leaves the account's sessions alone. */
+            displayName?: string;
             /** @description true disables the account and ends its sessions; false re-enables it. */
             disabled?: boolean;
             /** @description A new password set by an admin (reset); ends the account's sessions. */
@@ -1408,6 +1414,32 @@ export interface components {
             redList: components["schemas"]["PublicRedRowDto"][];
             blackList: components["schemas"]["PublicBlackRowDto"][];
             households: components["schemas"]["PublicHouseholdRowDto"][];
+        };
+        ObjectionItemDto: {
+            id: number;
+            villageId: number;
+            month: string;
+            /** @description The revision of the lists that was posted when the objection was filed. */
+            evaluationId: number;
+            revision: number;
+            /** @description The villager who objects (their own account), or whom a walk-in objection concerns. */
+            villagerId: number | null;
+            /** @description The account that filed it: the villager, or the cadre on behalf of a walk-in. */
+            filedBy: number;
+            /** @description The walk-in's name, when a cadre files on their behalf. */
+            filedByName: string | null;
+            deedId: number | null;
+            text: string;
+            /** @enum {string} */
+            status: "open" | "dismissed" | "upheld";
+            resolution: string | null;
+            resolvedBy: number | null;
+            /** Format: date-time */
+            resolvedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The walk-in's name, or the name of the account that filed it (docs/product.md, "Accounts"). */
+            filerName: string;
         };
         AuditEvent: {
             id: number;
@@ -3228,6 +3260,10 @@ export interface operations {
                 pageSize?: number;
                 status?: "pending" | "approved" | "rejected" | "revoked";
                 month?: string;
+                /** @description Who started it: `cadre` (recorded) or `self_report` (a villager's own report). */
+                source?: "self_report" | "cadre";
+                /** @description Recorded on this day (district time zone), whatever day it happened. */
+                recordedOn?: string;
                 villageId?: number;
                 villagerId?: number;
             };
@@ -4238,7 +4274,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Objection"][];
+                        items: components["schemas"]["ObjectionItemDto"][];
                         /** @description All matching records */
                         total: number;
                         page: number;
