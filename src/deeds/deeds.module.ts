@@ -4,11 +4,12 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { PhotosModule } from '../photos/photos.module';
 import { DeedsController } from './deeds.controller';
 import { Deed } from './deed.entity';
+import { DeedsRepository } from './deeds.repository';
 import { DeedsService } from './deeds.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Deed]), LedgerModule, PhotosModule],
   controllers: [DeedsController],
-  providers: [DeedsService],
+  providers: [DeedsService, DeedsRepository],
 })
 export class DeedsModule {}

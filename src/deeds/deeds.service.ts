@@ -18,7 +18,6 @@ import {
 import { FIRST_YEAR, isCalendarDate, monthOf, todayIn } from '../common/time';
 import { dayInstants } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { Dialect } from '../db/dialect';
 import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
@@ -37,6 +36,7 @@ import {
   type DeedListQueryDto,
   type DeedResponse,
 } from './deeds.dto';
+import { DeedsRepository } from './deeds.repository';
 import { capReached } from './monthly-cap';
 
 /** Self-reports one villager may make in 24 hours (docs/security.md, "Floods"). */
@@ -48,7 +48,7 @@ export class DeedsService {
     @InjectRepository(Deed) private readonly deeds: Repository<Deed>,
     private readonly ledger: LedgerService,
     private readonly tx: Tx,
-    private readonly dialect: Dialect,
+    private readonly repo: DeedsRepository,
     private readonly rows: EntityRows,
     private readonly auditTrail: AuditService,
     private readonly photos: PhotosService,
@@ -77,7 +77,7 @@ export class DeedsService {
       const ctx = ctxOf(em, caller);
       return once(
         keyedDeed,
-        { find: (k) => this.byKey(em, caller.id, k), replay: (d) => this.replay(ctx, d) },
+        { find: (k) => this.repo.byKey(em, caller.id, k), replay: (d) => this.replay(ctx, d) },
         () => this.createIn(ctx, request, keyedDeed),
       );
     });
@@ -130,10 +130,7 @@ export class DeedsService {
       revokeReason: null,
       idempotencyKey: keyed?.key ?? null,
     });
-    const id = await this.rows.insertUnlessPresent(em, Deed, {
-      ...deed,
-      requestHash: keyed?.hash ?? null,
-    });
+    const id = await this.repo.insert(em, { ...deed, requestHash: keyed?.hash ?? null });
     if (id === null) throw new KeyTaken();
     deed.id = id;
     await this.photos.attachIn(ctx, deed, photoIds);
@@ -168,7 +165,7 @@ export class DeedsService {
   /** The batch key is claimed first; it throws KeyTaken when a concurrent batch took it. */
   async bulkIn(ctx: Ctx, dto: DeedBulkCreateDto, hash: string): Promise<DeedBulkResponseDto> {
     const { em, caller } = ctx;
-    const claimed = await this.rows.insertUnlessPresent(em, DeedBatch, {
+    const claimed = await this.repo.claimBatch(em, {
       recordedBy: caller.id,
       batchKey: dto.batchKey,
       requestHash: hash,
@@ -354,15 +351,9 @@ export class DeedsService {
   /** Posts the deed's award, refusing it past the rule's monthly cap. Caller holds the villager lock. */
   private async award(ctx: Ctx, deed: Deed, rule: Rule): Promise<LedgerEntry> {
     if (rule.maxPerMonth !== null) {
-      // plain SQL, like the rest of this hot write (a query builder per call, docs/performance.md)
-      const [{ n }] = await this.dialect.select<{ n: number | string }>(
-        ctx.em,
-        `SELECT COUNT(*) AS n FROM deeds
-          WHERE villager_id = $1 AND rule_id = $2 AND month = $3 AND status = 'approved'`,
-        [deed.villagerId, rule.id, deed.month],
-      );
+      const n = await this.repo.approvedInMonth(ctx.em, deed.villagerId, rule.id, deed.month);
       // the count already holds this deed
-      if (capReached(Number(n) - 1, rule.maxPerMonth)) {
+      if (capReached(n - 1, rule.maxPerMonth)) {
         throw refuse(
           'MONTHLY_CAP_REACHED',
           `「${rule.title}」每月最多 ${rule.maxPerMonth} 次，${deed.month} 已达上限 (monthly limit reached)`,
@@ -374,14 +365,6 @@ export class DeedsService {
       { villagerId: deed.villagerId, kind: 'deed', deedId: deed.id },
       rule.points,
     );
-  }
-
-  private byKey(em: EntityManager, recordedBy: number, key: string): Promise<Deed | null> {
-    return em
-      .createQueryBuilder(Deed, 'd')
-      .addSelect('d.requestHash')
-      .where('d.recordedBy = :recordedBy AND d.idempotencyKey = :key', { recordedBy, key })
-      .getOne();
   }
 
   /** The first deed made with this key, with the villager's balance now. */
