@@ -8,6 +8,7 @@ import type {
 import { AuditEvent } from './audit/audit-event.entity';
 import { Objection } from './evaluations/objection.entity';
 import { ObjectionItemDto } from './evaluations/objections.dto';
+import { AuditEventItemDto } from './audit/audit.dto';
 import { LedgerEntry } from './ledger/ledger-entry.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
@@ -62,6 +63,7 @@ export function buildOpenApiDocument(
         Objection,
         ObjectionItemDto,
         AuditEvent,
+        AuditEventItemDto,
         RosterImportReportDto,
         CounterVillagerDto,
         CounterRedemptionDto,

@@ -159,6 +159,10 @@ describe('GET /api/audit', () => {
       .set(bearer(admin))
       .expect(200);
     expect(ofB.body.total).toBe(1);
+    // who acted, by name (the test's cadre has no name of its own: its username)
+    const [event] = ofB.body.items as { actorId: number; actorName: string }[];
+    const [actor] = await t.ds.query(`SELECT username FROM users WHERE id = ${event.actorId}`);
+    expect(event.actorName).toBe(actor.username);
     const future = await t
       .http()
       .get('/api/audit?from=2999-01-01T00:00:00Z')

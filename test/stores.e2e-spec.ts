@@ -212,7 +212,7 @@ describe('goods', () => {
       .expect(200);
     expect(moves.body).toMatchObject({
       total: 1,
-      items: [{ goodsId: g.id, delta: 8, reason: 'restock', redemptionId: null }],
+      items: [{ goodsId: g.id, delta: 8, reason: 'restock', redemptionId: null, note: '初始库存' }],
     });
     expect(moves.body.items[0].actorId).toEqual(expect.any(Number));
     expect(moves.body.items[0].createdAt).toEqual(expect.any(String));

@@ -16,7 +16,7 @@ export class AuditController {
   @Get()
   @Endpoint({
     summary: 'The audit trail, newest first (admins: the district; cadres: their village)',
-    ok: page('AuditEvent'),
+    ok: page('AuditEventItemDto'),
   })
   list(@CurrentUser() caller: Caller, @Query() q: AuditListQueryDto) {
     return this.audit.list(caller, q);

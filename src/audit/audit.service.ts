@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
+import { displayNamesById } from '../auth/display-name';
 import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
@@ -9,7 +10,7 @@ import { villagesToList } from '../common/scope';
 import { EntityRows } from '../db/entity-rows';
 import { maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
-import type { AuditListQueryDto } from './audit.dto';
+import type { AuditEventItemDto, AuditListQueryDto } from './audit.dto';
 
 export interface AuditChange {
   action: string;
@@ -114,7 +115,7 @@ export class AuditService {
   }
 
   /** Admins: the district; cadres: their village only; villagers: 403 (they see it per entry). */
-  async list(caller: Caller, q: AuditListQueryDto): Promise<Page<AuditEvent>> {
+  async list(caller: Caller, q: AuditListQueryDto): Promise<Page<AuditEventItemDto>> {
     if (caller.role !== 'admin' && caller.role !== 'cadre') {
       throw forbidden('The audit trail is for administrators and village cadres');
     }
@@ -132,6 +133,14 @@ export class AuditService {
     if (q.from) qb.andWhere('e.at >= :from', { from: new Date(q.from) });
     if (q.to) qb.andWhere('e.at < :to', { to: new Date(q.to) });
     const [items, total] = await qb.getManyAndCount();
-    return pageOf(items, total, q);
+    const actors = await displayNamesById(
+      this.events.manager,
+      items.map((e) => e.actorId),
+    );
+    const named = items.map((e) => ({
+      ...e,
+      actorName: e.actorId === null ? null : (actors.get(e.actorId) ?? null),
+    }));
+    return pageOf(named, total, q);
   }
 }

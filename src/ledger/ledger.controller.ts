@@ -18,9 +18,14 @@ export class LedgerController {
     summary: 'A villager’s balance and ledger entries, newest first, each with its trail',
     ok: {
       type: 'object',
-      required: ['villagerId', 'balance', 'entries'],
+      required: ['villagerId', 'householdId', 'balance', 'entries'],
       properties: {
         villagerId: { type: 'integer' },
+        householdId: {
+          type: 'integer',
+          nullable: true,
+          description: 'The household (户积分 at /api/households/:id/points); null for none',
+        },
         balance: { type: 'integer' },
         entries: {
           ...page('LedgerEntry'),

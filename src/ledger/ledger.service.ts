@@ -21,6 +21,7 @@ export interface EntrySource {
 
 export interface PointsResponse {
   villagerId: number;
+  householdId: number | null;
   balance: number;
   entries: Page<ExplainedEntry>;
 }
@@ -106,9 +107,9 @@ export class LedgerService {
     const { skip, take } = skipTake(q);
     // One snapshot: the balance and the entries agree even while a deed commits in between.
     return this.tx.read(async (em) => {
-      const { balance } = await this.villagers.findScoped(em, caller, villagerId);
+      const { balance, householdId } = await this.villagers.findScoped(em, caller, villagerId);
       const { total, entries } = await this.history.page(em, villagerId, skip, take);
-      return { villagerId, balance, entries: pageOf(entries, total, q) };
+      return { villagerId, householdId, balance, entries: pageOf(entries, total, q) };
     });
   }
 

@@ -195,3 +195,15 @@ test('stores: create one serving a village, then change the villages it serves',
   await expectAccessible(page);
   await screenshot(page, 'admin-stores');
 });
+
+test('the audit trail: who changed what, filtered by kind of record', async ({ page }) => {
+  await openAdmin(page, '操作记录');
+  await expect(page.getByText(/共 \d+ 条/)).toBeVisible();
+  await page.getByLabel('记录类别').selectOption({ label: '账号' });
+  const events = page.getByRole('list', { name: '操作记录' }).getByRole('listitem');
+  await expect(events.first()).toContainText('账号');
+  for (const text of await events.allTextContents()) expect(text).toMatch(/账号 #\d+/);
+  await expectPhoneFriendly(page);
+  await expectAccessible(page);
+  await screenshot(page, 'admin-audit');
+});

@@ -1,4 +1,5 @@
-import { DEDUCTION_RULE, months, SECRET_PHONE, VILLAGE } from './data';
+import { apiAs, asAdmin, must } from './api';
+import { DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAGE } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
 const { current, previous } = months();
@@ -96,5 +97,133 @@ test.describe('public board', () => {
       await page.goto(`/board/${VILLAGE.code}/2001-01`);
       await expect(page.getByRole('status')).toHaveText('2001年1月的榜单尚未发布。');
     });
+  });
+});
+
+/**
+ * A village with full lists (12 on the red list, 8 on the black, 10 families: 30 rows): the TV
+ * view fits 1920×1080 and 1366×768 and turns the pages of a list too long for it; the A4 layout
+ * prints on one sheet.
+ */
+test.describe('a full board where it hangs', () => {
+  const CODE = 'E2E-FULL';
+  test.beforeAll(async () => {
+    const admin = await asAdmin();
+    const village = must(
+      await admin.POST('/api/villages', {
+        body: { code: CODE, name: '满榜村', town: '杉山镇', redListSize: 12 },
+      }),
+      'village',
+    );
+    must(
+      await admin.POST('/api/users', {
+        body: { username: 'e2e_full', password: PASSWORD, role: 'cadre', villageId: village.id },
+      }),
+      'cadre',
+    );
+    const cadre = await apiAs('e2e_full');
+    const rules = must(
+      await cadre.GET('/api/rules', { params: { query: { pageSize: 200 } } }),
+      'rules',
+    ).items;
+    const rule = (title: string) => rules.find((r) => r.title === title)!.id;
+    const surnames = '赵钱孙李周吴郑王冯陈褚卫蒋沈';
+    for (let h = 0; h < 14; h++) {
+      const household = must(
+        await cadre.POST('/api/villages/{villageId}/households', {
+          params: { path: { villageId: village.id } },
+          body: { householdNo: `F-${h + 1}`, headName: `${surnames[h]}大山`, group: '一组' },
+        }),
+        'household',
+      );
+      for (const [i, given] of ['大山', '小梅'].entries()) {
+        const v = must(
+          await cadre.POST('/api/villagers', {
+            body: {
+              villageId: village.id,
+              householdId: household.id,
+              name: `${surnames[h]}${given}`,
+            },
+          }),
+          'villager',
+        );
+        // ten households give blood (12 people on the red list, 10 families); in the last four
+        // both are deducted (8 on the black list, their households vetoed)
+        if (h < 10 && i === 1 && h >= 2) continue;
+        const [title, description] =
+          h < 10 ? ['无偿献血', '参加无偿献血'] : [DEDUCTION_RULE, '垃圾倒进了河沟，经劝导已清理'];
+        must(
+          await cadre.POST('/api/deeds', {
+            body: {
+              villagerId: v.id,
+              ruleId: rule(title),
+              occurredOn: `${previous}-15`,
+              description,
+              evidence: '村干部现场所见',
+            },
+          }),
+          'deed',
+        );
+      }
+    }
+    const path = { villageId: village.id, month: previous };
+    must(
+      await cadre.POST('/api/villages/{villageId}/evaluations/{month}', { params: { path } }),
+      'draft',
+    );
+    must(
+      await cadre.POST('/api/villages/{villageId}/evaluations/{month}/publish', {
+        params: { path },
+      }),
+      'publish',
+    );
+  });
+
+  for (const [width, height] of [
+    [1920, 1080],
+    [1366, 768],
+  ]) {
+    test(`TV at ${width}×${height}: one screen, every list in sight, long lists paged`, async ({
+      page,
+    }) => {
+      await page.clock.install();
+      await page.setViewportSize({ width, height });
+      await page.goto(`/board/${CODE}/${previous}?view=tv`);
+      await expect(page.getByRole('heading', { level: 2, name: /文明家庭/ })).toBeVisible();
+      const scroll = await page.evaluate(() => document.documentElement.scrollHeight);
+      expect(scroll, 'the page is one screen').toBeLessThanOrEqual(height);
+      for (const name of ['红榜', '黑榜', '文明家庭']) {
+        const list = page.getByRole('region', { name: new RegExp(name) });
+        const box = (await list.locator('tbody tr').last().boundingBox())!;
+        expect(box.y + box.height, `${name}: the last row shown is on screen`).toBeLessThanOrEqual(
+          height,
+        );
+      }
+      // the 公示 line is read from across the room
+      const status = page.locator('.board-status');
+      expect(
+        await status.evaluate((el) => parseFloat(getComputedStyle(el).fontSize)),
+      ).toBeGreaterThanOrEqual(26);
+      // 12 on the red list: two pages, turned by themselves
+      const red = page.getByRole('region', { name: /红榜/ });
+      await expect(red.getByRole('heading')).toContainText('第 1/2 页');
+      await expect(red.locator('tbody tr')).toHaveCount(10);
+      await page.clock.fastForward(10_000);
+      await expect(red.getByRole('heading')).toContainText('第 2/2 页');
+      await expect(red.locator('tbody tr')).toHaveCount(2);
+      await screenshot(page, `board-tv-${width}`);
+    });
+  }
+
+  test('A4: 30 rows print on one sheet', async ({ page }) => {
+    await page.goto(`/board/${CODE}/${previous}?view=print`);
+    await expect(page.getByRole('heading', { level: 2, name: '黑榜' })).toBeVisible();
+    const rows = await page.locator('tbody tr').count();
+    expect(rows).toBe(30);
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? [];
+    expect(pages.length, 'A4 sheets').toBe(1);
+    await screenshot(page, 'board-print-full');
   });
 });

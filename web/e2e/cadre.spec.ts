@@ -98,6 +98,13 @@ test.describe('cadre', () => {
       await expect(page.getByRole('alert')).toContainText('本月按这条细则得分的次数已满');
       await expect(page.getByLabel('事情经过')).toHaveValue('同月第二次分类到位');
       await checkScreen(page, 'cadre-refused');
+
+      // a deduction needs evidence: the field says so, and the refusal is said once
+      await page.getByRole('tab', { name: '环境卫生' }).click();
+      await page.getByRole('button', { name: /乱倒垃圾/ }).click();
+      await expect(page.getByLabel('证明材料')).toHaveAttribute('placeholder', /^必填/);
+      await page.getByRole('button', { name: /^记分/ }).click();
+      await expect(page.getByText('这条细则需要证明：请添加照片，或写明证明材料。')).toHaveCount(1);
     });
   });
 

@@ -1,3 +1,4 @@
+import { asAdmin, must, seeded } from './api';
 import { ACCOUNTS, DISPLAY_NAMES, PASSWORD } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
@@ -147,5 +148,40 @@ test.describe('API documentation', () => {
     expect(res!.headers()['content-security-policy']).toContain("script-src 'self';");
     await expect(page.getByText('Civility Points').first()).toBeVisible({ timeout: 15_000 });
     await expect(page.getByText('/api/auth/login').first()).toBeVisible();
+  });
+});
+
+test.describe('my password', () => {
+  // the browser logs the 403 of the wrong current password; nothing else may fail
+  test.use({ allowConsole: [/status of 403/] });
+  test('anyone changes their own password from their home, and logs in with the new one', async ({
+    page,
+  }) => {
+    const admin = await asAdmin();
+    const { village } = await seeded();
+    must(
+      await admin.POST('/api/users', {
+        body: { username: 'e2e_pw', password: PASSWORD, role: 'cadre', villageId: village.id },
+      }),
+      'account',
+    );
+    await page.goto('/login');
+    await logIn(page, 'e2e_pw', PASSWORD);
+    await expect(page).toHaveURL(/\/cadre$/);
+    await page.getByRole('button', { name: '修改我的密码' }).click();
+    await page.getByLabel('现在的密码').fill('wrong-password');
+    await page.getByLabel('新密码').fill('a-new-password-1');
+    await page.getByLabel('再输一次').fill('a-new-password-1');
+    await page.getByRole('button', { name: '确认修改' }).click();
+    await expect(page.getByRole('alert')).toContainText('现在的密码不对');
+    await page.getByLabel('现在的密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '确认修改' }).click();
+    await expect(page.getByRole('status')).toContainText('密码已修改');
+    await screenshot(page, 'password-changed');
+    // this session stays; the new password is the one that works
+    await page.goto('/cadre');
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await logIn(page, 'e2e_pw', 'a-new-password-1');
+    await expect(page).toHaveURL(/\/cadre$/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { checkScreen, signIn } from './journeys';
+import { asShop, seeded } from './api';
 import { DISPLAY_NAMES } from './data';
 
 /** A photo as a phone takes it: larger than the app sends (it downscales to ≤ 1600 px). */
@@ -51,6 +52,43 @@ test.describe('villager and cadre', () => {
     await page.getByRole('button', { name: /红黑榜/ }).click();
     await expect(page).toHaveURL(/\/board\/E2E-SJ$/);
     await expect(page.getByRole('heading', { level: 2, name: '红榜' })).toBeVisible();
+    // the board leads a signed-in villager back to their points
+    await page.getByRole('link', { name: '我的积分' }).click();
+    await expect(page).toHaveURL(/\/villager$/);
+
+    // 户积分: the household's members and their points added up
+    const num = (text: string | null) => Number(/−?\d+/.exec(text ?? '')![0].replace('−', '-'));
+    await expect(balance.locator('strong')).toHaveText(/\d/);
+    const mine = num(await balance.locator('strong').textContent());
+    await page.getByRole('button', { name: /我家积分/ }).click();
+    const total = page.getByRole('region', { name: '户积分' });
+    await expect(total).toContainText('户主 王建国');
+    const members = page
+      .locator('.van-cell-group')
+      .filter({ hasText: '王小红' })
+      .locator('.van-cell');
+    await expect(members).toHaveCount(2); // 王建国 and 王小红
+    const balances = await members.locator('.van-cell__value').allTextContents();
+    expect(num(await total.locator('strong').textContent())).toBe(
+      balances.map(num).reduce((a, b) => a + b, 0),
+    );
+    await checkScreen(page, 'villager-household');
+    await page.locator('.van-nav-bar__left').click(); // back: 我的积分
+    await expect(page).toHaveURL(/\/villager$/);
+
+    // what the points buy: each item says whether they are enough, or how many are missing
+    const { store } = await seeded();
+    await (
+      await asShop()
+    ).POST('/api/stores/{id}/goods', {
+      params: { path: { id: store.id } },
+      body: { name: '电热水壶', pointsPrice: mine + 7, stock: 2 },
+    });
+    await page.getByRole('button', { name: '积分能换什么' }).click();
+    await expect(page.getByText(`我现在有 ${mine} 分`)).toBeVisible();
+    const dear = page.locator('.van-cell').filter({ hasText: '电热水壶' });
+    await expect(dear).toContainText('还差 7 分');
+    await checkScreen(page, 'villager-goods');
   });
 
   test('self-report → the cadre approves one and rejects one with a reason → the villager sees the trail', async ({
@@ -86,6 +124,10 @@ test.describe('villager and cadre', () => {
     await rejectCard.getByRole('button', { name: '确认不通过' }).click();
     await expect(cadrePage.getByRole('status')).toContainText('已退回：王小红');
     await expect(cadrePage.getByText('没有待审核的申报。')).toBeVisible();
+    // both stay in sight as past reviews
+    const past = cadrePage.getByRole('region', { name: '最近审核过的' });
+    await expect(past).toContainText('未通过：无人证明，请补充证明人');
+    await expect(past).toContainText('通过');
     await cadrePage.close();
 
     await page.goto('/villager/report');

@@ -101,6 +101,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['admin'], title: '积分细则' },
   },
   {
+    path: '/admin/audit',
+    component: () => import('./pages/admin/AdminAudit.vue'),
+    meta: { roles: ['admin'], title: '操作记录' },
+  },
+  {
     path: '/admin/stores',
     component: () => import('./pages/admin/AdminStores.vue'),
     meta: { roles: ['admin'], title: '积分超市' },
@@ -115,12 +120,19 @@ const routes: RouteRecordRaw[] = [
       ['/villager/history', () => import('./pages/villager/HistoryPage.vue'), '积分记录'],
       ['/villager/report', () => import('./pages/villager/SelfReport.vue'), '申报'],
       ['/villager/objection', () => import('./pages/villager/ObjectionPage.vue'), '异议'],
+      ['/villager/household', () => import('./pages/villager/HouseholdPage.vue'), '我家积分'],
+      ['/villager/goods', () => import('./pages/villager/GoodsList.vue'), '积分能换什么'],
     ] as const
   ).map(([path, component, title]) => ({
     path,
     component,
     meta: { roles: ['villager'] as Role[], title },
   })),
+  {
+    path: '/password',
+    component: () => import('./pages/account/PasswordPage.vue'),
+    meta: { roles: ['admin', 'cadre', 'shopkeeper', 'villager'], title: '修改密码' },
+  },
   {
     path: '/board/:code/:month(\\d{4}-\\d{2})?',
     component: () => import('./pages/public/BoardPage.vue'),

@@ -1459,6 +1459,26 @@ export interface components {
             reason: string | null;
             requestId: string | null;
         };
+        AuditEventItemDto: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            actorId: number | null;
+            role: string | null;
+            /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
+            action: string;
+            /** @enum {string} */
+            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
+            entityId: number;
+            villageId: number | null;
+            changes: {
+                [key: string]: unknown;
+            };
+            reason: string | null;
+            requestId: string | null;
+            /** @description The acting account's name; null for the system. */
+            actorName: string | null;
+        };
         RosterRowErrorDto: {
             /** @description The row as Excel numbers it (the header is row 1). */
             row: number;
@@ -2984,6 +3004,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         villagerId: number;
+                        /** @description The household (户积分 at /api/households/:id/points); null for none */
+                        householdId: number | null;
                         balance: number;
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
@@ -3066,7 +3088,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AuditEvent"][];
+                        items: components["schemas"]["AuditEventItemDto"][];
                         /** @description All matching records */
                         total: number;
                         page: number;
