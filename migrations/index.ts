@@ -13,6 +13,7 @@ import { VillagerNameInitials1763950000000 } from './1763950000000-villager-name
 import { KnownLoginClients1763960000000 } from './1763960000000-known-login-clients';
 import { DisplayNames1763970000000 } from './1763970000000-display-names';
 import { CatalogueQuotes1763970000001 } from './1763970000001-catalogue-quotes';
+import { VillagerBirthAndRelation1763970000002 } from './1763970000002-villager-birth-and-relation';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   KnownLoginClients1763960000000,
   DisplayNames1763970000000,
   CatalogueQuotes1763970000001,
+  VillagerBirthAndRelation1763970000002,
 ];

@@ -87,6 +87,8 @@ describe('GET /api/stores/:id/villagers (counter search)', () => {
         villageName: '石井村',
         householdId: homes[0].id,
         householdNo: '002',
+        birthDate: null,
+        relation: null,
         balance: 25,
       },
       expect.objectContaining({ villagerId: wangSon.id, householdNo: '002', balance: 0 }),

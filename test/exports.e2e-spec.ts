@@ -161,6 +161,8 @@ describe('GET /api/villages/:villageId/exports/:kind', () => {
       '身份证号',
       '电话',
       '状态',
+      '出生日期',
+      '与户主关系',
       '积分',
     ]);
     expect(rows[1]).toEqual([
@@ -171,6 +173,8 @@ describe('GET /api/villages/:villageId/exports/:kind', () => {
       `${ID.slice(0, 6)}********${ID.slice(-4)}`,
       '13800000000',
       '在册',
+      undefined,
+      undefined,
       45,
     ]);
     expect(rows[2][3]).toBe(`'=HYPERLINK("http://x","点我")`);
@@ -185,11 +189,11 @@ describe('GET /api/villages/:villageId/exports/:kind', () => {
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = body.toString('utf8').slice(1);
     const lines = text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('户号,户主,村民小组,姓名,身份证号,电话,状态,积分');
+    expect(lines[0]).toBe('户号,户主,村民小组,姓名,身份证号,电话,状态,出生日期,与户主关系,积分');
     expect(lines[1]).toBe(
-      `001,张三,一组,张三,${ID.slice(0, 6)}********${ID.slice(-4)},13800000000,在册,45`,
+      `001,张三,一组,张三,${ID.slice(0, 6)}********${ID.slice(-4)},13800000000,在册,,,45`,
     );
-    expect(lines[2]).toBe(`,,,"'=HYPERLINK(""http://x"",""点我"")",,,在册,5`);
+    expect(lines[2]).toBe(`,,,"'=HYPERLINK(""http://x"",""点我"")",,,在册,,,5`);
     expect(text).not.toContain(ID);
     expect(text).not.toContain('李四');
   });

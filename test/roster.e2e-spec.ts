@@ -101,7 +101,11 @@ describe('GET /api/villages/:villageId/roster/template', () => {
     expect(res.headers['content-type']).toContain('spreadsheetml');
     expect(res.headers['content-disposition']).toContain('attachment');
     const ws = await readBook(res.body);
-    expect((ws.getRow(1).values as string[]).slice(1)).toEqual(HEADERS);
+    expect((ws.getRow(1).values as string[]).slice(1)).toEqual([
+      ...HEADERS,
+      '出生日期',
+      '与户主关系',
+    ]);
     expect(ws.getColumn(5).numFmt).toBe('@');
   });
 });
@@ -379,5 +383,104 @@ describe('POST /api/villages/:villageId/roster/import', () => {
     expect(bad.body.errors).toEqual([
       { row: 2, column: '身份证号', message: expect.stringContaining('打码') },
     ]);
+  });
+});
+
+describe('birth dates and relations (出生日期, 与户主关系): same-name members told apart', () => {
+  const FULL = [...HEADERS, '出生日期', '与户主关系'];
+
+  it('imports them as written (a date cell too) or from the ID number, and refuses what is wrong', async () => {
+    const no = newNo();
+    const id = newId(); // born 1990-01-..
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(FULL);
+    ws.addRow([no, '周大', '一组', '周大', id, null, null, null, '户主']); // 2: from the ID
+    ws.addRow([no, '周大', '一组', '周明', null, null, null, '1988/3/5', '子']); // 3: text
+    const dateRow = ws.addRow([no, '周大', '一组', '周明', null, null, null, null, '孙子女']); // 4
+    dateRow.getCell(8).value = new Date(Date.UTC(2012, 6, 1)); // a date cell: a day count inside
+    ws.addRow([no, '周大', '一组', '周亮', newId(), null, null, '1970-01-01', null]); // 5: not the ID's
+    ws.addRow([no, '周大', '一组', '周红', null, null, null, '去年', '闺女']); // 6: two problems
+    const file = Buffer.from(await wb.xlsx.writeBuffer());
+    const dry = await upload(cadreA, a.id, file, '?dryRun=true').expect(200);
+    expect(dry.body.errors).toEqual([
+      { row: 5, column: '出生日期', message: expect.stringContaining('不一致') },
+      { row: 6, column: '出生日期', message: expect.stringContaining('1962-03-05') },
+      { row: 6, column: '与户主关系', message: expect.stringContaining('配偶') },
+    ]);
+
+    const ok = new ExcelJS.Workbook();
+    const sheet = ok.addWorksheet('花名册');
+    sheet.addRow(FULL);
+    for (const r of ws.getRows(2, 2)!) sheet.addRow((r.values as Cell[]).slice(1));
+    sheet.addRow([no, '周大', '一组', '周明', null, null, null, null, '孙子女']).getCell(8).value =
+      new Date(Date.UTC(2012, 6, 1));
+    const res = await upload(cadreA, a.id, Buffer.from(await ok.xlsx.writeBuffer())).expect(200);
+    expect(res.body).toMatchObject({ created: 3, errors: [] });
+    const household = await t.ds
+      .getRepository(Household)
+      .findOneByOrFail({ villageId: a.id, householdNo: no });
+    const members = await t.ds
+      .getRepository(Villager)
+      .find({ where: { householdId: household.id }, order: { id: 'ASC' } });
+    expect(members.map((m) => [m.name, m.birthDate, m.relation])).toEqual([
+      ['周大', `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`, '户主'],
+      ['周明', '1988-03-05', '子'],
+      ['周明', '2012-07-01', '孙子女'],
+    ]);
+
+    // the counter tells the two 周明 apart
+    const card = await t
+      .http()
+      .post(`/api/households/${household.id}/card`)
+      .set(bearer(cadreA))
+      .expect(201);
+    const shop = await t.tokenFor('shopkeeper', { storeId: (await t.newStore([a.id])).id });
+    const scanned = await t
+      .http()
+      .get(`/api/cards/${card.body.token}`)
+      .set(bearer(shop))
+      .expect(200);
+    expect(
+      scanned.body.members.map((m: { name: string; birthDate: string; relation: string }) => [
+        m.name,
+        m.birthDate,
+        m.relation,
+      ]),
+    ).toEqual(members.map((m) => [m.name, m.birthDate, m.relation]));
+  });
+
+  it('the API takes them, fills the birth date from an ID number, and names a bad field', async () => {
+    const id = newId();
+    const created = await t
+      .http()
+      .post('/api/villagers')
+      .set(bearer(cadreA))
+      .send({ name: '吴一', idNumber: id, relation: '配偶' })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
+      relation: '配偶',
+    });
+    for (const [field, value] of [
+      ['birthDate', '2026-02-30'],
+      ['birthDate', '1962/3/5'],
+      ['relation', '闺女'],
+    ]) {
+      const refused = await t
+        .http()
+        .post('/api/villagers')
+        .set(bearer(cadreA))
+        .send({ name: '吴二', [field]: value })
+        .expect(400);
+      expect(JSON.stringify(refused.body)).toContain(field);
+    }
+    const patched = await t
+      .http()
+      .patch(`/api/villagers/${created.body.id}`)
+      .set(bearer(cadreA))
+      .send({ birthDate: '1991-02-03', relation: '户主' })
+      .expect(200);
+    expect(patched.body).toMatchObject({ birthDate: '1991-02-03', relation: '户主' });
   });
 });

@@ -101,11 +101,18 @@ export const householdPoints: SchemaObject = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['villagerId', 'name', 'balance'],
+        required: ['villagerId', 'name', 'balance', 'birthDate', 'relation'],
         properties: {
           villagerId: { type: 'integer' },
           name: { type: 'string' },
           balance: { type: 'integer' },
+          birthDate: {
+            type: 'string',
+            format: 'date',
+            nullable: true,
+            description: 'Tells same-name members apart',
+          },
+          relation: { type: 'string', nullable: true, description: '与户主关系' },
         },
       },
     },

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { buildMessage, IsOptional, IsString, ValidateBy, ValidateIf } from 'class-validator';
-import { FIRST_YEAR, isCalendarDate, isMonth, LAST_YEAR, MONTH_RULE } from './time';
+import { FIRST_YEAR, isBirthDate, isCalendarDate, isMonth, LAST_YEAR, MONTH_RULE } from './time';
 
 /** Trims surrounding whitespace from a string field before validation. */
 export const Trim = () =>
@@ -154,6 +154,22 @@ export const IsDateText = () =>
         defaultMessage: buildMessage(
           (each) =>
             `${each}$property must be a date as YYYY-MM-DD from ${FIRST_YEAR} to ${LAST_YEAR}`,
+        ),
+      },
+    }),
+  );
+
+/** A birth date as YYYY-MM-DD, from 1900 up to today, optional. */
+export const IsBirthDateText = () =>
+  applyDecorators(
+    IsOptional(),
+    ApiPropertyOptional({ type: 'string', format: 'date', example: '1962-03-05' }),
+    ValidateBy({
+      name: 'isBirthDateText',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isBirthDate(value),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be a date as YYYY-MM-DD from 1900 up to today`,
         ),
       },
     }),

@@ -31,13 +31,24 @@ export const FIRST_YEAR = 2000;
 export const LAST_YEAR = 2100;
 
 /** A real calendar date in YYYY-MM-DD form (no 2026-02-30), within FIRST_YEAR…LAST_YEAR. */
-export function isCalendarDate(value: string): boolean {
+export function isCalendarDate(
+  value: string,
+  years = { from: FIRST_YEAR, to: LAST_YEAR },
+): boolean {
   const m = DATE.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
   return (
-    y >= FIRST_YEAR && y <= LAST_YEAR && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+    y >= years.from && y <= years.to && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+  );
+}
+
+/** A birth date: a real calendar date from 1900 up to today (UTC, a day either way is fine). */
+export function isBirthDate(value: string, now = new Date()): boolean {
+  return (
+    isCalendarDate(value, { from: 1900, to: now.getUTCFullYear() }) &&
+    value <= now.toISOString().slice(0, 10)
   );
 }
 

@@ -189,6 +189,8 @@ export class ExportsService {
             maskIdNumber(v.idNumber),
             v.phone,
             STATUS_WORD_OF[v.status],
+            v.birthDate,
+            v.relation,
             v.balance,
           ];
         });

@@ -7,6 +7,9 @@ export interface HouseholdMember {
   villagerId: number;
   name: string;
   balance: number;
+  /** Tell same-name members apart at the counter (YYYY-MM-DD; 与户主关系). */
+  birthDate: string | null;
+  relation: string | null;
 }
 
 /**

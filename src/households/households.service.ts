@@ -200,7 +200,13 @@ export class HouseholdsService {
       villageName: village.name,
       town: village.town,
       total: members.reduce((sum, m) => sum + m.balance, 0),
-      members: members.map((m) => ({ villagerId: m.id, name: m.name, balance: m.balance })),
+      members: members.map((m) => ({
+        villagerId: m.id,
+        name: m.name,
+        balance: m.balance,
+        birthDate: m.birthDate,
+        relation: m.relation,
+      })),
       entries: pageOf(
         entries.map((e) => ({ ...e, villagerName: names.get(e.villagerId)! })),
         total,

@@ -1,5 +1,5 @@
 import { maskIdNumber } from '../villagers/id-number';
-import type { Villager, VillagerStatus } from '../villagers/villager.entity';
+import type { Relation, Villager, VillagerStatus } from '../villagers/villager.entity';
 import type { Household } from '../villages/village.entity';
 import { HEADER_OF, type CheckedRow, type RowError } from './roster-sheet';
 
@@ -29,6 +29,8 @@ export interface VillagerChange {
   idNumber: string | null;
   phone: string | null;
   status: VillagerStatus | undefined;
+  birthDate: string | null;
+  relation: Relation | null;
 }
 
 export interface RosterPlan {
@@ -130,10 +132,13 @@ export function planImport(
     if (bad.has(r.row)) continue;
     const household = r.householdNo === null ? null : householdsOnRecord.get(r.householdNo);
     const householdId = household?.id ?? null;
+    // a birth date on the row tells same-name members apart (one on record without it may match)
     const sameName = (): Villager[] =>
       r.householdNo !== null && !household
         ? []
-        : (byHouseholdName.get(key(householdId, r.name)) ?? []);
+        : (byHouseholdName.get(key(householdId, r.name)) ?? []).filter(
+            (v) => r.birthDate === null || v.birthDate === null || v.birthDate === r.birthDate,
+          );
 
     let existing: Villager | null = null;
     if (r.idNumber !== null) {
@@ -181,7 +186,7 @@ export function planImport(
         fail(
           r.row,
           'name',
-          `已登记了 ${candidates.length} 位同名村民${r.householdNo ? '（同一户）' : ''}，请填写身份证号区分`,
+          `已登记了 ${candidates.length} 位同名村民${r.householdNo ? '（同一户）' : ''}，请填写身份证号或出生日期区分`,
         );
         continue;
       }
@@ -196,7 +201,7 @@ export function planImport(
       }
       rowOfVillager.set(existing.id, r.row);
     } else {
-      const k = `${r.householdNo ?? ''}\u0000${r.name}\u0000${r.idNumber ?? ''}`;
+      const k = `${r.householdNo ?? ''}\u0000${r.name}\u0000${r.idNumber ?? ''}\u0000${r.birthDate ?? ''}`;
       const earlier = rowOfNew.get(k);
       if (earlier !== undefined) {
         fail(r.row, 'name', `与第 ${earlier} 行重复（同一户号、同一姓名）`);
@@ -213,6 +218,8 @@ export function planImport(
       idNumber: r.idNumber,
       phone: r.phone,
       status: r.status,
+      birthDate: r.birthDate,
+      relation: r.relation,
     };
     if (existing && !changes(existing, change, household?.id).length) unchanged++;
     else villagers.push(change);
@@ -229,11 +236,13 @@ export function changes(
   v: Villager,
   c: VillagerChange,
   householdId: number | undefined,
-): ('name' | 'householdId' | 'phone' | 'status')[] {
-  const changed: ('name' | 'householdId' | 'phone' | 'status')[] = [];
+): ('name' | 'householdId' | 'phone' | 'status' | 'birthDate' | 'relation')[] {
+  const changed: ('name' | 'householdId' | 'phone' | 'status' | 'birthDate' | 'relation')[] = [];
   if (c.name !== v.name) changed.push('name');
   if (c.householdNo !== null && householdId !== v.householdId) changed.push('householdId');
   if (c.phone !== null && c.phone !== v.phone) changed.push('phone');
   if (c.status !== undefined && c.status !== v.status) changed.push('status');
+  if (c.birthDate !== null && c.birthDate !== v.birthDate) changed.push('birthDate');
+  if (c.relation !== null && c.relation !== v.relation) changed.push('relation');
   return changed;
 }

@@ -2,8 +2,9 @@ import ExcelJS from 'exceljs';
 import { neutralise } from '../common/csv';
 import { isVisibleText, unsafeText } from '../common/dto';
 import { readXlsx, XlsxError, type XlsxCell, type XlsxSheet } from '../common/xlsx-reader';
-import { isValidIdNumber, maskIdNumber } from '../villagers/id-number';
-import type { VillagerStatus } from '../villagers/villager.entity';
+import { isBirthDate } from '../common/time';
+import { birthDateOf, isValidIdNumber, maskIdNumber } from '../villagers/id-number';
+import { RELATIONS, type Relation, type VillagerStatus } from '../villagers/villager.entity';
 
 /** 花名册 columns (docs/product.md), in the template's order, with the field each one fills. */
 export const ROSTER_COLUMNS = [
@@ -14,6 +15,8 @@ export const ROSTER_COLUMNS = [
   { header: '身份证号', field: 'idNumber', width: 22 },
   { header: '电话', field: 'phone', width: 16 },
   { header: '状态', field: 'status', width: 8 },
+  { header: '出生日期', field: 'birthDate', width: 12 },
+  { header: '与户主关系', field: 'relation', width: 12 },
 ] as const;
 export type RosterField = (typeof ROSTER_COLUMNS)[number]['field'];
 export const HEADER_OF = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.field, c.header])) as {
@@ -36,6 +39,10 @@ const ALIASES: Record<string, RosterField> = {
   手机: 'phone',
   手机号: 'phone',
   手机号码: 'phone',
+  出生年月日: 'birthDate',
+  生日: 'birthDate',
+  与户主的关系: 'relation',
+  关系: 'relation',
 };
 
 export const STATUS_WORDS: Record<string, VillagerStatus> = {
@@ -161,6 +168,9 @@ export interface CheckedRow {
   phone: string | null;
   /** undefined when the file has no 状态 column. */
   status: VillagerStatus | undefined;
+  /** YYYY-MM-DD: as written, else from the ID number. */
+  birthDate: string | null;
+  relation: Relation | null;
 }
 
 const PHONE = /^\+?[0-9 -]{5,20}$/;
@@ -232,6 +242,14 @@ export function checkRow(r: SheetRow, present: Set<RosterField>, errors: RowErro
     else phone = p;
   }
 
+  const birthDate = birthDateCell(r, fail, idNumber);
+  let relation: Relation | null = null;
+  const rel = r.cells.relation ?? '';
+  if (rel !== '') {
+    if ((RELATIONS as readonly string[]).includes(rel)) relation = rel as Relation;
+    else fail('relation', `与户主关系只能填：${RELATIONS.join('、')}`);
+  }
+
   let status: VillagerStatus | undefined;
   if (present.has('status')) {
     const word = r.cells.status ?? '';
@@ -249,7 +267,42 @@ export function checkRow(r: SheetRow, present: Set<RosterField>, errors: RowErro
     maskedId,
     phone,
     status,
+    birthDate,
+    relation,
   };
+}
+
+/** Excel counts days from 1899-12-30 (its 1900 leap-year bug included). */
+const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
+
+/**
+ * 出生日期 as people write it (1962-03-05, 1962/3/5, 1962.3.5, 1962年3月5日, or a date cell,
+ * which the file holds as a day count); else the ID number's. Both given must agree.
+ */
+function birthDateCell(
+  r: SheetRow,
+  fail: (field: RosterField, message: string) => void,
+  idNumber: string | null,
+): string | null {
+  const cell = (r.cells.birthDate ?? '').trim();
+  const fromId = idNumber ? birthDateOf(idNumber) : null;
+  if (cell === '') return fromId;
+  let date: string | null = null;
+  if (r.numeric.has('birthDate') && /^\d{1,6}(\.\d+)?$/.test(cell)) {
+    date = new Date(EXCEL_EPOCH + Math.floor(Number(cell)) * 86_400_000).toISOString().slice(0, 10);
+  } else {
+    const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(cell);
+    if (m) date = `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
+  }
+  if (date === null || !isBirthDate(date)) {
+    fail('birthDate', '出生日期不对：请写成 1962-03-05 这样的日期');
+    return null;
+  }
+  if (fromId && fromId !== date) {
+    fail('birthDate', `出生日期与身份证号上的不一致（身份证号上是 ${fromId}）`);
+    return null;
+  }
+  return date;
 }
 
 /** What may be shown of any ID cell: the masked form, never the number itself. */
@@ -263,7 +316,8 @@ export function maskedCell(text: string): string {
 
 const TEMPLATE_NOTE =
   '填写说明：只有「姓名」必填；属于某一户的村民要填「户号」，同一户号的「户主」「村民小组」要一致；' +
-  '「身份证号」一列已设为文本，请填写完整的 18 位；「状态」填 在册、迁出 或 已故，不填即在册。' +
+  '「身份证号」一列已设为文本，请填写完整的 18 位；「状态」填 在册、迁出 或 已故，不填即在册；' +
+  '「出生日期」写成 1962-03-05，有身份证号的可不填；「与户主关系」从下拉中选。' +
   '同一个表格重复导入不会重复登记：有身份证号的按身份证号对应，没有的按户号和姓名对应。';
 
 /** The downloadable template: the headers, the ID column as text, an example row and a note. */
@@ -282,6 +336,13 @@ export async function rosterTemplate(): Promise<Buffer> {
     type: 'list',
     allowBlank: true,
     formulae: ['"在册,迁出,已故"'],
+  });
+  (
+    ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }
+  ).dataValidations.add(`I2:I${MAX_ROSTER_ROWS + 1}`, {
+    type: 'list',
+    allowBlank: true,
+    formulae: [`"${RELATIONS.join(',')}"`],
   });
   const help = wb.addWorksheet('填写说明');
   help.getColumn(1).width = 100;

@@ -194,6 +194,8 @@ export class RosterService {
           ...(householdId !== undefined && { householdId }),
           ...(v.phone !== null && { phone: v.phone }),
           ...(v.status !== undefined && { status: v.status }),
+          ...(v.birthDate !== null && { birthDate: v.birthDate }),
+          ...(v.relation !== null && { relation: v.relation }),
         });
       } else {
         const created = await this.villagers.createIn(ctx, {
@@ -202,6 +204,8 @@ export class RosterService {
           name: v.name,
           ...(v.idNumber !== null && { idNumber: v.idNumber }),
           ...(v.phone !== null && { phone: v.phone }),
+          ...(v.birthDate !== null && { birthDate: v.birthDate }),
+          ...(v.relation !== null && { relation: v.relation }),
         });
         if (v.status !== undefined && v.status !== 'active') {
           await this.villagers.updateIn(ctx, created.id, { status: v.status });

@@ -19,6 +19,9 @@ export class CounterVillagerDto {
   villageName!: string;
   householdId!: number | null;
   householdNo!: string | null;
+  /** Tell same-name villagers apart (YYYY-MM-DD; 与户主关系). */
+  birthDate!: string | null;
+  relation!: string | null;
   balance!: number;
 }
 

@@ -68,6 +68,8 @@ export class CounterService {
         villageName: villages.find((x) => x.id === v.villageId)?.name ?? '',
         householdId: v.householdId,
         householdNo: households.find((h) => h.id === v.householdId)?.householdNo ?? null,
+        birthDate: v.birthDate,
+        relation: v.relation,
         balance: v.balance,
       })),
       total,

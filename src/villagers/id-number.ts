@@ -25,3 +25,8 @@ export function withCheckChar(first17: string): string {
   const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
   return first17 + CHECK_CHARS[sum % 11];
 }
+
+/** The birth date an ID number carries (positions 7–14), as YYYY-MM-DD. */
+export function birthDateOf(id: string): string {
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}

@@ -11,6 +11,22 @@ import { TIMESTAMP } from '../db/columns';
 import { NAME_INITIALS_LENGTH } from './name-initials';
 
 export const VILLAGER_STATUSES = ['active', 'moved', 'deceased'] as const;
+
+/** 与户主关系: the words of the household register, in its order. */
+export const RELATIONS = [
+  '户主',
+  '配偶',
+  '子',
+  '女',
+  '儿媳',
+  '女婿',
+  '孙子女',
+  '父母',
+  '祖父母',
+  '兄弟姐妹',
+  '其他',
+] as const;
+export type Relation = (typeof RELATIONS)[number];
 export type VillagerStatus = (typeof VILLAGER_STATUSES)[number];
 
 @Entity('villagers')
@@ -28,6 +44,10 @@ export class Villager {
   @Column({ type: 'varchar', length: 18, nullable: true })
   idNumber!: string | null;
   @Column({ type: 'varchar', length: 20, nullable: true }) phone!: string | null;
+  /** Tells same-name members apart at the counter; filled from the ID number when there is one. */
+  @Column({ type: 'date', nullable: true }) birthDate!: string | null;
+  /** 与户主关系 */
+  @Column({ type: 'varchar', length: 10, nullable: true }) relation!: Relation | null;
   @Column({ type: 'varchar', length: 10, default: 'active' }) status!: VillagerStatus;
   /**
    * Cached sum of this villager's ledger entries, written in the same transaction as each entry

@@ -10,9 +10,14 @@ import {
 } from 'class-validator';
 import { IsId, IsIdListQuery, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
-import { CodePointLength, NameText, Optional, TrimUpper } from '../common/dto';
+import { CodePointLength, IsBirthDateText, NameText, Optional, TrimUpper } from '../common/dto';
 import { isValidIdNumber } from './id-number';
-import { VILLAGER_STATUSES, type VillagerStatus } from './villager.entity';
+import {
+  RELATIONS,
+  VILLAGER_STATUSES,
+  type Relation,
+  type VillagerStatus,
+} from './villager.entity';
 
 @ValidatorConstraint({ name: 'idNumber' })
 class IdNumberConstraint implements ValidatorConstraintInterface {
@@ -39,6 +44,13 @@ export class VillagerCreateDto {
   @IsString()
   @Matches(PHONE, { message: 'phone must be 5-20 digits' })
   phone?: string;
+  /** YYYY-MM-DD; taken from the ID number when not given. */
+  @IsBirthDateText() birthDate?: string;
+  /** 与户主关系 */
+  @ApiProperty({ enum: RELATIONS, required: false })
+  @Optional()
+  @IsIn(RELATIONS)
+  relation?: Relation;
 }
 
 export class VillagerUpdateDto {
@@ -57,6 +69,12 @@ export class VillagerUpdateDto {
   @Optional()
   @IsIn(VILLAGER_STATUSES)
   status?: VillagerStatus;
+  /** YYYY-MM-DD; a new ID number brings its own unless one is given. */
+  @IsBirthDateText() birthDate?: string;
+  @ApiProperty({ enum: RELATIONS, required: false })
+  @Optional()
+  @IsIn(RELATIONS)
+  relation?: Relation;
 }
 
 export class VillagerListQueryDto extends PageQueryDto {
@@ -80,6 +98,10 @@ export class VillagerResponseDto {
   /** Always masked, e.g. 430102********1234. */
   idNumber!: string | null;
   phone!: string | null;
+  /** YYYY-MM-DD */
+  birthDate!: string | null;
+  @ApiProperty({ enum: RELATIONS, nullable: true })
+  relation!: Relation | null;
   status!: VillagerStatus;
   balance!: number;
   createdAt!: Date;

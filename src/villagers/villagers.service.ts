@@ -28,7 +28,7 @@ import { Dialect } from '../db/dialect';
 import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
-import { maskIdNumber } from './id-number';
+import { birthDateOf, maskIdNumber } from './id-number';
 import { nameInitials } from './name-initials';
 import type {
   VillagerCreateDto,
@@ -46,6 +46,8 @@ export function toVillagerResponse(v: Villager): VillagerResponseDto {
     name: v.name,
     idNumber: maskIdNumber(v.idNumber),
     phone: v.phone,
+    birthDate: v.birthDate,
+    relation: v.relation,
     status: v.status,
     balance: v.balance,
     createdAt: v.createdAt,
@@ -101,6 +103,8 @@ export class VillagersService {
         nameInitials: nameInitials(dto.name),
         idNumber: dto.idNumber ?? null,
         phone: dto.phone ?? null,
+        birthDate: dto.birthDate ?? (dto.idNumber ? birthDateOf(dto.idNumber) : null),
+        relation: dto.relation ?? null,
         status: 'active',
         balance: 0,
       }),
@@ -183,6 +187,7 @@ export class VillagersService {
     const changes = defined({
       ...dto,
       nameInitials: dto.name === undefined ? undefined : nameInitials(dto.name),
+      birthDate: dto.birthDate ?? (dto.idNumber ? birthDateOf(dto.idNumber) : undefined),
     });
     if (Object.keys(changes).length) await em.update(Villager, { id }, changes);
     const saved = await em.findOneByOrFail(Villager, { id });

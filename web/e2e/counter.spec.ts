@@ -160,6 +160,10 @@ test('the counter: a USB scanner reads the card, a member redeems, the receipt p
 
   await scan(page, cardToken);
   await expect(page.getByText('石井村 · SJ-01户 · 户主 王建国')).toBeVisible();
+  // each member with 与户主关系 and year of birth, so that same names can be told apart
+  const members = page.getByRole('list', { name: '家庭成员' });
+  await expect(members.getByRole('button', { name: /王建国/ })).toContainText('户主 · 1962年生');
+  await expect(members.getByRole('button', { name: /王小红/ })).toContainText('女 · 1995年生');
   await page.getByRole('button', { name: /王小红/ }).click();
   await expect(page.getByTestId('balance')).toHaveText(String(before));
   await page.getByRole('button', { name: `增加 ${GOODS.name}` }).click();

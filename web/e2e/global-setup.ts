@@ -60,16 +60,17 @@ export default async function globalSetup(): Promise<void> {
       ),
     );
   }
-  const people: [string, number][] = [
-    ['王建国', 0],
-    ['王小红', 0],
-    ['李秀英', 1],
-    ['李明', 1],
-    ['张伟', 2],
-    ['张丽', 2],
+  // name, household, 与户主关系, birth date: what tells members apart at the counter
+  const people: [string, number, '户主' | '女' | '子', string][] = [
+    ['王建国', 0, '户主', '1962-03-05'],
+    ['王小红', 0, '女', '1995-08-01'],
+    ['李秀英', 1, '户主', '1958-11-20'],
+    ['李明', 1, '子', '1984-02-14'],
+    ['张伟', 2, '户主', '1970-06-30'],
+    ['张丽', 2, '女', '2001-09-09'],
   ];
   const villagers = [];
-  for (const [i, [name, h]] of people.entries()) {
+  for (const [i, [name, h, relation, birthDate]] of people.entries()) {
     villagers.push(
       must(
         await admin.POST('/api/villagers', {
@@ -77,6 +78,8 @@ export default async function globalSetup(): Promise<void> {
             villageId: village.id,
             householdId: households[h].id,
             name,
+            relation,
+            birthDate,
             ...(i === 0 ? { phone: SECRET_PHONE } : {}),
           },
         }),

@@ -1028,6 +1028,17 @@ export interface components {
             group?: string;
         };
         VillagerCreateDto: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD; taken from the ID number when not given.
+             * @example 1962-03-05
+             */
+            birthDate?: string;
+            /**
+             * @description 与户主关系
+             * @enum {string}
+             */
+            relation?: "户主" | "配偶" | "子" | "女" | "儿媳" | "女婿" | "孙子女" | "父母" | "祖父母" | "兄弟姐妹" | "其他";
             /** @description Defaults to the cadre's own village; required for an admin. */
             villageId?: number;
             householdId?: number;
@@ -1036,6 +1047,8 @@ export interface components {
             phone?: string;
         };
         VillagerResponseDto: {
+            /** @enum {string|null} */
+            relation: "户主" | "配偶" | "子" | "女" | "儿媳" | "女婿" | "孙子女" | "父母" | "祖父母" | "兄弟姐妹" | "其他" | null;
             id: number;
             villageId: number;
             householdId: number | null;
@@ -1043,6 +1056,8 @@ export interface components {
             /** @description Always masked, e.g. 430102********1234. */
             idNumber: string | null;
             phone: string | null;
+            /** @description YYYY-MM-DD */
+            birthDate: string | null;
             /** @enum {string} */
             status: "active" | "moved" | "deceased";
             balance: number;
@@ -1052,6 +1067,14 @@ export interface components {
         VillagerUpdateDto: {
             /** @enum {string} */
             status?: "active" | "moved" | "deceased";
+            /**
+             * Format: date
+             * @description YYYY-MM-DD; a new ID number brings its own unless one is given.
+             * @example 1962-03-05
+             */
+            birthDate?: string;
+            /** @enum {string} */
+            relation?: "户主" | "配偶" | "子" | "女" | "儿媳" | "女婿" | "孙子女" | "父母" | "祖父母" | "兄弟姐妹" | "其他";
             /** @description null takes the villager out of their household (and null clears idNumber or phone). */
             householdId?: number | null;
             name?: string;
@@ -1500,6 +1523,9 @@ export interface components {
             villageName: string;
             householdId: number | null;
             householdNo: string | null;
+            /** @description Tell same-name villagers apart (YYYY-MM-DD; 与户主关系). */
+            birthDate: string | null;
+            relation: string | null;
             balance: number;
         };
         CounterRedemptionDto: {
@@ -3812,6 +3838,13 @@ export interface operations {
                             villagerId: number;
                             name: string;
                             balance: number;
+                            /**
+                             * Format: date
+                             * @description Tells same-name members apart
+                             */
+                            birthDate: string | null;
+                            /** @description 与户主关系 */
+                            relation: string | null;
                         }[];
                         entries: {
                             items: components["schemas"]["LedgerEntry"][];
@@ -4020,6 +4053,13 @@ export interface operations {
                             villagerId: number;
                             name: string;
                             balance: number;
+                            /**
+                             * Format: date
+                             * @description Tells same-name members apart
+                             */
+                            birthDate: string | null;
+                            /** @description 与户主关系 */
+                            relation: string | null;
                         }[];
                         entries: {
                             items: components["schemas"]["LedgerEntry"][];
