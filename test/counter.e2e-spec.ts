@@ -87,7 +87,7 @@ describe('GET /api/stores/:id/villagers (counter search)', () => {
         villageName: '石井村',
         householdId: homes[0].id,
         householdNo: '002',
-        birthDate: null,
+        birthYear: null,
         relation: null,
         balance: 25,
       },

@@ -429,7 +429,7 @@ describe('birth dates and relations (出生日期, 与户主关系): same-name m
       ['周明', '2012-07-01', '孙子女'],
     ]);
 
-    // the counter tells the two 周明 apart
+    // the counter tells the two 周明 apart, by relation and year of birth
     const card = await t
       .http()
       .post(`/api/households/${household.id}/card`)
@@ -442,12 +442,16 @@ describe('birth dates and relations (出生日期, 与户主关系): same-name m
       .set(bearer(shop))
       .expect(200);
     expect(
-      scanned.body.members.map((m: { name: string; birthDate: string; relation: string }) => [
+      scanned.body.members.map((m: { name: string; birthYear: number; relation: string }) => [
         m.name,
-        m.birthDate,
+        m.birthYear,
         m.relation,
       ]),
-    ).toEqual(members.map((m) => [m.name, m.birthDate, m.relation]));
+    ).toEqual([
+      ['周大', 1990, '户主'],
+      ['周明', 1988, '子'],
+      ['周明', 2012, '孙子女'],
+    ]);
   });
 
   it('the API takes them, fills the birth date from an ID number, and names a bad field', async () => {
@@ -458,10 +462,22 @@ describe('birth dates and relations (出生日期, 与户主关系): same-name m
       .set(bearer(cadreA))
       .send({ name: '吴一', idNumber: id, relation: '配偶' })
       .expect(201);
-    expect(created.body).toMatchObject({
-      birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
-      relation: '配偶',
-    });
+    // the ID number's hidden digits are the birth date: beside it only the year is answered
+    expect(created.body).toMatchObject({ birthDate: null, birthYear: 1990, relation: '配偶' });
+    const stored = await t.ds.getRepository(Villager).findOneByOrFail({ id: created.body.id });
+    expect(stored.birthDate).toBe(`${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`);
+    const events = await t.ds
+      .getRepository(AuditEvent)
+      .findBy({ entityType: 'villager', entityId: created.body.id });
+    expect(JSON.stringify(events)).not.toContain(stored.birthDate);
+    // a birth date that is not the ID number's is refused
+    const contradicting = await t
+      .http()
+      .patch(`/api/villagers/${created.body.id}`)
+      .set(bearer(cadreA))
+      .send({ birthDate: '1970-01-01' })
+      .expect(400);
+    expect(JSON.stringify(contradicting.body)).toContain('birthDate');
     for (const [field, value] of [
       ['birthDate', '2026-02-30'],
       ['birthDate', '1962/3/5'],
@@ -475,12 +491,24 @@ describe('birth dates and relations (出生日期, 与户主关系): same-name m
         .expect(400);
       expect(JSON.stringify(refused.body)).toContain(field);
     }
-    const patched = await t
+    // without an ID number the date is answered whole, and null clears both
+    const plain = await t
       .http()
-      .patch(`/api/villagers/${created.body.id}`)
+      .post('/api/villagers')
       .set(bearer(cadreA))
-      .send({ birthDate: '1991-02-03', relation: '户主' })
-      .expect(200);
-    expect(patched.body).toMatchObject({ birthDate: '1991-02-03', relation: '户主' });
+      .send({ name: '吴三' })
+      .expect(201);
+    const patch = (body: object) =>
+      t.http().patch(`/api/villagers/${plain.body.id}`).set(bearer(cadreA)).send(body).expect(200);
+    expect((await patch({ birthDate: '1991-02-03', relation: '户主' })).body).toMatchObject({
+      birthDate: '1991-02-03',
+      birthYear: 1991,
+      relation: '户主',
+    });
+    expect((await patch({ birthDate: null, relation: null })).body).toMatchObject({
+      birthDate: null,
+      birthYear: null,
+      relation: null,
+    });
   });
 });

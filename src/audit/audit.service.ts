@@ -8,7 +8,7 @@ import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
 import { villagesToList } from '../common/scope';
 import { EntityRows } from '../db/entity-rows';
-import { maskIdNumber } from '../villagers/id-number';
+import { maskBirthDate, maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
 import type { AuditEventItemDto, AuditListQueryDto } from './audit.dto';
 
@@ -28,7 +28,7 @@ const HIDDEN = new Set(['passwordHash', 'password', 'tokenHash', 'requestHash', 
 /** Bookkeeping every row has; the event itself says who and when. */
 const SKIPPED = new Set(['id', 'createdAt', 'updatedAt']);
 
-/** Field → [before, after] for the fields that differ; ID numbers masked, secrets left out. */
+/** Field → [before, after] for the fields that differ; ID numbers and birth dates masked, secrets left out. */
 export function diff(
   before: object | null,
   after: object | null,
@@ -39,7 +39,13 @@ export function diff(
   for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
     if (SKIPPED.has(key) || HIDDEN.has(key)) continue;
     const [from, to] = [b[key] ?? null, a[key] ?? null].map((v) =>
-      key === 'idNumber' && typeof v === 'string' ? maskIdNumber(v) : toJson(v),
+      typeof v !== 'string'
+        ? toJson(v)
+        : key === 'idNumber'
+          ? maskIdNumber(v)
+          : key === 'birthDate'
+            ? maskBirthDate(v)
+            : v,
     );
     if (JSON.stringify(from) !== JSON.stringify(to)) changes[key] = [from, to];
   }

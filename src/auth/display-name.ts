@@ -4,8 +4,9 @@ import { User } from './user.entity';
 
 /*
  * The name a screen shows for an account (docs/product.md, "Accounts"): the name an admin gave
- * it, else its villager's name, else its login. Never null. Written once for entities and once as
- * SQL, for the queries that list who did what (the trail, the exports).
+ * it, else its villager's name, else its login. Never null. Written once for entities (the
+ * accounts answered, and by id for the exports, the audit list and the objections) and once as
+ * SQL, for the points trail's query.
  */
 
 /** `accounts` with the names they show, in one query for the villagers among them. */

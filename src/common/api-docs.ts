@@ -101,14 +101,13 @@ export const householdPoints: SchemaObject = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['villagerId', 'name', 'balance', 'birthDate', 'relation'],
+        required: ['villagerId', 'name', 'balance', 'birthYear', 'relation'],
         properties: {
           villagerId: { type: 'integer' },
           name: { type: 'string' },
           balance: { type: 'integer' },
-          birthDate: {
-            type: 'string',
-            format: 'date',
+          birthYear: {
+            type: 'integer',
             nullable: true,
             description: 'Tells same-name members apart',
           },

@@ -189,7 +189,8 @@ export class ExportsService {
             maskIdNumber(v.idNumber),
             v.phone,
             STATUS_WORD_OF[v.status],
-            v.birthDate,
+            // the ID number's own is masked with it (its hidden digits are the date)
+            v.idNumber ? null : v.birthDate,
             v.relation,
             v.balance,
           ];

@@ -7,8 +7,8 @@ export interface HouseholdMember {
   villagerId: number;
   name: string;
   balance: number;
-  /** Tell same-name members apart at the counter (YYYY-MM-DD; 与户主关系). */
-  birthDate: string | null;
+  /** Tell same-name members apart at the counter: the year of birth and 与户主关系. */
+  birthYear: number | null;
   relation: string | null;
 }
 

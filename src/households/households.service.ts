@@ -14,6 +14,7 @@ import { Tx } from '../db/transaction';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { StoreVillage } from '../store/store.entity';
 import { Villager } from '../villagers/villager.entity';
+import { birthYearOf } from '../villagers/id-number';
 import { Household, Village } from '../villages/village.entity';
 import { HouseholdCard } from './household-card.entity';
 import {
@@ -204,7 +205,7 @@ export class HouseholdsService {
         villagerId: m.id,
         name: m.name,
         balance: m.balance,
-        birthDate: m.birthDate,
+        birthYear: birthYearOf(m),
         relation: m.relation,
       })),
       entries: pageOf(

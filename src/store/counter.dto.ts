@@ -19,8 +19,8 @@ export class CounterVillagerDto {
   villageName!: string;
   householdId!: number | null;
   householdNo!: string | null;
-  /** Tell same-name villagers apart (YYYY-MM-DD; 与户主关系). */
-  birthDate!: string | null;
+  /** Tell same-name villagers apart: the year of birth and 与户主关系. */
+  birthYear!: number | null;
   relation!: string | null;
   balance!: number;
 }

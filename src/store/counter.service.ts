@@ -8,6 +8,7 @@ import { localMidnight } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { VillagersService } from '../villagers/villagers.service';
 import { Villager } from '../villagers/villager.entity';
+import { birthYearOf } from '../villagers/id-number';
 import { Household, Village } from '../villages/village.entity';
 import {
   MAX_COUNTER_SEARCH,
@@ -68,7 +69,7 @@ export class CounterService {
         villageName: villages.find((x) => x.id === v.villageId)?.name ?? '',
         householdId: v.householdId,
         householdNo: households.find((h) => h.id === v.householdId)?.householdNo ?? null,
-        birthDate: v.birthDate,
+        birthYear: birthYearOf(v),
         relation: v.relation,
         balance: v.balance,
       })),

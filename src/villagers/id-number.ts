@@ -30,3 +30,16 @@ export function withCheckChar(first17: string): string {
 export function birthDateOf(id: string): string {
   return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
 }
+
+/**
+ * A birth date as answers may carry it beside a masked ID number, whose hidden eight digits are
+ * the birth date itself: the year only (1962-**-**). Shown whole only for someone without one.
+ */
+export function maskBirthDate(date: string | null): string | null {
+  return date === null ? null : `${date.slice(0, 4)}-**-**`;
+}
+
+/** The year of birth, for telling same names apart where no ID number is shown. */
+export function birthYearOf(v: { birthDate: string | null }): number | null {
+  return v.birthDate ? Number(v.birthDate.slice(0, 4)) : null;
+}

@@ -69,12 +69,13 @@ export class VillagerUpdateDto {
   @Optional()
   @IsIn(VILLAGER_STATUSES)
   status?: VillagerStatus;
-  /** YYYY-MM-DD; a new ID number brings its own unless one is given. */
-  @IsBirthDateText() birthDate?: string;
-  @ApiProperty({ enum: RELATIONS, required: false })
-  @Optional()
+  /** YYYY-MM-DD, null clears it; with an ID number it is the ID's (another is 400). */
+  @IsBirthDateText() birthDate?: string | null;
+  /** 与户主关系; null clears it. */
+  @ApiProperty({ enum: RELATIONS, required: false, nullable: true })
+  @IsOptional()
   @IsIn(RELATIONS)
-  relation?: Relation;
+  relation?: Relation | null;
 }
 
 export class VillagerListQueryDto extends PageQueryDto {
@@ -98,8 +99,10 @@ export class VillagerResponseDto {
   /** Always masked, e.g. 430102********1234. */
   idNumber!: string | null;
   phone!: string | null;
-  /** YYYY-MM-DD */
+  /** YYYY-MM-DD; null when the villager has an ID number (it carries the date, masked). */
   birthDate!: string | null;
+  /** The year of birth, for telling same names apart. */
+  birthYear!: number | null;
   @ApiProperty({ enum: RELATIONS, nullable: true })
   relation!: Relation | null;
   status!: VillagerStatus;

@@ -28,7 +28,7 @@ import { Dialect } from '../db/dialect';
 import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import { Household, Village } from '../villages/village.entity';
-import { birthDateOf, maskIdNumber } from './id-number';
+import { birthDateOf, birthYearOf, maskIdNumber } from './id-number';
 import { nameInitials } from './name-initials';
 import type {
   VillagerCreateDto,
@@ -46,12 +46,30 @@ export function toVillagerResponse(v: Villager): VillagerResponseDto {
     name: v.name,
     idNumber: maskIdNumber(v.idNumber),
     phone: v.phone,
-    birthDate: v.birthDate,
+    // beside the masked ID number a whole birth date would unmask it
+    birthDate: v.idNumber ? null : v.birthDate,
+    birthYear: birthYearOf(v),
     relation: v.relation,
     status: v.status,
     balance: v.balance,
     createdAt: v.createdAt,
   };
+}
+
+/**
+ * The birth date to store: an ID number's own (a different one given is 400), else the one given
+ * (undefined keeps what is stored, null clears it).
+ */
+function birthDateFor(
+  idNumber: string | null,
+  given: string | null | undefined,
+): string | null | undefined {
+  if (!idNumber) return given;
+  const own = birthDateOf(idNumber);
+  if (typeof given === 'string' && given !== own) {
+    throw new BadRequestException(`birthDate: differs from the ID number's (${own})`);
+  }
+  return own;
 }
 
 /** Escapes LIKE wildcards so a search for "100%" means the text. */
@@ -103,7 +121,7 @@ export class VillagersService {
         nameInitials: nameInitials(dto.name),
         idNumber: dto.idNumber ?? null,
         phone: dto.phone ?? null,
-        birthDate: dto.birthDate ?? (dto.idNumber ? birthDateOf(dto.idNumber) : null),
+        birthDate: birthDateFor(dto.idNumber ?? null, dto.birthDate) ?? null,
         relation: dto.relation ?? null,
         status: 'active',
         balance: 0,
@@ -187,7 +205,7 @@ export class VillagersService {
     const changes = defined({
       ...dto,
       nameInitials: dto.name === undefined ? undefined : nameInitials(dto.name),
-      birthDate: dto.birthDate ?? (dto.idNumber ? birthDateOf(dto.idNumber) : undefined),
+      birthDate: birthDateFor(dto.idNumber ?? villager.idNumber, dto.birthDate),
     });
     if (Object.keys(changes).length) await em.update(Villager, { id }, changes);
     const saved = await em.findOneByOrFail(Villager, { id });

@@ -1056,8 +1056,10 @@ export interface components {
             /** @description Always masked, e.g. 430102********1234. */
             idNumber: string | null;
             phone: string | null;
-            /** @description YYYY-MM-DD */
+            /** @description YYYY-MM-DD; null when the villager has an ID number (it carries the date, masked). */
             birthDate: string | null;
+            /** @description The year of birth, for telling same names apart. */
+            birthYear: number | null;
             /** @enum {string} */
             status: "active" | "moved" | "deceased";
             balance: number;
@@ -1069,12 +1071,15 @@ export interface components {
             status?: "active" | "moved" | "deceased";
             /**
              * Format: date
-             * @description YYYY-MM-DD; a new ID number brings its own unless one is given.
+             * @description YYYY-MM-DD, null clears it; with an ID number it is the ID's (another is 400).
              * @example 1962-03-05
              */
-            birthDate?: string;
-            /** @enum {string} */
-            relation?: "户主" | "配偶" | "子" | "女" | "儿媳" | "女婿" | "孙子女" | "父母" | "祖父母" | "兄弟姐妹" | "其他";
+            birthDate?: string | null;
+            /**
+             * @description 与户主关系; null clears it.
+             * @enum {string|null}
+             */
+            relation?: "户主" | "配偶" | "子" | "女" | "儿媳" | "女婿" | "孙子女" | "父母" | "祖父母" | "兄弟姐妹" | "其他" | null;
             /** @description null takes the villager out of their household (and null clears idNumber or phone). */
             householdId?: number | null;
             name?: string;
@@ -1523,8 +1528,8 @@ export interface components {
             villageName: string;
             householdId: number | null;
             householdNo: string | null;
-            /** @description Tell same-name villagers apart (YYYY-MM-DD; 与户主关系). */
-            birthDate: string | null;
+            /** @description Tell same-name villagers apart: the year of birth and 与户主关系. */
+            birthYear: number | null;
             relation: string | null;
             balance: number;
         };
@@ -3838,11 +3843,8 @@ export interface operations {
                             villagerId: number;
                             name: string;
                             balance: number;
-                            /**
-                             * Format: date
-                             * @description Tells same-name members apart
-                             */
-                            birthDate: string | null;
+                            /** @description Tells same-name members apart */
+                            birthYear: number | null;
                             /** @description 与户主关系 */
                             relation: string | null;
                         }[];
@@ -4053,11 +4055,8 @@ export interface operations {
                             villagerId: number;
                             name: string;
                             balance: number;
-                            /**
-                             * Format: date
-                             * @description Tells same-name members apart
-                             */
-                            birthDate: string | null;
+                            /** @description Tells same-name members apart */
+                            birthYear: number | null;
                             /** @description 与户主关系 */
                             relation: string | null;
                         }[];
