@@ -55,7 +55,7 @@ test.describe('goods and stock', () => {
     const moves = page.getByRole('list', { name: '库存变动' }).getByRole('listitem');
     await expect(moves).toHaveCount(3);
     await expect(moves.nth(0)).toContainText('盘点更正');
-    await expect(moves.nth(0)).toContainText('-2 件');
+    await expect(moves.nth(0)).toContainText('−2 件');
     await expect(moves.nth(0)).toContainText('过期报损');
     await expect(moves.nth(1)).toContainText('补货');
     await expect(moves.nth(1)).toContainText('+5 件');
