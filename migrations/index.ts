@@ -14,6 +14,7 @@ import { KnownLoginClients1763960000000 } from './1763960000000-known-login-clie
 import { DisplayNames1763970000000 } from './1763970000000-display-names';
 import { CatalogueQuotes1763970000001 } from './1763970000001-catalogue-quotes';
 import { VillagerBirthAndRelation1763970000002 } from './1763970000002-villager-birth-and-relation';
+import { BoardPrivacy1763980000000 } from './1763980000000-board-privacy';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   DisplayNames1763970000000,
   CatalogueQuotes1763970000001,
   VillagerBirthAndRelation1763970000002,
+  BoardPrivacy1763980000000,
 ];

@@ -90,6 +90,11 @@ const CASES: Record<string, Case> = {
     actions: ['village.update'],
     refused: () => patch(admin, `/api/villages/${village.id}`, { publicityDays: -1 }),
   },
+  'POST /api/villages/{villageId}/display-key': {
+    ok: () => post(cadre, `/api/villages/${village.id}/display-key`, {}),
+    actions: ['village.display_key'],
+    refused: () => post(cadre, `/api/villages/${other.id}/display-key`, {}),
+  },
   'POST /api/villages/{villageId}/households': {
     ok: async () => {
       const res = await post(cadre, `/api/villages/${village.id}/households`, {

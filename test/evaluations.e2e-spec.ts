@@ -533,7 +533,16 @@ describe('public board', () => {
   let wang: Villager;
 
   beforeAll(async () => {
-    village = await t.newVillage({ code: `BOARD${process.pid}`, name: '石井村', town: '杉山镇' });
+    // a village that chose to show names online, for two years: this spec is about the formats
+    // (the defaults, masked names and the rest, are test/board-privacy.e2e-spec.ts)
+    village = await t.newVillage({
+      code: `BOARD${process.pid}`,
+      name: '石井村',
+      town: '杉山镇',
+      boardNames: 'full',
+      boardBlackList: 'names',
+      boardRetentionMonths: 24,
+    });
     cadre = await t.tokenFor('cadre', { villageId: village.id });
     const h = await t.newHousehold(village.id, {
       householdNo: HOUSEHOLD_NO,

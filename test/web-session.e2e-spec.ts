@@ -206,7 +206,8 @@ describe('the cookie follows the account', () => {
 
 describe('public board index', () => {
   it('lists the published months newest first, nothing else; 404 for an unknown village', async () => {
-    const village = await t.newVillage();
+    // two years online, so that these fixed months stay listed (retention: board-privacy spec)
+    const village = await t.newVillage({ boardRetentionMonths: 24 });
     const result = { redList: [], blackList: [], households: [] };
     const row = (month: string, status: 'draft' | 'published') => ({
       villageId: village.id,

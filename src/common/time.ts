@@ -75,3 +75,10 @@ export function daysInMonth(month: string): number {
 export function monthRange(month: string): { first: string; last: string } {
   return { first: `${month}-01`, last: `${month}-${String(daysInMonth(month)).padStart(2, '0')}` };
 }
+
+/** YYYY-MM moved by `n` months (negative: back). */
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number);
+  const index = y * 12 + (m - 1) + n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}

@@ -6,14 +6,48 @@ import { csvCell, neutralise } from '../common/csv';
 import type { Village } from '../villages/village.entity';
 import type { EvaluationResponseDto, PublicBoardDto } from './evaluations.dto';
 
-/** The notice-board view of a published evaluation: names and points, nothing that identifies. */
+/** 欧阳春燕 → 欧**燕, 龙建军 → 龙*军, 张三 → 张*, 王 → 王: first and last code point kept. */
+export function maskName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= 1) return name;
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+}
+
+/** What the board may show of one listed villager. */
+export interface ListedPerson {
+  /** Agreed to their full name online. */
+  consent: boolean;
+  /** Under 14 at the month's end: never on a public board. */
+  minor: boolean;
+}
+
+/** Who is looking: full names for the village's own screens and signed-in people. */
+export interface BoardView {
+  fullNames: boolean;
+  people: Map<number, ListedPerson>;
+}
+
+/**
+ * The notice-board view of a published evaluation: names and points, nothing that identifies;
+ * names masked, the black list without names and minors left out unless the village chose
+ * otherwise (docs/product.md, "The board online"). Ranks are kept as published.
+ */
 export function toPublicBoard(
   village: Village,
   evaluation: EvaluationResponseDto,
   timeZone: string,
+  view: BoardView,
 ): PublicBoardDto {
   const publishedAt = evaluation.publishedAt ?? evaluation.computedAt;
-  const { redList, blackList, households } = evaluation;
+  const shown = (row: { villagerId: number }) => !view.people.get(row.villagerId)?.minor;
+  const nameOf = (row: { villagerId: number; name: string }) =>
+    view.fullNames || village.boardNames === 'full' || view.people.get(row.villagerId)?.consent
+      ? row.name
+      : maskName(row.name);
+  const redList = evaluation.redList.filter(shown);
+  const blackList = evaluation.blackList.filter(shown);
+  const { households } = evaluation;
   return {
     village: { code: village.code, name: village.name, town: village.town },
     month: evaluation.month,
@@ -23,16 +57,16 @@ export function toPublicBoard(
     objections: evaluation.objections,
     publishedAt,
     publishedOn: todayIn(timeZone, publishedAt),
-    redList: redList.map((r) => ({ rank: r.rank, name: r.name, net: r.net })),
+    redList: redList.map((r) => ({ rank: r.rank, name: nameOf(r), net: r.net })),
     blackList: blackList.map((r) => ({
       rank: r.rank,
-      name: r.name,
+      name: village.boardBlackList === 'names' ? nameOf(r) : null,
       deductions: r.deductions,
       reasons: r.reasons,
     })),
     households: households.map((h) => ({
       rank: h.rank,
-      headName: h.headName,
+      headName: view.fullNames || village.boardNames === 'full' ? h.headName : maskName(h.headName),
       members: h.members,
       net: h.net,
     })),
@@ -52,6 +86,8 @@ export function dateLabel(date: string): string {
 }
 
 const REASON_SEPARATOR = '、';
+/** The black list's name cell where the village posts it without names. */
+const NAME_WITHHELD = '（不公示姓名）';
 
 interface Sheet {
   title: string;
@@ -80,7 +116,7 @@ function sheets(b: PublicBoardDto): Sheet[] {
       ],
       rows: b.blackList.map((r) => [
         r.rank,
-        r.name,
+        r.name ?? NAME_WITHHELD,
         r.deductions,
         r.reasons.join(REASON_SEPARATOR),
       ]),

@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Auth, Caller, CurrentUser, Public } from '../common/auth.decorators';
+import type { FastifyReply } from 'fastify';
+import { Auth, Caller, CurrentUser, OptionalAuth } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import {
   BoardQueryDto,
@@ -66,9 +67,13 @@ export class EvaluationsController {
   }
 }
 
-/** The notice board: published months only, no login. */
+/**
+ * The notice board: published months only, no login; a signed-in user of the village (read from
+ * an optional session) or the village's display key sees full names (docs/product.md, "The board
+ * online").
+ */
 @ApiTags('public')
-@Public()
+@OptionalAuth()
 @Controller('public/villages/:code/boards')
 export class BoardsController {
   constructor(private readonly evaluations: EvaluationsService) {}
@@ -77,8 +82,11 @@ export class BoardsController {
   @Endpoint({
     summary: 'A village’s public board: the published months, newest first (no login)',
   })
-  index(@Param('code') code: string): Promise<PublicBoardIndexDto> {
-    return this.evaluations.boardIndex(code);
+  index(
+    @Param('code') code: string,
+    @CurrentUser() caller: Caller | undefined,
+  ): Promise<PublicBoardIndexDto> {
+    return this.evaluations.boardIndex(code, caller);
   }
 
   @Get(':month')
@@ -102,11 +110,20 @@ export class BoardsController {
       },
     },
   })
-  board(
+  async board(
     @Param('code') code: string,
     @Param('month', ParseMonthPipe) month: string,
     @Query() q: BoardQueryDto,
+    @CurrentUser() caller: Caller | undefined,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return this.evaluations.board(code, month, q.format ?? 'json', q.revision);
+    const { body, fullNames } = await this.evaluations.board(code, month, q.format ?? 'json', {
+      caller,
+      key: q.key,
+      revision: q.revision,
+    });
+    // full names go to the one screen that asked, never to a shared cache
+    if (fullNames) void res.header('Cache-Control', 'private, no-store');
+    return body;
   }
 }

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import { CodePointLength } from '../common/dto';
 import { IsIdQuery } from '../common/ids';
 import { isMonth, MONTH_RULE } from '../common/time';
 import { PUBLICATION_STATUSES, type PublicationStatus } from './publicity';
@@ -21,6 +22,8 @@ export const BOARD_FORMATS = ['json', 'csv', 'xlsx', 'html'] as const;
 export type BoardFormat = (typeof BOARD_FORMATS)[number];
 
 export class BoardQueryDto {
+  /** The village's display key (its own screens): full names instead of masked ones. */
+  @IsOptional() @IsString() @CodePointLength(1, 100) key?: string;
   /** json (default), csv (UTF-8 with BOM), xlsx, or a printable html page. */
   @IsOptional() @IsIn(BOARD_FORMATS) format?: BoardFormat;
   /** An earlier published revision; the latest by default. */
@@ -75,13 +78,15 @@ export class PublicBoardIndexDto {
 
 export class PublicRedRowDto {
   rank!: number;
+  /** Masked (欧**燕) unless the village shows full names or the person agreed. */
   name!: string;
   net!: number;
 }
 
 export class PublicBlackRowDto {
   rank!: number;
-  name!: string;
+  /** null when the village posts the black list without names (the default). */
+  name!: string | null;
   deductions!: number;
   /** Titles of the broken rules, e.g. 乱倒垃圾. */
   reasons!: string[];

@@ -7,9 +7,10 @@ import { ObjectionsController } from './objections.controller';
 import { ObjectionsService } from './objections.service';
 import { BoardsController, EvaluationsController } from './evaluations.controller';
 import { EvaluationsService } from './evaluations.service';
+import { Villager } from '../villagers/villager.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village])],
+  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village, Villager])],
   controllers: [EvaluationsController, ObjectionsController, BoardsController],
   providers: [EvaluationsService, ObjectionsService],
 })

@@ -1,17 +1,27 @@
 import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, MoreThanOrEqual, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
-import { notFound, refuse } from '../common/errors';
-import { assertVillageAccess, defined } from '../common/scope';
-import { monthOf, todayIn } from '../common/time';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { sha256Hex } from '../common/idempotency';
+import { assertVillageAccess, defined, mayAccessVillage } from '../common/scope';
+import { addMonths, monthOf, monthRange, todayIn } from '../common/time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
+import { birthDateOf } from '../villagers/id-number';
+import { Villager } from '../villagers/villager.entity';
 import { Village } from '../villages/village.entity';
-import { attachment, boardCsv, boardHtml, boardXlsx, toPublicBoard } from './board';
+import {
+  attachment,
+  boardCsv,
+  boardHtml,
+  boardXlsx,
+  toPublicBoard,
+  type ListedPerson,
+} from './board';
 import { Evaluation } from './evaluation.entity';
 import type {
   BoardFormat,
@@ -37,6 +47,7 @@ export class EvaluationsService {
   constructor(
     @InjectRepository(Evaluation) private readonly evaluations: Repository<Evaluation>,
     @InjectRepository(Village) private readonly villages: Repository<Village>,
+    @InjectRepository(Villager) private readonly villagerRows: Repository<Villager>,
     private readonly tx: Tx,
     private readonly auditTrail: AuditService,
     private readonly rows: EntityRows,
@@ -124,12 +135,18 @@ export class EvaluationsService {
    * A village's board: its published months, newest first, each once (a republished month has a
    * published row per revision); 404 for an unknown village.
    */
-  async boardIndex(code: string): Promise<PublicBoardIndexDto> {
+  async boardIndex(code: string, caller?: Caller): Promise<PublicBoardIndexDto> {
     const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
     if (!village) throw notFound('Village');
     const rows = await this.evaluations.find({
       select: { month: true },
-      where: { villageId: village.id, status: 'published' },
+      where: defined({
+        villageId: village.id,
+        status: 'published' as const,
+        month: this.insider(caller, village)
+          ? undefined
+          : MoreThanOrEqual(this.onlineFrom(village)),
+      }),
       order: { month: 'DESC' },
     });
     return {
@@ -138,22 +155,90 @@ export class EvaluationsService {
     };
   }
 
-  /** A published month for the notice board; 404 for an unknown village or an unpublished month. */
+  /** The first month still online: the current month less the village's retention. */
+  private onlineFrom(village: Village): string {
+    return addMonths(monthOf(todayIn(this.config.timeZone)), -village.boardRetentionMonths);
+  }
+
+  /** A signed-in user of the village (or an admin) sees its board whole, every month of it. */
+  private insider(caller: Caller | undefined, village: Village): boolean {
+    return caller !== undefined && mayAccessVillage(caller, village.id);
+  }
+
+  /**
+   * Who of the listed villagers agreed to their full name, and who is under 14 at the month's end
+   * (from the birth date, else the ID number; unknown counts as of age).
+   */
+  private async listedPeople(
+    e: EvaluationResponseDto,
+    month: string,
+  ): Promise<Map<number, ListedPerson>> {
+    const ids = [...new Set([...e.redList, ...e.blackList].map((r) => r.villagerId))];
+    if (!ids.length) return new Map();
+    const rows = await this.villagerRows.find({
+      select: { id: true, birthDate: true, idNumber: true, boardConsent: true },
+      where: { id: In(ids) },
+    });
+    const monthEnd = monthRange(month).last;
+    return new Map(
+      rows.map((v) => {
+        const born = v.birthDate ?? (v.idNumber ? birthDateOf(v.idNumber) : null);
+        const minor =
+          born !== null && `${Number(born.slice(0, 4)) + 14}${born.slice(4)}` > monthEnd;
+        return [v.id, { consent: v.boardConsent, minor }];
+      }),
+    );
+  }
+
+  /**
+   * A published month for the notice board; 404 for an unknown village, an unpublished month or,
+   * for the public, a month no longer online. Full names for the village's display key (a wrong
+   * one is 403) and for its signed-in users; `fullNames` says so, for the cache header.
+   */
   async board(
     code: string,
     month: string,
     format: BoardFormat,
-    revision?: number,
-  ): Promise<PublicBoardDto | StreamableFile> {
-    const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
+    viewer: { caller?: Caller; key?: string; revision?: number },
+  ): Promise<{ body: PublicBoardDto | StreamableFile; fullNames: boolean }> {
+    const village =
+      code.length <= 32
+        ? await this.villages
+            .createQueryBuilder('v')
+            .addSelect('v.displayKeyHash')
+            .where('v.code = :code', { code })
+            .getOne()
+        : null;
+    const insider = village !== null && this.insider(viewer.caller, village);
+    const online = village !== null && (insider || month >= this.onlineFrom(village));
     const evaluation =
-      village &&
+      online &&
       (await this.evaluations.findOne({
-        where: defined({ villageId: village.id, month, status: 'published' as const, revision }),
+        where: defined({
+          villageId: village.id,
+          month,
+          status: 'published' as const,
+          revision: viewer.revision,
+        }),
         order: { revision: 'DESC' },
       }));
     if (!village || !evaluation) throw notFound(`Published board of ${month}`);
-    const board = toPublicBoard(village, await this.respond(evaluation), this.config.timeZone);
+    if (viewer.key !== undefined && village.displayKeyHash !== sha256Hex(viewer.key)) {
+      throw forbidden('key: not this village’s display key');
+    }
+    const fullNames = insider || viewer.key !== undefined;
+    const result = await this.respond(evaluation);
+    const board = toPublicBoard(village, result, this.config.timeZone, {
+      fullNames,
+      people: await this.listedPeople(result, month),
+    });
+    return { body: await this.boardFile(board, format), fullNames };
+  }
+
+  private async boardFile(
+    board: PublicBoardDto,
+    format: BoardFormat,
+  ): Promise<PublicBoardDto | StreamableFile> {
     switch (format) {
       case 'json':
         return board;

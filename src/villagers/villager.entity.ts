@@ -48,6 +48,10 @@ export class Villager {
   @Column({ type: 'date', nullable: true }) birthDate!: string | null;
   /** 与户主关系 */
   @Column({ type: 'varchar', length: 10, nullable: true }) relation!: Relation | null;
+  /** The person agreed to their full name on the online board; who recorded it, and when. */
+  @Column({ type: 'boolean', default: false }) boardConsent!: boolean;
+  @Column({ type: 'integer', nullable: true }) boardConsentBy!: number | null;
+  @Column({ type: TIMESTAMP, nullable: true }) boardConsentAt!: Date | null;
   @Column({ type: 'varchar', length: 10, default: 'active' }) status!: VillagerStatus;
   /**
    * Cached sum of this villager's ledger entries, written in the same transaction as each entry

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
@@ -76,6 +77,8 @@ export class VillagerUpdateDto {
   @IsOptional()
   @IsIn(RELATIONS)
   relation?: Relation | null;
+  /** The person agreed to their full name on the online board (recorded with who and when). */
+  @Optional() @IsBoolean() boardConsent?: boolean;
 }
 
 export class VillagerListQueryDto extends PageQueryDto {
@@ -106,6 +109,10 @@ export class VillagerResponseDto {
   @ApiProperty({ enum: RELATIONS, nullable: true })
   relation!: Relation | null;
   status!: VillagerStatus;
+  /** Full name on the online board, agreed by the person; who recorded it and when. */
+  boardConsent!: boolean;
+  boardConsentBy!: number | null;
+  boardConsentAt!: Date | null;
   balance!: number;
   createdAt!: Date;
 }

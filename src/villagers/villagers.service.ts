@@ -51,6 +51,9 @@ export function toVillagerResponse(v: Villager): VillagerResponseDto {
     birthYear: birthYearOf(v),
     relation: v.relation,
     status: v.status,
+    boardConsent: v.boardConsent,
+    boardConsentBy: v.boardConsentBy,
+    boardConsentAt: v.boardConsentAt,
     balance: v.balance,
     createdAt: v.createdAt,
   };
@@ -123,6 +126,9 @@ export class VillagersService {
         phone: dto.phone ?? null,
         birthDate: birthDateFor(dto.idNumber ?? null, dto.birthDate) ?? null,
         relation: dto.relation ?? null,
+        boardConsent: false,
+        boardConsentBy: null,
+        boardConsentAt: null,
         status: 'active',
         balance: 0,
       }),
@@ -206,6 +212,12 @@ export class VillagersService {
       ...dto,
       nameInitials: dto.name === undefined ? undefined : nameInitials(dto.name),
       birthDate: birthDateFor(dto.idNumber ?? villager.idNumber, dto.birthDate),
+      // a consent given or withdrawn is recorded with who and when
+      ...(dto.boardConsent !== undefined &&
+        dto.boardConsent !== villager.boardConsent && {
+          boardConsentBy: caller.id,
+          boardConsentAt: new Date(),
+        }),
     });
     if (Object.keys(changes).length) await em.update(Villager, { id }, changes);
     const saved = await em.findOneByOrFail(Villager, { id });

@@ -8,6 +8,11 @@ import {
 } from 'typeorm';
 import { TIMESTAMP } from '../db/columns';
 
+export const BOARD_NAMES = ['masked', 'full'] as const;
+export type BoardNames = (typeof BOARD_NAMES)[number];
+export const BOARD_BLACK_LISTS = ['count', 'names'] as const;
+export type BoardBlackList = (typeof BOARD_BLACK_LISTS)[number];
+
 @Entity('villages')
 export class Village {
   @PrimaryGeneratedColumn() id!: number;
@@ -17,6 +22,15 @@ export class Village {
   @Column({ type: 'integer', default: 10 }) redListSize!: number;
   /** 公示期: days a published month stays open to objections; 0 = final at once. */
   @Column({ type: 'integer', default: 3 }) publicityDays!: number;
+  /** The online board's names (docs/product.md, "The board online"): masked unless chosen. */
+  @Column({ type: 'varchar', length: 10, default: 'masked' }) boardNames!: BoardNames;
+  /** The online black list: how many and why (count), or with names. */
+  @Column({ type: 'varchar', length: 10, default: 'count' }) boardBlackList!: BoardBlackList;
+  /** Months a published board stays online. */
+  @Column({ type: 'integer', default: 3 }) boardRetentionMonths!: number;
+  /** SHA-256 of the display key that shows full names on the village's own screens. */
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false }) displayKeyHash!:
+    string | null;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
 }
 

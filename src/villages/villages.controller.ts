@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import {
+  DisplayKeyDto,
   HouseholdCreateDto,
   HouseholdListQueryDto,
   HouseholdUpdateDto,
@@ -38,15 +39,30 @@ export class VillagesController {
     return this.villages.get(caller, id);
   }
 
-  @Auth('admin')
+  @Auth('admin', 'cadre')
   @Patch(':id')
-  @Endpoint({ summary: 'Change a village’s name, town or settings' })
+  @Endpoint({
+    summary: 'Change a village’s name, town or settings (its cadre: the board settings only)',
+  })
   update(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: VillageUpdateDto,
   ) {
     return this.villages.update(caller, id, dto);
+  }
+
+  /** A new display key for the village's own screens; the old one stops working. */
+  @Auth('admin', 'cadre')
+  @Post(':villageId/display-key')
+  @Endpoint({
+    summary: 'A new display key: ?key= on the public board shows full names (the old key stops)',
+  })
+  rotateDisplayKey(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+  ): Promise<DisplayKeyDto> {
+    return this.villages.rotateDisplayKey(caller, villageId);
   }
 
   @Auth('admin', 'cadre')

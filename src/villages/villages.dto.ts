@@ -1,8 +1,31 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
 import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
+import {
+  BOARD_BLACK_LISTS,
+  BOARD_NAMES,
+  type BoardBlackList,
+  type BoardNames,
+} from './village.entity';
 
-export class VillageCreateDto {
+/** How the village's board shows people online (docs/product.md, "The board online"). */
+class BoardSettingsDto {
+  /** `masked` (default: 欧阳春燕 → 欧**燕) or `full`. */
+  @ApiProperty({ enum: BOARD_NAMES, required: false })
+  @Optional()
+  @IsIn(BOARD_NAMES)
+  boardNames?: BoardNames;
+  /** `count` (default: the black list without names) or `names`. */
+  @ApiProperty({ enum: BOARD_BLACK_LISTS, required: false })
+  @Optional()
+  @IsIn(BOARD_BLACK_LISTS)
+  boardBlackList?: BoardBlackList;
+  /** Months a published board stays online (1-24, default 3). */
+  @Optional() @IsInt() @Min(1) @Max(24) boardRetentionMonths?: number;
+}
+
+export class VillageCreateDto extends BoardSettingsDto {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 letters, digits, _ or -' })
   code!: string;
@@ -14,7 +37,8 @@ export class VillageCreateDto {
   @Optional() @IsInt() @Min(0) @Max(30) publicityDays?: number;
 }
 
-export class VillageUpdateDto {
+/** An admin changes everything; the village's cadre only the board settings. */
+export class VillageUpdateDto extends BoardSettingsDto {
   @Optional() @NameText(1, 50) name?: string;
   @Optional() @NameText(1, 50) town?: string;
   @Optional() @IsInt() @Min(1) @Max(100) redListSize?: number;
@@ -41,4 +65,9 @@ export class HouseholdUpdateDto {
 
 export class HouseholdListQueryDto extends PageQueryDto {
   @IsOptional() @IsString() @CodePointLength(1, 50) group?: string;
+}
+
+export class DisplayKeyDto {
+  /** Shown once: `?key=` on the public board shows full names on the village's own screens. */
+  key!: string;
 }

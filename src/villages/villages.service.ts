@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
-import { notFound, refuse } from '../common/errors';
+import { forbidden, notFound, refuse } from '../common/errors';
+import { sha256Hex } from '../common/idempotency';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import {
   assertVillageAccess,
@@ -15,6 +17,7 @@ import {
 import { ctxOf, type Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import type {
+  DisplayKeyDto,
   HouseholdCreateDto,
   HouseholdListQueryDto,
   HouseholdUpdateDto,
@@ -23,6 +26,9 @@ import type {
   VillageUpdateDto,
 } from './villages.dto';
 import { Household, Village } from './village.entity';
+
+/** The village settings its cadre may change too. */
+const BOARD_SETTINGS = ['boardNames', 'boardBlackList', 'boardRetentionMonths'];
 
 @Injectable()
 export class VillagesService {
@@ -67,12 +73,37 @@ export class VillagesService {
   }
 
   async updateIn(ctx: Ctx, id: number, dto: VillageUpdateDto): Promise<Village> {
+    assertVillageAccess(ctx.caller, id);
+    if (ctx.caller.role !== 'admin') {
+      const other = Object.keys(dto).find((field) => !BOARD_SETTINGS.includes(field));
+      if (other) throw forbidden(`${other}: only an administrator changes it`);
+    }
     const village = await ctx.em.findOneBy(Village, { id });
     if (!village) throw notFound('Village');
     const before = { ...village };
     const saved = await ctx.em.save(Object.assign(village, dto));
     await this.audit.updated(ctx, 'village', id, id, before, saved);
     return saved;
+  }
+
+  /**
+   * A new display key for the village's own screens (the TV at the civilisation station, the
+   * print layout): the key is answered once and only its SHA-256 is kept; the old one stops.
+   */
+  rotateDisplayKey(caller: Caller, villageId: number): Promise<DisplayKeyDto> {
+    return this.tx.run(async (em) => {
+      assertVillageAccess(caller, villageId);
+      if (!(await em.existsBy(Village, { id: villageId }))) throw notFound('Village');
+      const key = randomBytes(18).toString('base64url');
+      await em.update(Village, { id: villageId }, { displayKeyHash: sha256Hex(key) });
+      await this.audit.record(ctxOf(em, caller), {
+        action: 'village.display_key',
+        entityType: 'village',
+        entityId: villageId,
+        villageId,
+      });
+      return { key };
+    });
   }
 
   async createHousehold(

@@ -1,5 +1,6 @@
 import { apiAs, asAdmin, must } from './api';
-import { DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAGE } from './data';
+import { signIn } from './journeys';
+import { ADMIN, DEDUCTION_RULE, months, PASSWORD, SECRET_PHONE, VILLAGE } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
 const { current, previous } = months();
@@ -16,14 +17,18 @@ test.describe('public board', () => {
     }
     // just published: 公示中 with the closing date (docs/product.md)
     await expect(page.getByText(/^公示中，\d{4}年\d+月\d+日截止/)).toBeVisible();
+    // online, by default: the black list without names, the others' names masked
     const black = page.getByRole('region', { name: '黑榜' });
-    await expect(black.getByRole('row', { name: /李明/ })).toContainText(DEDUCTION_RULE);
+    await expect(black.getByRole('row', { name: /（不公示）/ })).toContainText(DEDUCTION_RULE);
+    await expect(black).not.toContainText('李');
     const red = page.getByRole('region', { name: '红榜' });
     await expect(red.getByRole('row')).toHaveCount(6); // header + 5 with merits only
+    await expect(red.getByRole('cell', { name: '王*国' })).toBeVisible();
+    await expect(red).not.toContainText('王建国');
     // header + 2: 李秀英's household is off, 李明 of it is on the black list (一票否决)
     const households = page.getByRole('region', { name: '文明家庭' });
     await expect(households.getByRole('row')).toHaveCount(3);
-    await expect(households).not.toContainText('李秀英');
+    await expect(households).not.toContainText('李*英');
     // names and points, nothing else about a person
     await expect(page.locator('body')).not.toContainText(SECRET_PHONE);
     await expect(page.locator('body')).not.toContainText('SJ-01');
@@ -87,6 +92,46 @@ test.describe('public board', () => {
       'rgb(34, 34, 34)',
     );
     await screenshot(page, 'board-html');
+  });
+
+  test.describe('full names where the village shows them', () => {
+    // the browser logs the 403 of the wrong key; nothing else may fail
+    test.use({ allowConsole: [/status of 403/] });
+    test('its own screen, by the display key, and its signed-in people', async ({
+      page,
+      browser,
+    }) => {
+      // the admin makes a TV link for the village
+      await page.goto('/login');
+      await page.getByLabel('用户名').fill(ADMIN.username);
+      await page.getByLabel('密码').fill(ADMIN.password);
+      await page.getByRole('button', { name: '登录' }).click();
+      await expect(page).toHaveURL(/\/admin$/);
+      await page.goto('/admin/villages');
+      await page.getByRole('button', { name: `${VILLAGE.name}大屏链接` }).click();
+      const link = (await page.getByRole('status').locator('code').textContent())!;
+      expect(link).toMatch(/\/board\/E2E-SJ\?view=tv&key=/);
+      await screenshot(page, 'admin-screen-link');
+
+      const tv = await (await browser.newContext()).newPage();
+      await tv.setViewportSize({ width: 1920, height: 1080 });
+      await tv.goto(link);
+      const red = tv.getByRole('region', { name: /红榜/ });
+      await expect(red).toContainText('王建国');
+      // the print view keeps the key
+      await tv.getByRole('link', { name: '打印版' }).click();
+      await expect(tv.getByRole('region', { name: /红榜/ })).toContainText('王建国');
+      await tv.goto(link.replace(/key=[^&]+/, 'key=wrong'));
+      await expect(tv.getByRole('alert')).toContainText('大屏链接已经失效');
+      await tv.close();
+
+      // a villager of the village, signed in, sees the names too
+      const villager = await (await browser.newContext()).newPage();
+      await signIn(villager, 'villager', /\/villager$/);
+      await villager.goto(`/board/${VILLAGE.code}`);
+      await expect(villager.getByRole('region', { name: /红榜/ })).toContainText('王建国');
+      await villager.close();
+    });
   });
 
   test.describe('unknown village or month', () => {

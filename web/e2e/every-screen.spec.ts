@@ -95,6 +95,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/bulk', 'cadre-bulk'],
     ['/cadre/exports', 'cadre-exports'],
     ['/cadre/cards', 'cadre-cards'],
+    ['/cadre/board-settings', 'cadre-board-settings'],
     ['/password', 'cadre-password'],
   ]) {
     await check(page, path, name);

@@ -56,6 +56,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['cadre'], title: '批量记分' },
   },
   {
+    path: '/cadre/board-settings',
+    component: () => import('./pages/cadre/BoardSettings.vue'),
+    meta: { roles: ['cadre'], title: '网上榜单' },
+  },
+  {
     path: '/cadre/exports',
     component: () => import('./pages/cadre/CadreExports.vue'),
     meta: { roles: ['cadre'], title: '导出表格' },

@@ -173,8 +173,25 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a village’s name, town or settings */
+        /** Change a village’s name, town or settings (its cadre: the board settings only) */
         patch: operations["VillagesController_update"];
+        trace?: never;
+    };
+    "/api/villages/{villageId}/display-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new display key: ?key= on the public board shows full names (the old key stops) */
+        post: operations["VillagesController_rotateDisplayKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/villages/{villageId}/households": {
@@ -982,12 +999,24 @@ export interface components {
             villagerId?: number;
         };
         VillageCreateDto: {
+            /**
+             * @description `masked` (default: 欧阳春燕 → 欧**燕) or `full`.
+             * @enum {string}
+             */
+            boardNames?: "masked" | "full";
+            /**
+             * @description `count` (default: the black list without names) or `names`.
+             * @enum {string}
+             */
+            boardBlackList?: "count" | "names";
             code: string;
             name: string;
             town: string;
             redListSize?: number;
             /** @description 公示期 in days (0-30, default 3); 0 makes a published month final at once. */
             publicityDays?: number;
+            /** @description Months a published board stays online (1-24, default 3). */
+            boardRetentionMonths?: number;
         };
         Village: {
             id: number;
@@ -997,14 +1026,44 @@ export interface components {
             redListSize: number;
             /** @description 公示期: days a published month stays open to objections; 0 = final at once. */
             publicityDays: number;
+            /**
+             * @description The online board's names (docs/product.md, "The board online"): masked unless chosen.
+             * @enum {string}
+             */
+            boardNames: "masked" | "full";
+            /**
+             * @description The online black list: how many and why (count), or with names.
+             * @enum {string}
+             */
+            boardBlackList: "count" | "names";
+            /** @description Months a published board stays online. */
+            boardRetentionMonths: number;
+            /** @description SHA-256 of the display key that shows full names on the village's own screens. */
+            displayKeyHash: string | null;
             /** Format: date-time */
             createdAt: string;
         };
         VillageUpdateDto: {
+            /**
+             * @description `masked` (default: 欧阳春燕 → 欧**燕) or `full`.
+             * @enum {string}
+             */
+            boardNames?: "masked" | "full";
+            /**
+             * @description `count` (default: the black list without names) or `names`.
+             * @enum {string}
+             */
+            boardBlackList?: "count" | "names";
             name?: string;
             town?: string;
             redListSize?: number;
             publicityDays?: number;
+            /** @description Months a published board stays online (1-24, default 3). */
+            boardRetentionMonths?: number;
+        };
+        DisplayKeyDto: {
+            /** @description Shown once: `?key=` on the public board shows full names on the village's own screens. */
+            key: string;
         };
         HouseholdCreateDto: {
             householdNo: string;
@@ -1062,6 +1121,11 @@ export interface components {
             birthYear: number | null;
             /** @enum {string} */
             status: "active" | "moved" | "deceased";
+            /** @description Full name on the online board, agreed by the person; who recorded it and when. */
+            boardConsent: boolean;
+            boardConsentBy: number | null;
+            /** Format: date-time */
+            boardConsentAt: string | null;
             balance: number;
             /** Format: date-time */
             createdAt: string;
@@ -1085,6 +1149,8 @@ export interface components {
             name?: string;
             idNumber?: string;
             phone?: string;
+            /** @description The person agreed to their full name on the online board (recorded with who and when). */
+            boardConsent?: boolean;
         };
         RuleCreateDto: {
             /** @enum {string} */
@@ -1410,12 +1476,14 @@ export interface components {
         };
         PublicRedRowDto: {
             rank: number;
+            /** @description Masked (欧**燕) unless the village shows full names or the person agreed. */
             name: string;
             net: number;
         };
         PublicBlackRowDto: {
             rank: number;
-            name: string;
+            /** @description null when the village posts the black list without names (the default). */
+            name: string | null;
             deductions: number;
             /** @description Titles of the broken rules, e.g. 乱倒垃圾. */
             reasons: string[];
@@ -2259,6 +2327,63 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VillagesController_rotateDisplayKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayKeyDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4591,6 +4716,8 @@ export interface operations {
     BoardsController_board: {
         parameters: {
             query?: {
+                /** @description The village's display key (its own screens): full names instead of masked ones. */
+                key?: string;
                 /** @description json (default), csv (UTF-8 with BOM), xlsx, or a printable html page. */
                 format?: "json" | "csv" | "xlsx" | "html";
                 /** @description An earlier published revision; the latest by default. */
