@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { displayNamesById } from '../auth/display-name';
 import { forbidden } from '../common/errors';
@@ -27,6 +27,10 @@ export interface AuditChange {
 const HIDDEN = new Set(['passwordHash', 'password', 'tokenHash', 'requestHash', 'tokenVersion']);
 /** Bookkeeping every row has; the event itself says who and when. */
 const SKIPPED = new Set(['id', 'createdAt', 'updatedAt']);
+
+/** The access log's actions (docs/security.md). */
+export type AccessAction =
+  'auth.login' | 'auth.login_failed' | 'auth.logout' | 'auth.password_changed' | 'export.download';
 
 /** Field → [before, after] for the fields that differ; ID numbers and birth dates masked, secrets left out. */
 export function diff(
@@ -82,6 +86,39 @@ export class AuditService {
       requestId: ctx.requestId,
     });
     await this.rows.insertRow(ctx.em, AuditEvent, event);
+  }
+
+  /**
+   * An access (docs/security.md, "The access log"): a login, a failed one, a logout, a password
+   * changed, a file exported — who, from which address, what came of it; in the caller's
+   * transaction (a refused login runs one for this row alone).
+   */
+  async access(
+    em: EntityManager,
+    event: {
+      action: AccessAction;
+      account: { id: number; role: string; villageId: number | null } | null;
+      username: string;
+      ip: string | null;
+      outcome: string;
+      requestId?: string | null;
+      entityType?: AuditEntityType;
+      details?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const row = {
+      at: new Date(),
+      actorId: event.account?.id ?? null,
+      role: event.account?.role ?? null,
+      action: event.action,
+      entityType: event.entityType ?? 'user',
+      entityId: event.entityType === 'export' ? 0 : (event.account?.id ?? 0),
+      villageId: event.account?.villageId ?? null,
+      changes: { username: event.username, ip: event.ip, outcome: event.outcome, ...event.details },
+      reason: null,
+      requestId: event.requestId ?? null,
+    };
+    await this.rows.insertRow(em, AuditEvent, row);
   }
 
   created(

@@ -67,21 +67,27 @@ export class AuthController {
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const device = deviceCookie(req) ?? newDeviceId();
-    const answer = await this.auth.login(dto, { ip: ip ?? null, device });
+    const answer = await this.auth.login(dto, { ip: ip ?? null, device, requestId: req.id });
     setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
     setDeviceCookie(req, res, device);
     return answer;
   }
 
-  @Public()
+  @OptionalAuth()
   @Post('auth/logout')
   @HttpCode(204)
   @Endpoint({
     summary: 'Log out: clears the session cookie',
     errors: { 403: 'A cross-origin request with the session cookie' },
   })
-  logout(@Req() req: RequestLike, @Res({ passthrough: true }) res: FastifyReply): void {
+  async logout(
+    @CurrentUser() caller: Caller | undefined,
+    @Ip() ip: string | undefined,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<void> {
     clearSessionCookie(req, res);
+    await this.auth.logout(caller, ip ?? null);
   }
 
   /** Who the session belongs to, or `user: null`: never a 401, so the app can ask at start. */

@@ -9,6 +9,8 @@ import {
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
@@ -30,8 +32,24 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly throttle: LoginThrottle,
     private readonly jwt: JwtService,
     private readonly tx: Tx,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Logout: the access log says who left, and from where. */
+  async logout(caller: Caller | undefined, ip: string | null): Promise<void> {
+    if (!caller) return;
+    await this.tx.run((em) =>
+      this.audit.access(em, {
+        action: 'auth.logout',
+        account: caller,
+        username: caller.username,
+        ip,
+        outcome: 'ok',
+        requestId: caller.requestId,
+      }),
+    );
+  }
 
   /** Limited as LoginThrottle says; a successful login remembers the client (address, device). */
   async login(dto: LoginDto, client: LoginClient): Promise<LoginResponseDto> {
@@ -41,13 +59,36 @@ export class AuthService implements OnApplicationBootstrap {
       .where('LOWER(u.username) = :username', { username })
       .getOne();
     let rehash = false;
-    const ok = await this.throttle.judge(username, client, async () => {
-      const check = await verifyPassword(dto.password, user?.passwordHash ?? (await dummyHash()));
-      rehash = check.rehash;
-      return user !== null && check.ok;
-    });
-    if (!ok || !user) throw new UnauthorizedException('Wrong username or password');
-    if (user.disabled) throw forbidden('This account is disabled; ask an administrator');
+    const logged = (action: 'auth.login' | 'auth.login_failed', outcome: string) =>
+      this.tx.run((em) =>
+        this.audit.access(em, {
+          action,
+          account: user,
+          username,
+          ip: client.ip,
+          outcome,
+          requestId: client.requestId,
+        }),
+      );
+    let ok: boolean;
+    try {
+      ok = await this.throttle.judge(username, client, async () => {
+        const check = await verifyPassword(dto.password, user?.passwordHash ?? (await dummyHash()));
+        rehash = check.rehash;
+        return user !== null && check.ok;
+      });
+    } catch (err) {
+      await logged('auth.login_failed', 'throttled');
+      throw err;
+    }
+    if (!ok || !user) {
+      await logged('auth.login_failed', user ? 'wrong_password' : 'unknown_username');
+      throw new UnauthorizedException('Wrong username or password');
+    }
+    if (user.disabled) {
+      await logged('auth.login_failed', 'disabled');
+      throw forbidden('This account is disabled; ask an administrator');
+    }
     // An old bcrypt hash is replaced now that the password is known (argon2id).
     if (rehash) {
       const upgraded = await this.throttle.hash(username, () => hashPassword(dto.password));
@@ -60,6 +101,7 @@ export class AuthService implements OnApplicationBootstrap {
       );
     }
     await this.throttle.remember(username, client);
+    await logged('auth.login', 'ok');
     return {
       accessToken: await this.jwt.signAsync(tokenPayload(user)),
       user: (await toUserResponses(this.users.manager, [user]))[0],

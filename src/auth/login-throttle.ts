@@ -33,6 +33,8 @@ export const THROTTLE = {
 export interface LoginClient {
   ip: string | null;
   device: string | null;
+  /** The request's id, for the access log. */
+  requestId?: string | null;
 }
 
 const throttled = (message: string, retryAfterSeconds: number) =>

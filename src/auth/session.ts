@@ -9,6 +9,8 @@ export const SESSION_COOKIE = 'cp_session';
 
 /** The minimum of a request this module reads (a Fastify request, cookies by @fastify/cookie). */
 export interface RequestLike {
+  /** Fastify's request id (src/common/request-context.ts). */
+  id?: string;
   method: string;
   protocol?: string;
   headers: Record<string, string | string[] | undefined>;

@@ -220,7 +220,19 @@ export class UsersService {
       client,
       async () => (await verifyPassword(dto.currentPassword, user.passwordHash)).ok,
     );
-    if (!ok) throw forbidden('currentPassword is wrong');
+    if (!ok) {
+      await this.tx.run((em) =>
+        this.audit.access(em, {
+          action: 'auth.login_failed',
+          account: user,
+          username,
+          ip: client.ip,
+          outcome: 'wrong_current_password',
+          requestId: caller.requestId,
+        }),
+      );
+      throw forbidden('currentPassword is wrong');
+    }
     const passwordHash = await this.throttle.hash(username, () => hashPassword(dto.newPassword));
     const updated = await this.tx.run(async (em) => {
       const result = await em.update(
@@ -231,13 +243,13 @@ export class UsersService {
       // Someone else changed the account meanwhile (disabled it, reset it): this session is over.
       if (!result.affected) throw forbidden('The account changed meanwhile; log in again');
       const updated = await em.findOneByOrFail(User, { id: user.id });
-      await this.audit.record(ctxOf(em, caller), {
-        action: 'user.password',
-        entityType: 'user',
-        entityId: user.id,
-        villageId: user.villageId,
-        before: user,
-        after: updated,
+      await this.audit.access(em, {
+        action: 'auth.password_changed',
+        account: user,
+        username,
+        ip: client.ip,
+        outcome: 'ok',
+        requestId: caller.requestId,
       });
       return updated;
     });

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Ip, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
-import { ExportQueryDto, ParseVillageExportPipe } from './exports.dto';
+import { AuditExportQueryDto, ExportQueryDto, ParseVillageExportPipe } from './exports.dto';
 import { ExportsService, VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 import { CONTENT_TYPES } from './table-stream';
 import { Endpoint, EXPORT_CONTENT } from '../common/api-docs';
@@ -28,8 +28,9 @@ export class ExportsController {
     @Param('villageId', ParseIdPipe) villageId: number,
     @Param('kind', ParseVillageExportPipe) kind: VillageExport,
     @Query() q: ExportQueryDto,
+    @Ip() ip: string | undefined,
   ) {
-    return this.exports.village(caller, villageId, kind, q);
+    return this.exports.village(caller, villageId, kind, q, ip ?? null);
   }
 
   @Auth('admin')
@@ -43,8 +44,23 @@ export class ExportsController {
     @CurrentUser() caller: Caller,
     @Param('kind', ParseVillageExportPipe) kind: VillageExport,
     @Query() q: ExportQueryDto,
+    @Ip() ip: string | undefined,
   ) {
-    return this.exports.district(caller, kind, q);
+    return this.exports.district(caller, kind, q, ip ?? null);
+  }
+
+  @Auth('admin')
+  @Get('audit/export')
+  @Endpoint({
+    summary: 'Export the audit trail between two instants as XLSX or CSV (administrators)',
+    okContent: EXPORT_CONTENT,
+  })
+  auditTrail(
+    @CurrentUser() caller: Caller,
+    @Query() q: AuditExportQueryDto,
+    @Ip() ip: string | undefined,
+  ) {
+    return this.exports.auditTrail(caller, q, ip ?? null);
   }
 
   @Auth('admin', 'shopkeeper')
@@ -57,7 +73,8 @@ export class ExportsController {
     @CurrentUser() caller: Caller,
     @Param('storeId', ParseIdPipe) storeId: number,
     @Query() q: ExportQueryDto,
+    @Ip() ip: string | undefined,
   ) {
-    return this.exports.redemptions(caller, storeId, q);
+    return this.exports.redemptions(caller, storeId, q, ip ?? null);
   }
 }

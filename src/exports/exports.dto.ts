@@ -1,5 +1,5 @@
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsISO8601, IsIn, IsOptional } from 'class-validator';
 import { IsMonthText } from '../common/dto';
 import { EXPORT_FORMATS, type ExportFormat } from './table-stream';
 import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
@@ -7,6 +7,15 @@ import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 export class ExportQueryDto {
   /** YYYY-MM: required for the ledger and redemptions, ignored for the roster. */
   @IsMonthText() month?: string;
+  /** xlsx (default) or csv (UTF-8 with a BOM). */
+  @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
+}
+
+export class AuditExportQueryDto {
+  /** From this instant (ISO 8601), inclusive. */
+  @IsISO8601({ strict: true }) from!: string;
+  /** Up to this instant (ISO 8601), exclusive. */
+  @IsISO8601({ strict: true }) to!: string;
   /** xlsx (default) or csv (UTF-8 with a BOM). */
   @IsOptional() @IsIn(EXPORT_FORMATS) format?: ExportFormat;
 }

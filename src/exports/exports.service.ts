@@ -1,11 +1,14 @@
 import { BadRequestException, Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, In, type DataSource, type EntityManager } from 'typeorm';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { AuditService } from '../audit/audit.service';
 import { displayNamesById } from '../auth/display-name';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound } from '../common/errors';
 import { assertVillageAccess } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { Tx } from '../db/transaction';
 import { Deed } from '../deeds/deed.entity';
 import { monthLabel } from '../evaluations/board';
 import { LedgerEntry, type LedgerKind } from '../ledger/ledger-entry.entity';
@@ -51,7 +54,25 @@ export class ExportsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tx: Tx,
+    private readonly audit: AuditService,
   ) {}
+
+  /** Every export is in the access log: who took which file, from where (docs/security.md). */
+  private logged(caller: Caller, ip: string | null, details: Record<string, unknown>) {
+    return this.tx.run((em) =>
+      this.audit.access(em, {
+        action: 'export.download',
+        entityType: 'export',
+        account: caller,
+        username: caller.username,
+        ip,
+        outcome: 'ok',
+        requestId: caller.requestId,
+        details,
+      }),
+    );
+  }
 
   /** A village's roster or ledger (admin: any village; cadre: their own). */
   async village(
@@ -59,23 +80,38 @@ export class ExportsService {
     villageId: number,
     kind: VillageExport,
     q: { month?: string; format?: ExportFormat },
+    ip: string | null = null,
   ): Promise<StreamableFile> {
     assertVillageAccess(caller, villageId);
     const village = await this.ds.manager.findOneBy(Village, { id: villageId });
     if (!village) throw notFound('Village');
-    return this.villages(kind, [village], q, village.name, village.code);
+    const file = await this.villages(kind, [village], q, village.name, village.code);
+    await this.logged(caller, ip, {
+      kind,
+      villageId,
+      month: q.month ?? null,
+      format: q.format ?? 'xlsx',
+    });
+    return file;
   }
 
   /** The whole district (admin): one table, village by village. */
-  district(
+  async district(
     caller: Caller,
     kind: VillageExport,
     q: { month?: string; format?: ExportFormat },
+    ip: string | null = null,
   ): Promise<StreamableFile> {
     if (caller.role !== 'admin') throw forbidden('District exports are for administrators');
-    return this.ds.manager
-      .find(Village, { order: { id: 'ASC' } })
-      .then((villages) => this.villages(kind, villages, q, '全区', 'district'));
+    const villages = await this.ds.manager.find(Village, { order: { id: 'ASC' } });
+    const file = await this.villages(kind, villages, q, '全区', 'district');
+    await this.logged(caller, ip, {
+      kind,
+      villageId: null,
+      month: q.month ?? null,
+      format: q.format ?? 'xlsx',
+    });
+    return file;
   }
 
   /** A store's redemptions for a month (admin: any store; shopkeeper: their own). */
@@ -83,6 +119,7 @@ export class ExportsService {
     caller: Caller,
     storeId: number,
     q: { month?: string; format?: ExportFormat },
+    ip: string | null = null,
   ): Promise<StreamableFile> {
     if (caller.role === 'shopkeeper' && caller.storeId !== storeId) {
       throw forbidden('You may only export your own store');
@@ -102,12 +139,79 @@ export class ExportsService {
       { header: '操作人', width: 12 },
       { header: '取消原因', width: 24 },
     ];
-    return this.file(
+    const file = this.file(
       format,
       tableStream(format, '兑换记录', columns, this.redemptionPages(storeId, month)),
       `redemptions-${storeId}-${month}`,
       `${store.name}${monthLabel(month)}兑换记录`,
     );
+    await this.logged(caller, ip, { kind: 'redemptions', storeId, month, format });
+    return file;
+  }
+
+  /**
+   * The audit trail between two instants (admin), oldest first, for an assessor: time, who, what,
+   * which record, the changes as JSON, the reason, the request. Itself in the access log.
+   */
+  async auditTrail(
+    caller: Caller,
+    q: { from?: string; to?: string; format?: ExportFormat },
+    ip: string | null = null,
+  ): Promise<StreamableFile> {
+    if (caller.role !== 'admin') throw forbidden('The audit trail export is for administrators');
+    if (!q.from || !q.to) throw new BadRequestException('from and to are required (ISO 8601)');
+    const [from, to] = [new Date(q.from), new Date(q.to)];
+    const format = q.format ?? 'xlsx';
+    const columns: TableColumn[] = [
+      { header: '时间', width: 18 },
+      { header: '角色', width: 10 },
+      { header: '操作人', width: 12 },
+      { header: '操作', width: 20 },
+      { header: '记录', width: 14 },
+      { header: '村', width: 8 },
+      { header: '内容', width: 60 },
+      { header: '理由', width: 24 },
+      { header: '请求', width: 36 },
+    ];
+    const file = this.file(
+      format,
+      tableStream(format, '操作记录', columns, this.auditPages(from, to)),
+      `audit-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}`,
+      '操作记录',
+    );
+    await this.logged(caller, ip, { kind: 'audit', from: q.from, to: q.to, format });
+    return file;
+  }
+
+  private async *auditPages(from: Date, to: Date): AsyncGenerator<Cell[][]> {
+    const em = this.ds.manager;
+    let after = 0;
+    for (;;) {
+      const page = await em
+        .createQueryBuilder(AuditEvent, 'e')
+        .where('e.at >= :from AND e.at < :to AND e.id > :after', { from, to, after })
+        .orderBy('e.id', 'ASC')
+        .limit(EXPORT_PAGE)
+        .getMany();
+      if (!page.length) break;
+      after = page[page.length - 1].id;
+      const actors = await displayNamesById(
+        em,
+        page.map((e) => e.actorId),
+      );
+      yield page.map((e) => [
+        localDateTime(e.at, this.config.timeZone),
+        e.role,
+        e.actorId === null ? null : (actors.get(e.actorId) ?? null),
+        e.action,
+        `${e.entityType} #${e.entityId}`,
+        e.villageId,
+        JSON.stringify(e.changes),
+        e.reason,
+        e.requestId,
+      ]);
+      if (page.length < EXPORT_PAGE) break;
+    }
   }
 
   private villages(

@@ -920,6 +920,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the audit trail between two instants as XLSX or CSV (administrators) */
+        get: operations["ExportsController_auditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stores/{storeId}/exports/redemptions": {
         parameters: {
             query?: never;
@@ -1546,7 +1563,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
+            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -1564,7 +1581,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
+            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -3222,7 +3239,7 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
-                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo";
+                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
                 entityId?: number;
                 villageId?: number;
                 actorId?: number;
@@ -6093,6 +6110,61 @@ export interface operations {
             };
             /** @description Not found (or not in the caller’s scope) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExportsController_auditTrail: {
+        parameters: {
+            query: {
+                /** @description From this instant (ISO 8601), inclusive. */
+                from: string;
+                /** @description Up to this instant (ISO 8601), exclusive. */
+                to: string;
+                /** @description xlsx (default) or csv (UTF-8 with a BOM). */
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
