@@ -128,6 +128,14 @@ const CASES: Record<string, Case> = {
     actions: ['villager.update'],
     refused: () => patch(cadre, `/api/villagers/${wang.id}`, { status: 'gone' }),
   },
+  'POST /api/villagers/{id}/anonymize': {
+    setup: async () => {
+      s.gone = (await t.newVillager(village.id, { name: '赵走了', status: 'moved' })).id;
+    },
+    ok: () => post(admin, `/api/villagers/${s.gone}/anonymize`),
+    actions: ['villager.anonymize'],
+    refused: () => post(admin, `/api/villagers/${li.id}/anonymize`), // still active: 409
+  },
   'POST /api/users': {
     ok: () =>
       post(admin, '/api/users', {

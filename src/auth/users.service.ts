@@ -60,6 +60,21 @@ export async function toUserResponses(
   return users.map((u, i) => toUserResponse(u, names[i]));
 }
 
+/**
+ * The accounts of a villager who is anonymised: disabled, their sessions ended, their own name
+ * cleared (they show the villager's, which is then the anonymous one). In the caller's
+ * transaction; answers how many.
+ */
+export async function closeAccountsOf(em: EntityManager, villagerId: number): Promise<number> {
+  const { affected } = await em
+    .createQueryBuilder()
+    .update(User)
+    .set({ disabled: true, displayName: null, tokenVersion: () => 'token_version + 1' })
+    .where('villager_id = :villagerId', { villagerId })
+    .execute();
+  return affected ?? 0;
+}
+
 /** The scope a role needs, checked against the database: 400 for a missing or stray field. */
 async function resolveScope(em: EntityManager, role: Role, input: ScopeInput): Promise<Scope> {
   const scope: Scope = { villageId: null, storeId: null, villagerId: null };

@@ -30,6 +30,8 @@ export const CONFLICT_CODES = [
   'GOODS_INACTIVE',
   'VILLAGE_NOT_SERVED',
   'ALREADY_CANCELLED',
+  /** Only a villager who moved away or died is anonymised. */
+  'VILLAGER_ACTIVE',
   /** Not thrown: a bulk award's outcome for a villager of another village. */
   'NOT_IN_VILLAGE',
   /** A unique key of the database, where no rule above caught it first. */

@@ -49,6 +49,26 @@ export class ExportsController {
     return this.exports.district(caller, kind, q, ip ?? null);
   }
 
+  /** A copy of everything held about me (a villager). */
+  @Auth('villager')
+  @Get('me/data')
+  @Endpoint({ summary: 'A copy of everything held about the calling villager (JSON)' })
+  myData(@CurrentUser() caller: Caller, @Ip() ip: string | undefined) {
+    return this.exports.personalData(caller, caller.villagerId ?? -1, ip ?? null);
+  }
+
+  /** The same for a villager of the cadre's village, e.g. one without an account. */
+  @Auth('admin', 'cadre')
+  @Get('villagers/:id/data')
+  @Endpoint({ summary: 'A copy of everything held about a villager (JSON)' })
+  villagerData(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Ip() ip: string | undefined,
+  ) {
+    return this.exports.personalData(caller, id, ip ?? null);
+  }
+
   @Auth('admin')
   @Get('audit/export')
   @Endpoint({

@@ -1,6 +1,11 @@
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { IsISO8601, IsIn, IsOptional } from 'class-validator';
 import { IsMonthText } from '../common/dto';
+import type { Deed } from '../deeds/deed.entity';
+import type { Objection } from '../evaluations/objection.entity';
+import type { LedgerEntry } from '../ledger/ledger-entry.entity';
+import type { RedemptionItem } from '../store/redemption.entity';
+import type { VillagerResponseDto } from '../villagers/villagers.dto';
 import { EXPORT_FORMATS, type ExportFormat } from './table-stream';
 import { VILLAGE_EXPORTS, type VillageExport } from './exports.service';
 
@@ -29,4 +34,34 @@ export class ParseVillageExportPipe implements PipeTransform<string, VillageExpo
     }
     return value as VillageExport;
   }
+}
+
+export class PersonalHouseholdDto {
+  householdNo!: string;
+  headName!: string;
+  group!: string;
+}
+
+export class PersonalRedemptionDto {
+  id!: number;
+  storeId!: number;
+  villagerId!: number;
+  villageId!: number;
+  total!: number;
+  status!: string;
+  operatorId!: number;
+  createdAt!: Date;
+  items!: RedemptionItem[];
+}
+
+/** Everything held about one villager (docs/product.md, "A villager's rights"). */
+export class PersonalDataDto {
+  exportedAt!: Date;
+  /** As every answer shows it: the ID number masked. */
+  profile!: VillagerResponseDto;
+  household!: PersonalHouseholdDto | null;
+  entries!: LedgerEntry[];
+  deeds!: Deed[];
+  redemptions!: PersonalRedemptionDto[];
+  objections!: Objection[];
 }

@@ -6,9 +6,10 @@ import { AuditService } from '../audit/audit.service';
 import { displayNamesById } from '../auth/display-name';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound } from '../common/errors';
-import { assertVillageAccess } from '../common/scope';
+import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Tx } from '../db/transaction';
+import type { PersonalDataDto } from './exports.dto';
 import { Deed } from '../deeds/deed.entity';
 import { monthLabel } from '../evaluations/board';
 import { LedgerEntry, type LedgerKind } from '../ledger/ledger-entry.entity';
@@ -18,6 +19,8 @@ import { Redemption, RedemptionItem } from '../store/redemption.entity';
 import { Store } from '../store/store.entity';
 import { maskIdNumber } from '../villagers/id-number';
 import { Villager } from '../villagers/villager.entity';
+import { toVillagerResponse } from '../villagers/villagers.service';
+import { Objection } from '../evaluations/objection.entity';
 import { Household, Village } from '../villages/village.entity';
 import { localDateTime, monthInstants } from '../common/zoned-time';
 import {
@@ -147,6 +150,62 @@ export class ExportsService {
     );
     await this.logged(caller, ip, { kind: 'redemptions', storeId, month, format });
     return file;
+  }
+
+  /**
+   * Everything held about one villager (docs/product.md, "A villager's rights"): the profile as
+   * answers show it (ID number masked), the household, every ledger entry, deed, redemption with
+   * its goods, and objection. The villager for themselves; a cadre of the village, an admin.
+   */
+  async personalData(
+    caller: Caller,
+    villagerId: number,
+    ip: string | null = null,
+  ): Promise<PersonalDataDto> {
+    const em = this.ds.manager;
+    const villager = await em.findOneBy(
+      Villager,
+      defined({
+        id: villagerId,
+        villageId: whereVillage(readableVillages(caller)),
+        ...(caller.role === 'villager' ? { id: caller.villagerId ?? -1 } : {}),
+      }),
+    );
+    if (!villager || (caller.role === 'villager' && villager.id !== villagerId)) {
+      throw notFound('Villager');
+    }
+    const household =
+      villager.householdId === null
+        ? null
+        : await em.findOneBy(Household, { id: villager.householdId });
+    const redemptions = await em.find(Redemption, {
+      where: { villagerId },
+      order: { id: 'ASC' },
+    });
+    const items = redemptions.length
+      ? await em.find(RedemptionItem, {
+          where: { redemptionId: In(redemptions.map((r) => r.id)) },
+          order: { id: 'ASC' },
+        })
+      : [];
+    const data = {
+      exportedAt: new Date(),
+      profile: toVillagerResponse(villager),
+      household: household && {
+        householdNo: household.householdNo,
+        headName: household.headName,
+        group: household.group,
+      },
+      entries: await em.find(LedgerEntry, { where: { villagerId }, order: { id: 'ASC' } }),
+      deeds: await em.find(Deed, { where: { villagerId }, order: { id: 'ASC' } }),
+      redemptions: redemptions.map(({ idempotencyKey: _key, requestHash: _hash, ...r }) => ({
+        ...r,
+        items: items.filter((i) => i.redemptionId === r.id),
+      })),
+      objections: await em.find(Objection, { where: { villagerId }, order: { id: 'ASC' } }),
+    };
+    await this.logged(caller, ip, { kind: 'personal_data', villagerId });
+    return data;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
@@ -45,5 +45,17 @@ export class VillagersController {
     @Body() dto: VillagerUpdateDto,
   ) {
     return this.villagers.update(caller, id, dto);
+  }
+
+  /** 迁出 or 已故 only (an active villager is 409); the ledger stays whole. */
+  @Auth('admin')
+  @Post(':id/anonymize')
+  @HttpCode(200)
+  @Endpoint({
+    summary: 'Anonymise a villager who moved away or died (name, ID number, phone, birth date)',
+    conflicts: ['VILLAGER_ACTIVE'],
+  })
+  anonymize(@CurrentUser() caller: Caller, @Param('id', ParseIdPipe) id: number) {
+    return this.villagers.anonymize(caller, id);
   }
 }

@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { IdNumberConflict } from '../auth/user.entity';
 import { forbidden, notFound, refuse } from '../common/errors';
+import { closeAccountsOf } from '../auth/users.service';
 import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagination';
 import {
   assertVillageAccess,
@@ -223,6 +224,42 @@ export class VillagersService {
     const saved = await em.findOneByOrFail(Villager, { id });
     await this.audit.updated(ctx, 'villager', id, villager.villageId, villager, saved);
     return saved;
+  }
+
+  /**
+   * Anonymises a villager who moved away or died (admin; docs/product.md, "A villager's rights"):
+   * 已匿名村民#<id> instead of the name, no ID number, phone or birth date, their accounts
+   * disabled; the event keeps no before-values; the ledger and earlier records stay as they are.
+   */
+  anonymize(caller: Caller, id: number): Promise<VillagerResponseDto> {
+    return this.tx.run(async (em) => {
+      const villager = await this.findScoped(em, caller, id);
+      if (villager.status === 'active') {
+        throw refuse('VILLAGER_ACTIVE', 'Only a villager who moved away or died is anonymised');
+      }
+      const name = `已匿名村民#${id}`;
+      await em.update(
+        Villager,
+        { id },
+        {
+          name,
+          nameInitials: nameInitials(name),
+          idNumber: null,
+          phone: null,
+          birthDate: null,
+          boardConsent: false,
+        },
+      );
+      const accounts = await closeAccountsOf(em, id);
+      await this.audit.record(ctxOf(em, caller), {
+        action: 'villager.anonymize',
+        entityType: 'villager',
+        entityId: id,
+        villageId: villager.villageId,
+        after: { anonymized: true, accountsDisabled: accounts },
+      });
+      return toVillagerResponse(await em.findOneByOrFail(Villager, { id }));
+    });
   }
 
   /** Runs the write in one transaction, counting (in the database) each ID_NUMBER_TAKEN answer. */

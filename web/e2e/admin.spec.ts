@@ -201,8 +201,11 @@ test('the audit trail: who changed what, filtered by kind of record', async ({ p
   await expect(page.getByText(/共 \d+ 条/)).toBeVisible();
   await page.getByLabel('记录类别').selectOption({ label: '账号' });
   const events = page.getByRole('list', { name: '操作记录' }).getByRole('listitem');
-  await expect(events.first()).toContainText('账号');
-  for (const text of await events.allTextContents()) expect(text).toMatch(/账号 #\d+/);
+  await expect(events.first()).toContainText(/账号|登录/);
+  // changes of accounts, and the access log's logins and logouts
+  for (const text of await events.allTextContents()) {
+    expect(text).toMatch(/账号 #\d+|登录|退出登录|修改密码/);
+  }
   await expectPhoneFriendly(page);
   await expectAccessible(page);
   await screenshot(page, 'admin-audit');

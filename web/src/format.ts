@@ -72,3 +72,15 @@ export const EVALUATION_STATUS: Record<string, string> = {
   publicity: '公示中',
   final: '已定',
 };
+
+/** Saves a value as a JSON file on the phone or computer (我的数据.json). */
+export function downloadJson(value: unknown, filename: string): void {
+  const url = URL.createObjectURL(
+    new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }),
+  );
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -35,6 +35,7 @@ const CONFLICTS: Record<Schemas['ConflictCode'], string> = {
   GOODS_INACTIVE: '这件商品已下架，请换一件。',
   VILLAGE_NOT_SERVED: '这个积分超市不服务该村村民。',
   ALREADY_CANCELLED: '这笔兑换已经撤销过了，请刷新查看。',
+  VILLAGER_ACTIVE: '只有已迁出或已故的村民才能匿名化。',
   NOT_IN_VILLAGE: '这位村民不在本村，请核对后再试。',
   DUPLICATE: '这条记录已经有了（可能是刚刚提交过）。请刷新页面查看。',
 };

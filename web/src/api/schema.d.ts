@@ -265,6 +265,23 @@ export interface paths {
         patch: operations["VillagersController_update"];
         trace?: never;
     };
+    "/api/villagers/{id}/anonymize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anonymise a villager who moved away or died (name, ID number, phone, birth date) */
+        post: operations["VillagersController_anonymize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/categories": {
         parameters: {
             query?: never;
@@ -920,6 +937,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A copy of everything held about the calling villager (JSON) */
+        get: operations["ExportsController_myData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/villagers/{id}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A copy of everything held about a villager (JSON) */
+        get: operations["ExportsController_villagerData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/export": {
         parameters: {
             query?: never;
@@ -1464,6 +1515,11 @@ export interface components {
         RedemptionCancelDto: {
             reason: string;
         };
+        PersonalHouseholdDto: {
+            householdNo: string;
+            headName: string;
+            group: string;
+        };
         LedgerEntry: {
             id: number;
             villagerId: number;
@@ -1478,6 +1534,37 @@ export interface components {
             actorId: number;
             /** Format: date-time */
             createdAt: string;
+        };
+        RedemptionItem: {
+            id: number;
+            redemptionId: number;
+            goodsId: number;
+            goodsName: string;
+            quantity: number;
+            unitPrice: number;
+        };
+        PersonalRedemptionDto: {
+            id: number;
+            storeId: number;
+            villagerId: number;
+            villageId: number;
+            total: number;
+            status: string;
+            operatorId: number;
+            /** Format: date-time */
+            createdAt: string;
+            items: components["schemas"]["RedemptionItem"][];
+        };
+        PersonalDataDto: {
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description As every answer shows it: the ID number masked. */
+            profile: components["schemas"]["VillagerResponseDto"];
+            household: components["schemas"]["PersonalHouseholdDto"] | null;
+            entries: components["schemas"]["LedgerEntry"][];
+            deeds: components["schemas"]["Deed"][];
+            redemptions: components["schemas"]["PersonalRedemptionDto"][];
+            objections: components["schemas"]["Objection"][];
         };
         StockMovement: {
             id: number;
@@ -1650,7 +1737,7 @@ export interface components {
             code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | "ROSTER_INVALID";
         };
         /** @enum {string} */
-        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "NOT_IN_VILLAGE" | "DUPLICATE";
+        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "DUPLICATE";
         /** @enum {string} */
         LimitCode: "LOGIN_THROTTLED" | "TOO_MANY_REPORTS" | "TOO_MANY_OBJECTIONS";
     };
@@ -2895,6 +2982,72 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VillagersController_anonymize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagerResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `VILLAGER_ACTIVE` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6079,6 +6232,102 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExportsController_myData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["PersonalDataDto"];
+                    "text/csv; charset=utf-8": components["schemas"]["PersonalDataDto"];
+                };
+            };
+            /** @description No valid bearer token or session cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ExportsController_villagerData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["PersonalDataDto"];
+                    "text/csv; charset=utf-8": components["schemas"]["PersonalDataDto"];
                 };
             };
             /** @description Invalid input; the message names the field */
