@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { buildMessage, IsOptional, IsString, ValidateBy, ValidateIf } from 'class-validator';
 import { FIRST_YEAR, isBirthDate, isCalendarDate, isMonth, LAST_YEAR, MONTH_RULE } from './time';
 
@@ -124,53 +124,48 @@ export const CodePointLength = (min: number, max: number) =>
     },
   });
 
-/** A month as YYYY-MM within the programme's years (src/common/time.ts), optional. */
-export const IsMonthText = () =>
+/** An optional text field checked by `valid`, documented with `api`, refused with `rule`. */
+const OptionalText = (
+  name: string,
+  api: ApiPropertyOptions,
+  valid: (value: string) => boolean,
+  rule: string,
+) =>
   applyDecorators(
     IsOptional(),
-    ApiPropertyOptional({
-      type: 'string',
-      pattern: '^\\d{4}-(0[1-9]|1[0-2])$',
-      example: '2026-11',
-    }),
+    ApiPropertyOptional({ type: 'string', ...api }),
     ValidateBy({
-      name: 'isMonthText',
+      name,
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && isMonth(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be ${MONTH_RULE}`),
+        validate: (value: unknown) => typeof value === 'string' && valid(value),
+        defaultMessage: buildMessage((each) => `${each}$property must be ${rule}`),
       },
     }),
+  );
+
+/** A month as YYYY-MM within the programme's years (src/common/time.ts), optional. */
+export const IsMonthText = () =>
+  OptionalText(
+    'isMonthText',
+    { pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-11' },
+    isMonth,
+    MONTH_RULE,
   );
 
 /** A calendar date as YYYY-MM-DD within the programme's years (src/common/time.ts), optional. */
 export const IsDateText = () =>
-  applyDecorators(
-    IsOptional(),
-    ApiPropertyOptional({ type: 'string', format: 'date', example: '2026-11-24' }),
-    ValidateBy({
-      name: 'isDateText',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isCalendarDate(value),
-        defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must be a date as YYYY-MM-DD from ${FIRST_YEAR} to ${LAST_YEAR}`,
-        ),
-      },
-    }),
+  OptionalText(
+    'isDateText',
+    { format: 'date', example: '2026-11-24' },
+    (value) => isCalendarDate(value),
+    `a date as YYYY-MM-DD from ${FIRST_YEAR} to ${LAST_YEAR}`,
   );
 
 /** A birth date as YYYY-MM-DD, from 1900 up to today, optional. */
 export const IsBirthDateText = () =>
-  applyDecorators(
-    IsOptional(),
-    ApiPropertyOptional({ type: 'string', format: 'date', example: '1962-03-05' }),
-    ValidateBy({
-      name: 'isBirthDateText',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isBirthDate(value),
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must be a date as YYYY-MM-DD from 1900 up to today`,
-        ),
-      },
-    }),
+  OptionalText(
+    'isBirthDateText',
+    { format: 'date', example: '1962-03-05' },
+    (value) => isBirthDate(value),
+    'a date as YYYY-MM-DD from 1900 up to today',
   );

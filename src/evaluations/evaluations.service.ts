@@ -11,7 +11,6 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
-import { birthDateOf } from '../villagers/id-number';
 import { Villager } from '../villagers/villager.entity';
 import { Village } from '../villages/village.entity';
 import {
@@ -167,7 +166,8 @@ export class EvaluationsService {
 
   /**
    * Who of the listed villagers agreed to their full name, and who is under 14 at the month's end
-   * (from the birth date, else the ID number; unknown counts as of age).
+   * (by the birth date, which the villagers' owner keeps filled from the ID number; unknown
+   * counts as of age).
    */
   private async listedPeople(
     e: EvaluationResponseDto,
@@ -176,13 +176,13 @@ export class EvaluationsService {
     const ids = [...new Set([...e.redList, ...e.blackList].map((r) => r.villagerId))];
     if (!ids.length) return new Map();
     const rows = await this.villagerRows.find({
-      select: { id: true, birthDate: true, idNumber: true, boardConsent: true },
+      select: { id: true, birthDate: true, boardConsent: true },
       where: { id: In(ids) },
     });
     const monthEnd = monthRange(month).last;
     return new Map(
       rows.map((v) => {
-        const born = v.birthDate ?? (v.idNumber ? birthDateOf(v.idNumber) : null);
+        const born = v.birthDate;
         const minor =
           born !== null && `${Number(born.slice(0, 4)) + 14}${born.slice(4)}` > monthEnd;
         return [v.id, { consent: v.boardConsent, minor }];

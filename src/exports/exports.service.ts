@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { displayNamesById } from '../auth/display-name';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound } from '../common/errors';
-import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
+import { assertVillageAccess } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import type { PersonalDataDto } from './exports.dto';
@@ -19,7 +19,7 @@ import { Redemption, RedemptionItem } from '../store/redemption.entity';
 import { Store } from '../store/store.entity';
 import { maskIdNumber } from '../villagers/id-number';
 import { Villager } from '../villagers/villager.entity';
-import { toVillagerResponse } from '../villagers/villagers.service';
+import { toVillagerResponse, VillagersService } from '../villagers/villagers.service';
 import { Objection } from '../evaluations/objection.entity';
 import { Household, Village } from '../villages/village.entity';
 import { localDateTime, monthInstants } from '../common/zoned-time';
@@ -59,6 +59,7 @@ export class ExportsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: Tx,
     private readonly audit: AuditService,
+    private readonly villagers: VillagersService,
   ) {}
 
   /** Every export is in the access log: who took which file, from where (docs/security.md). */
@@ -163,17 +164,7 @@ export class ExportsService {
     ip: string | null = null,
   ): Promise<PersonalDataDto> {
     const em = this.ds.manager;
-    const villager = await em.findOneBy(
-      Villager,
-      defined({
-        id: villagerId,
-        villageId: whereVillage(readableVillages(caller)),
-        ...(caller.role === 'villager' ? { id: caller.villagerId ?? -1 } : {}),
-      }),
-    );
-    if (!villager || (caller.role === 'villager' && villager.id !== villagerId)) {
-      throw notFound('Villager');
-    }
+    const villager = await this.villagers.findScoped(em, caller, villagerId);
     const household =
       villager.householdId === null
         ? null
@@ -244,16 +235,15 @@ export class ExportsService {
 
   private async *auditPages(from: Date, to: Date): AsyncGenerator<Cell[][]> {
     const em = this.ds.manager;
-    let after = 0;
-    for (;;) {
-      const page = await em
+    const pages = idPages((after) =>
+      em
         .createQueryBuilder(AuditEvent, 'e')
         .where('e.at >= :from AND e.at < :to AND e.id > :after', { from, to, after })
         .orderBy('e.id', 'ASC')
         .limit(EXPORT_PAGE)
-        .getMany();
-      if (!page.length) break;
-      after = page[page.length - 1].id;
+        .getMany(),
+    );
+    for await (const page of pages) {
       const actors = await displayNamesById(
         em,
         page.map((e) => e.actorId),
@@ -269,7 +259,6 @@ export class ExportsService {
         e.reason,
         e.requestId,
       ]);
-      if (page.length < EXPORT_PAGE) break;
     }
   }
 
@@ -326,16 +315,15 @@ export class ExportsService {
   private async *rosterPages(villages: Village[], several: boolean): AsyncGenerator<Cell[][]> {
     const em = this.ds.manager;
     for (const village of villages) {
-      let after = 0;
-      for (;;) {
-        const page = await em
+      const pages = idPages((after) =>
+        em
           .createQueryBuilder(Villager, 'v')
           .where('v.villageId = :villageId AND v.id > :after', { villageId: village.id, after })
           .orderBy('v.id', 'ASC')
           .limit(EXPORT_PAGE)
-          .getMany();
-        if (!page.length) break;
-        after = page[page.length - 1].id;
+          .getMany(),
+      );
+      for await (const page of pages) {
         const households = await byId(
           em,
           Household,
@@ -358,7 +346,6 @@ export class ExportsService {
             v.balance,
           ];
         });
-        if (page.length < EXPORT_PAGE) break;
       }
     }
   }
@@ -446,9 +433,8 @@ export class ExportsService {
   private async *redemptionPages(storeId: number, month: string): AsyncGenerator<Cell[][]> {
     const em = this.ds.manager;
     const { from, to } = monthInstants(month, this.config.timeZone);
-    let after = 0;
-    for (;;) {
-      const page = await em
+    const pages = idPages((after) =>
+      em
         .createQueryBuilder(Redemption, 'r')
         .where('r.storeId = :storeId AND r.createdAt >= :from AND r.createdAt < :to', {
           storeId,
@@ -458,9 +444,9 @@ export class ExportsService {
         .andWhere('r.id > :after', { after })
         .orderBy('r.id', 'ASC')
         .limit(EXPORT_PAGE)
-        .getMany();
-      if (!page.length) break;
-      after = page[page.length - 1].id;
+        .getMany(),
+    );
+    for await (const page of pages) {
       const items = await em.find(RedemptionItem, {
         where: { redemptionId: In(page.map((r) => r.id)) },
         order: { id: 'ASC' },
@@ -497,8 +483,24 @@ export class ExportsService {
         operators.get(r.operatorId) ?? null,
         r.cancelReason,
       ]);
-      if (page.length < EXPORT_PAGE) break;
     }
+  }
+}
+
+/**
+ * A table read EXPORT_PAGE rows at a time by id (a keyset: each page starts after the last id of
+ * the one before), so that an export never holds a district in memory.
+ */
+async function* idPages<T extends { id: number }>(
+  page: (after: number) => Promise<T[]>,
+): AsyncGenerator<T[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await page(after);
+    if (!rows.length) return;
+    yield rows;
+    if (rows.length < EXPORT_PAGE) return;
+    after = rows[rows.length - 1].id;
   }
 }
 
