@@ -41,6 +41,7 @@ import {
   postgresCpuBetween,
   RESULTS_DIR,
   ROOT,
+  openSessions,
   signToken,
   startNode,
   TIME_ZONE,
@@ -219,6 +220,10 @@ async function main(): Promise<void> {
     ['-r', PROFILE_HOOK, ...SERVICE_NODE_ARGS],
     resolve(RESULTS_DIR, `bench-${stamp}-service.log`),
   );
+  await openSessions(reader.query, target.kind !== 'sqlite', [
+    ...villages.map((v) => v.cadreId),
+    ...[...district.stores.values()].map((s) => s.shopkeeperId),
+  ]);
   const rssAfterStart = memoryOf(service.proc.pid!);
   const results: Record<string, unknown> = {};
   const rows: Row[] = [];

@@ -25,7 +25,7 @@ const DEEDS = 300;
 /** Keys sent once to each instance, same body: exactly one redemption may come of each. */
 const DUPLICATED_KEYS = 15;
 const ADMIN_PASSWORD = 'cluster-admin-password';
-const PASSWORD = 'cluster-password';
+const PASSWORD = 'Cluster-Pass-1';
 
 interface Reply {
   kind: 'redemption' | 'deed';
@@ -151,6 +151,7 @@ async function run(urls: string[], dbUrl: string): Promise<boolean> {
     await must(first, 'POST', '/api/users', adminToken, {
       username: `cadre-${code}`,
       password: PASSWORD,
+      mustChangePassword: false,
       role: 'cadre',
       villageId: id,
     });
@@ -168,6 +169,7 @@ async function run(urls: string[], dbUrl: string): Promise<boolean> {
   await must(first, 'POST', '/api/users', adminToken, {
     username: 'shop-cluster',
     password: PASSWORD,
+    mustChangePassword: false,
     role: 'shopkeeper',
     storeId,
   });

@@ -60,6 +60,8 @@ const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url'
 
 export interface TokenClaims {
   sub: number;
+  /** The session the token names (openSessions makes one per account, its id the account's). */
+  sid?: number;
   username: string;
   role: 'admin' | 'cadre' | 'shopkeeper' | 'villager';
   villageId: number | null;
@@ -67,11 +69,16 @@ export interface TokenClaims {
   villagerId: number | null;
 }
 
-/** An HS256 JWT the service accepts (the same claims AuthService.login signs). */
+/**
+ * An HS256 JWT the service accepts (the same claims AuthService.login signs), naming the session
+ * `openSessions` opened for the account.
+ */
 export function signToken(claims: TokenClaims, secret: string, ttlSeconds = 3600): string {
   const now = Math.floor(Date.now() / 1000);
   const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify({ ...claims, iat: now, exp: now + ttlSeconds }));
+  const body = b64url(
+    JSON.stringify({ sid: claims.sub, ver: 0, ...claims, iat: now, exp: now + ttlSeconds }),
+  );
   const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -253,4 +260,29 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * Opens one server-side session per account, its id the account's (what `signToken` names), as a
+ * login would (src/auth/sessions.ts). Call once the service has migrated the database.
+ */
+export async function openSessions(
+  query: (sql: string, params?: unknown[]) => Promise<unknown[]>,
+  pg: boolean,
+  userIds: number[],
+): Promise<void> {
+  const iso = new Date().toISOString();
+  // the text each database's driver writes for a timestamp (TypeORM's, on SQLite)
+  const now = pg ? iso : iso.replace('T', ' ').replace('Z', '');
+  for (const id of userIds) {
+    await query(
+      `INSERT INTO sessions (id, user_id, created_at, last_seen_at, mfa_pending)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at RETURNING id`,
+      [id, id, now, now, pg ? false : 0],
+    );
+  }
+  // later logins take ids after these
+  if (pg)
+    await query("SELECT setval(pg_get_serial_sequence('sessions', 'id'), MAX(id)) FROM sessions");
 }

@@ -16,6 +16,7 @@ import {
   freePort,
   RESULTS_DIR,
   ROOT,
+  openSessions,
   signToken,
   startNode,
   TIME_ZONE,
@@ -39,7 +40,6 @@ async function main(): Promise<void> {
     }
     throw err;
   });
-  await reader.close();
   const [vA] = district.villages;
   const secret = randomBytes(32).toString('hex');
   const service = await startNode(
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     120_000,
     [SERVICE_HEAP_FLAG],
   );
+  await openSessions(reader.query, target.kind !== 'sqlite', [vA.cadreId]);
+  await reader.close();
   const results: { without: LoadResult[]; with: LoadResult[] } = { without: [], with: [] };
   const loginStats = { ok: 0, other: {} as Record<number, number>, ms: [] as number[] };
   try {

@@ -108,11 +108,12 @@ async function main(): Promise<void> {
     });
     await http.json(admin, 'POST', '/api/users', {
       username: 'bench_sheets_cadre',
-      password: 'bench-sheets-password',
+      password: 'Bench-Sheets-1',
+      mustChangePassword: false,
       role: 'cadre',
       villageId: village.id,
     });
-    const cadre = await http.login('bench_sheets_cadre', 'bench-sheets-password');
+    const cadre = await http.login('bench_sheets_cadre', 'Bench-Sheets-1');
     const workbook = await rosterWorkbook();
     const upload = async (dryRun: boolean) => {
       const body = new FormData();

@@ -82,11 +82,17 @@ async function seed(): Promise<string> {
   );
   await api(
     '/api/users',
-    { username: 'bench_cadre', password: 'bench-password', role: 'cadre', villageId: village.id },
+    {
+      username: 'bench_cadre',
+      password: 'Bench-Cadre-1',
+      mustChangePassword: false,
+      role: 'cadre',
+      villageId: village.id,
+    },
     admin,
   );
   const cadre = (
-    await api('/api/auth/login', { username: 'bench_cadre', password: 'bench-password' })
+    await api('/api/auth/login', { username: 'bench_cadre', password: 'Bench-Cadre-1' })
   ).accessToken;
   const rules: any = await (
     await fetch(`${BASE}/api/rules?pageSize=200`, { headers: { authorization: `Bearer ${cadre}` } })
@@ -206,7 +212,7 @@ async function main(): Promise<void> {
         path: '/cadre',
         signIn: (c: BrowserContext) =>
           c.request.post(`${BASE}/api/auth/login`, {
-            data: { username: 'bench_cadre', password: 'bench-password' },
+            data: { username: 'bench_cadre', password: 'Bench-Cadre-1' },
           }),
         ready: async (p: Page) => {
           await p.getByRole('heading', { name: '石井村' }).waitFor();

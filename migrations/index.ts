@@ -15,6 +15,7 @@ import { DisplayNames1763970000000 } from './1763970000000-display-names';
 import { CatalogueQuotes1763970000001 } from './1763970000001-catalogue-quotes';
 import { VillagerBirthAndRelation1763970000002 } from './1763970000002-villager-birth-and-relation';
 import { BoardPrivacy1763980000000 } from './1763980000000-board-privacy';
+import { SessionsAndSecondFactor1763990000000 } from './1763990000000-sessions-and-second-factor';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   CatalogueQuotes1763970000001,
   VillagerBirthAndRelation1763970000002,
   BoardPrivacy1763980000000,
+  SessionsAndSecondFactor1763990000000,
 ];

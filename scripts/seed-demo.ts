@@ -41,7 +41,7 @@ const GIVEN = [
   '国庆',
   '丽娟',
 ];
-const PASSWORD = 'demo-password';
+const PASSWORD = 'Demo-2026';
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 async function main() {
@@ -132,7 +132,7 @@ async function main() {
     { username: 'shop_ss', displayName: '曾玉兰', role: 'shopkeeper', storeId: store.id },
     { username: 'villager_sj', role: 'villager', villagerId: villagers[0].id },
   ] as const) {
-    await users.create(admin, { ...account, password: PASSWORD });
+    await users.create(admin, { ...account, password: PASSWORD, mustChangePassword: false });
   }
 
   const cadres = await ds

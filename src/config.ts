@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { ROLES, type Role } from './auth/roles';
 
 /** Which database the service talks to, derived from DATABASE_URL. */
 export type DatabaseConfig =
@@ -14,6 +15,10 @@ export interface AppConfig {
   database: DatabaseConfig;
   jwtSecret: string;
   jwtExpiresIn: string;
+  /** A session unused this long ends (SESSION_IDLE_MINUTES, default 30; decimals allowed). */
+  sessionIdleMs: number;
+  /** Roles that must have a second factor (MFA_REQUIRED_ROLES, e.g. admin,auditor; default none). */
+  mfaRequiredRoles: Role[];
   timeZone: string;
   adminPassword?: string;
   production: boolean;
@@ -168,6 +173,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const idleText = env.SESSION_IDLE_MINUTES || '30';
+  const idleMinutes = Number(idleText);
+  if (!/^\d+(\.\d+)?$/.test(idleText) || idleMinutes <= 0 || idleMinutes > 7 * 24 * 60) {
+    throw new ConfigError(
+      `SESSION_IDLE_MINUTES: "${idleText}" is not a number of minutes (e.g. 30; at most a week)`,
+    );
+  }
+
+  const mfaRequiredRoles = (env.MFA_REQUIRED_ROLES ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknownRole = mfaRequiredRoles.find((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknownRole !== undefined) {
+    throw new ConfigError(
+      `MFA_REQUIRED_ROLES: "${unknownRole}" is not a role (${ROLES.join(', ')})`,
+    );
+  }
+
   const logLevel = (env.LOG_LEVEL || 'log') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL: "${env.LOG_LEVEL}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -180,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database,
     jwtSecret,
     jwtExpiresIn,
+    sessionIdleMs: idleMinutes * 60_000,
+    mfaRequiredRoles: mfaRequiredRoles as Role[],
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     timeZone,
     adminPassword,

@@ -14,9 +14,9 @@ import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
 import { RosterImportReportDto } from './roster/roster.dto';
 import { CounterRedemptionDto, CounterVillagerDto } from './store/counter.dto';
-import { SESSION_COOKIE } from './auth/session';
+import { SESSION_COOKIE } from './auth/cookies';
 import { ENDPOINT_EXTENSION, ref, type EndpointDoc } from './common/api-docs';
-import { CONFLICT_CODES, LIMIT_CODES, ROSTER_INVALID } from './common/refusals';
+import { ACCESS_CODES, CONFLICT_CODES, LIMIT_CODES, ROSTER_INVALID } from './common/refusals';
 
 /**
  * The OpenAPI document of the API, as served at /api/docs-json and written to web/openapi.json
@@ -88,8 +88,14 @@ const ERROR_SCHEMA: SchemaObject = {
     },
     error: { type: 'string', example: 'Bad Request' },
     code: {
-      oneOf: [ref('ConflictCode'), ref('LimitCode'), { type: 'string', enum: [ROSTER_INVALID] }],
-      description: 'A stable code: business refusals (409), limits (429), the roster report (422)',
+      oneOf: [
+        ref('ConflictCode'),
+        ref('LimitCode'),
+        ref('AccessCode'),
+        { type: 'string', enum: [ROSTER_INVALID] },
+      ],
+      description:
+        'A stable code: business refusals (409), limits (429), the session (401, 403), the roster report (422)',
     },
   },
 };
@@ -124,6 +130,7 @@ function completeDocument(doc: OpenAPIObject, strict: boolean): OpenAPIObject {
     ErrorResponse: ERROR_SCHEMA,
     ConflictCode: { type: 'string', enum: [...CONFLICT_CODES] },
     LimitCode: { type: 'string', enum: [...LIMIT_CODES] },
+    AccessCode: { type: 'string', enum: [...ACCESS_CODES] },
   };
   const problems: string[] = [];
   const usedTags = new Set<string>();
@@ -163,9 +170,13 @@ function completeDocument(doc: OpenAPIObject, strict: boolean): OpenAPIObject {
         responses['400'] ??= errorResponse('Invalid input; the message names the field');
       if (op.requestBody) responses['413'] ??= errorResponse('Request body too large');
       if (!isPublic) {
-        responses['401'] ??= errorResponse('No valid bearer token or session cookie');
+        responses['401'] ??= errorResponse(
+          'No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle)',
+        );
         if (id !== 'AuthController_me') {
-          responses['403'] ??= errorResponse('The caller’s role or scope does not allow this');
+          responses['403'] ??= errorResponse(
+            'The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`)',
+          );
         }
       }
       if (path.includes('{'))

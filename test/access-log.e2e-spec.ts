@@ -15,7 +15,7 @@ describe('the access log', () => {
     ctx = await twoVillages();
     cadre = await ctx.t.ds.getRepository(User).save({
       username: 'log_cadre',
-      passwordHash: await hashPassword('a-long-password'),
+      passwordHash: await hashPassword('A-Long-Pass-1'),
       role: 'cadre',
       villageId: ctx.a.id,
     });
@@ -30,7 +30,7 @@ describe('the access log', () => {
     )[0];
 
   it('a login, a failed one and an unknown username, with the address and the outcome', async () => {
-    const ok = await login('LOG_CADRE', 'a-long-password').expect(200);
+    const ok = await login('LOG_CADRE', 'A-Long-Pass-1').expect(200);
     expect(await latest('auth.login')).toMatchObject({
       entityType: 'user',
       entityId: cadre.id,
@@ -53,12 +53,12 @@ describe('the access log', () => {
   });
 
   it('a logout and a password change, by the account itself', async () => {
-    const token = (await login('log_cadre', 'a-long-password').expect(200)).body.accessToken;
+    const token = (await login('log_cadre', 'A-Long-Pass-1').expect(200)).body.accessToken;
     const changed = await ctx.t
       .http()
       .post('/api/me/password')
       .set(bearer(token))
-      .send({ currentPassword: 'a-long-password', newPassword: 'another-long-one' })
+      .send({ currentPassword: 'A-Long-Pass-1', newPassword: 'Another-Long-1' })
       .expect(200);
     expect(await latest('auth.password_changed')).toMatchObject({
       entityId: cadre.id,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
@@ -8,9 +7,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { httpAdapter, setupApp } from '../src/app.setup';
-import { tokenPayload } from '../src/auth/jwt.strategy';
+import { Sessions } from '../src/auth/sessions';
 import { User, type Role } from '../src/auth/user.entity';
 import { loadConfig, type AppConfig } from '../src/config';
+import { Tx } from '../src/db/transaction';
 import { Store, StoreVillage } from '../src/store/store.entity';
 import { Household, Village } from '../src/villages/village.entity';
 import { nameInitials } from '../src/villagers/name-initials';
@@ -52,6 +52,8 @@ export interface TestApp {
     scope?: Partial<Pick<User, 'villageId' | 'storeId' | 'villagerId'>>,
   ): Promise<string>;
   adminToken(): Promise<string>;
+  /** A token of a new session of the account `token` belongs to (after a logout ended it). */
+  freshToken(token: string): Promise<string>;
   newVillage(overrides?: Partial<Village>): Promise<Village>;
   newHousehold(villageId: number, overrides?: Partial<Household>): Promise<Household>;
   newVillager(villageId: number, overrides?: Partial<Villager>): Promise<Villager>;
@@ -89,9 +91,15 @@ export async function createTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const ds = app.get(DataSource);
-  const jwt = app.get(JwtService);
+  const sessions = app.get(Sessions);
+  const tx = app.get(Tx);
 
-  const sign = (user: User) => jwt.signAsync(tokenPayload(user));
+  /** A session opened as a login opens it, and its access token. */
+  const sign = async (user: User) =>
+    sessions.accessToken(
+      user,
+      await tx.run((em) => sessions.open(em, user, { ip: null, userAgent: 'test' })),
+    );
 
   const t: TestApp = {
     app,
@@ -111,6 +119,10 @@ export async function createTestApp(
     },
     async adminToken() {
       return sign(await ds.getRepository(User).findOneByOrFail({ username: 'admin' }));
+    },
+    async freshToken(token) {
+      const { sub } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+      return sign(await ds.getRepository(User).findOneByOrFail({ id: sub }));
     },
     newVillage: (o = {}) =>
       ds

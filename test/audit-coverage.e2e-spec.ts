@@ -7,7 +7,7 @@ import { buildOpenApiDocument } from '../src/openapi';
 import type { Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
 import { bearer, createTestApp, TestApp } from './app';
-import { newRule } from './factories';
+import { newRule, totp } from './factories';
 
 /**
  * Every state-changing route of the OpenAPI document, walked: a success writes its audit events
@@ -16,7 +16,16 @@ import { newRule } from './factories';
  */
 
 /** Routes that change no record: sessions (their access-log lines are test/access-log.e2e-spec.ts). */
-const NOT_RECORDS = new Set(['POST /api/auth/login', 'POST /api/auth/logout']);
+/**
+ * Logins and logouts write their access-log lines (test/access-log.e2e-spec.ts); a second factor
+ * offered by setup is not in effect until enabled (its own case below).
+ */
+const NOT_RECORDS = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/mfa',
+  'POST /api/auth/logout',
+  'POST /api/me/mfa/setup',
+]);
 
 interface Case {
   /** What the case needs first; its events are not counted. */
@@ -41,6 +50,8 @@ let storeId: number;
 const s: Record<string, number> = {};
 /** A session token kept between the setup and the steps of one case. */
 let session = '';
+/** The second factor's secret of the case that enables one. */
+let secret = '';
 const today = () => todayIn('Asia/Shanghai');
 const month = () => today().slice(0, 7);
 
@@ -140,7 +151,7 @@ const CASES: Record<string, Case> = {
     ok: () =>
       post(admin, '/api/users', {
         username: 'wang.wu',
-        password: 'first-password',
+        password: 'First-Pass-1',
         role: 'villager',
         villagerId: wang.id,
       }),
@@ -148,7 +159,7 @@ const CASES: Record<string, Case> = {
     refused: () =>
       post(admin, '/api/users', {
         username: 'WANG.WU',
-        password: 'first-password',
+        password: 'First-Pass-1',
         role: 'villager',
         villagerId: li.id,
       }),
@@ -159,7 +170,7 @@ const CASES: Record<string, Case> = {
       s.user = (users.body.items as { id: number; username: string }[]).find(
         (u) => u.username === 'wang.wu',
       )!.id;
-      return patch(admin, `/api/users/${s.user}`, { password: 'second-password' });
+      return patch(admin, `/api/users/${s.user}`, { password: 'Second-Pass-2' });
     },
     actions: ['user.update'],
     refused: () => patch(admin, `/api/users/${s.user}`, { role: 'emperor' }),
@@ -167,12 +178,12 @@ const CASES: Record<string, Case> = {
   'POST /api/me/password': {
     // logged in before: a login is an event of its own (auth.login)
     setup: async () => {
-      session = await login('wang.wu', 'second-password');
+      session = await login('wang.wu', 'Second-Pass-2');
     },
     ok: async () => {
       const res = await post(session, '/api/me/password', {
-        currentPassword: 'second-password',
-        newPassword: 'third-password',
+        currentPassword: 'Second-Pass-2',
+        newPassword: 'Third-Pass-3',
       });
       session = res.body.accessToken;
       return res;
@@ -181,8 +192,44 @@ const CASES: Record<string, Case> = {
     refused: () =>
       post(session, '/api/me/password', {
         currentPassword: 'not-my-password',
-        newPassword: 'fourth-password',
+        newPassword: 'Fourth-Pass-4',
       }),
+  },
+  'POST /api/me/mfa/enable': {
+    setup: async () => {
+      await post(admin, '/api/users', {
+        username: 'mfa.cadre',
+        password: 'Mfa-Cadre-1',
+        mustChangePassword: false,
+        role: 'cadre',
+        villageId: village.id,
+      });
+      session = await login('mfa.cadre', 'Mfa-Cadre-1');
+      secret = (await post(session, '/api/me/mfa/setup')).body.secret;
+    },
+    ok: () => post(session, '/api/me/mfa/enable', { code: totp(secret) }),
+    actions: ['auth.mfa_enabled'],
+    refused: () => post(session, '/api/me/mfa/enable', { code: '000000' }), // on already: 409
+  },
+  'DELETE /api/me/sessions/{id}': {
+    setup: async () => {
+      await post(admin, '/api/users', {
+        username: 'two.phones',
+        password: 'Two-Phones-1',
+        mustChangePassword: false,
+        role: 'cadre',
+        villageId: village.id,
+      });
+      session = await login('two.phones', 'Two-Phones-1');
+      await login('two.phones', 'Two-Phones-1');
+      const mine = await t.http().get('/api/me/sessions').set(bearer(session));
+      s.otherSession = (mine.body.items as { id: number; current: boolean }[]).find(
+        (x) => !x.current,
+      )!.id;
+    },
+    ok: () => t.http().delete(`/api/me/sessions/${s.otherSession}`).set(bearer(session)),
+    actions: ['auth.logout'],
+    refused: () => t.http().delete(`/api/me/sessions/${s.otherSession}`).set(bearer(session)),
   },
   'POST /api/rules': {
     ok: () =>

@@ -104,7 +104,7 @@ describe('events are written with the change, and only with it', () => {
       .set(bearer(admin))
       .send({
         username: `cadre_audit_${process.pid}`,
-        password: 'first-password-1',
+        password: 'First-Pass-1',
         role: 'cadre',
         villageId: a.id,
       })
@@ -113,7 +113,7 @@ describe('events are written with the change, and only with it', () => {
       .http()
       .patch(`/api/users/${created.body.id}`)
       .set(bearer(admin))
-      .send({ disabled: true, password: 'second-password-2' })
+      .send({ disabled: true, password: 'Second-Pass-2' })
       .expect(200);
     const trail = await events().find({
       where: { entityType: 'user', entityId: created.body.id },

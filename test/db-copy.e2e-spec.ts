@@ -35,7 +35,7 @@ const over =
     return { status: res.status, body: await res.json() };
   };
 
-async function login(http: Http, username: string, password = 'demo-password'): Promise<string> {
+async function login(http: Http, username: string, password = 'Demo-2026'): Promise<string> {
   const res = await http('/api/auth/login', undefined, { username, password });
   expect(res.status).toBe(200);
   return res.body.accessToken;
@@ -185,7 +185,7 @@ describePg('db:copy from SQLite to PostgreSQL', () => {
       await client.end();
       const created = await http('/api/users', await login(http, 'admin', ADMIN_PASSWORD), {
         username: 'after_move',
-        password: 'after-move-password',
+        password: 'After-Move-Pass-4',
         role: 'admin',
       });
       expect(created.status).toBe(201);

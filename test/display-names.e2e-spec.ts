@@ -15,15 +15,19 @@ describe('display names', () => {
   afterAll(() => ctx.t.close());
 
   const createUser = (body: object) =>
-    ctx.t.http().post('/api/users').set(bearer(ctx.admin)).send(body);
+    ctx.t
+      .http()
+      .post('/api/users')
+      .set(bearer(ctx.admin))
+      .send({ mustChangePassword: false, ...body });
   const login = (username: string) =>
-    ctx.t.http().post('/api/auth/login').send({ username, password: 'a-long-password' });
+    ctx.t.http().post('/api/auth/login').send({ username, password: 'A-Long-Pass-1' });
 
   it('an account created with a name shows it at login, in /api/me and in the accounts list', async () => {
     const created = await createUser({
       username: 'cadre_named',
       displayName: '石建国',
-      password: 'a-long-password',
+      password: 'A-Long-Pass-1',
       role: 'cadre',
       villageId: ctx.a.id,
     }).expect(201);
@@ -46,7 +50,7 @@ describe('display names', () => {
     const villager = await ctx.t.newVillager(ctx.a.id, { name: '李秋菊' });
     const account = await createUser({
       username: 'villager_li',
-      password: 'a-long-password',
+      password: 'A-Long-Pass-1',
       role: 'villager',
       villagerId: villager.id,
     }).expect(201);
@@ -54,7 +58,7 @@ describe('display names', () => {
     expect((await login('villager_li').expect(200)).body.user.displayName).toBe('李秋菊');
     const shop = await createUser({
       username: 'admin_two',
-      password: 'a-long-password',
+      password: 'A-Long-Pass-1',
       role: 'admin',
     }).expect(201);
     expect(shop.body.displayName).toBe('admin_two');
@@ -63,7 +67,7 @@ describe('display names', () => {
   it('an admin renames an account without ending its sessions; a bad name is 400 naming the field', async () => {
     const created = await createUser({
       username: 'cadre_rename',
-      password: 'a-long-password',
+      password: 'A-Long-Pass-1',
       role: 'cadre',
       villageId: ctx.a.id,
     }).expect(201);
@@ -84,7 +88,7 @@ describe('display names', () => {
     const created = await createUser({
       username: 'cadre_trail',
       displayName: '王德明',
-      password: 'a-long-password',
+      password: 'A-Long-Pass-1',
       role: 'cadre',
       villageId: ctx.a.id,
     }).expect(201);

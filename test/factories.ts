@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import type { Caller } from '../src/common/auth.decorators';
 import { ctxOf } from '../src/common/request-context';
 import { Tx } from '../src/db/transaction';
@@ -179,5 +180,16 @@ export function describeStoreInvariants(app: () => TestApp): void {
         expect(Number(r.total ?? 0)).toBe(r.balance);
       }
     });
+  });
+}
+
+/**
+ * The code an authenticator app shows for `secret` now, or `stepsAhead` 30-second steps later:
+ * the service accepts one step either side, and each step once (a test that enabled the factor
+ * with this step's code logs in with the next one).
+ */
+export function totp(secret: string, stepsAhead = 0): string {
+  return new TOTP({ secret: Secret.fromBase32(secret) }).generate({
+    timestamp: Date.now() + stepsAhead * 30_000,
   });
 }

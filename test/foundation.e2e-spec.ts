@@ -29,11 +29,12 @@ describe('health, docs and headers', () => {
     expect(res.body.paths['/api/villagers']).toBeDefined();
   });
 
-  it('deny by default: every documented route but login, logout, session, health and the public board answers 401 without a token', async () => {
+  it('deny by default: every documented route but login (both steps), logout, session, health and the public board answers 401 without a token', async () => {
     const doc = (await t.http().get('/api/docs-json').expect(200)).body;
     const open = [
       '/api/health',
       '/api/auth/login',
+      '/api/auth/mfa',
       '/api/auth/logout',
       '/api/auth/session',
       '/api/public/villages/{code}/boards',
@@ -103,7 +104,7 @@ describe('login', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'victim', password: 'right-password', role: 'admin' })
+      .send({ username: 'victim', password: 'Right-Pass-1', role: 'admin' })
       .expect(201);
     for (let i = 0; i < 5; i++) {
       await t
@@ -115,7 +116,7 @@ describe('login', () => {
     await t
       .http()
       .post('/api/auth/login')
-      .send({ username: 'victim', password: 'right-password' })
+      .send({ username: 'victim', password: 'Right-Pass-1' })
       .expect(429);
     // another username is not affected
     await t
@@ -135,7 +136,7 @@ describe('users', () => {
       .http()
       .post('/api/users')
       .set(bearer(cadre))
-      .send({ username: 'x1', password: 'password1', role: 'admin' })
+      .send({ username: 'x1', password: 'Village-2026', role: 'admin' })
       .expect(403);
   });
 
@@ -145,16 +146,16 @@ describe('users', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'cadre_li', password: 'li-password', role: 'cadre', villageId: v.id })
+      .send({ username: 'cadre_li', password: 'Li-Pass-2026', role: 'cadre', villageId: v.id })
       .expect(201);
     expect(res.body).toMatchObject({ username: 'cadre_li', role: 'cadre', villageId: v.id });
     expect(JSON.stringify(res.body)).not.toContain('password');
     const stored = await t.ds.getRepository(User).findOneByOrFail({ username: 'cadre_li' });
-    expect(stored.passwordHash).not.toContain('li-password');
+    expect(stored.passwordHash).not.toContain('Li-Pass-2026');
     const login = await t
       .http()
       .post('/api/auth/login')
-      .send({ username: 'cadre_li', password: 'li-password' })
+      .send({ username: 'cadre_li', password: 'Li-Pass-2026' })
       .expect(200);
     expect(login.body.user.villageId).toBe(v.id);
     const list = await t.http().get('/api/users?role=cadre').set(bearer(admin)).expect(200);
@@ -163,13 +164,13 @@ describe('users', () => {
   });
 
   it.each([
-    [{ username: 'a', password: 'password1', role: 'admin' }, 'username'],
+    [{ username: 'a', password: 'Village-2026', role: 'admin' }, 'username'],
     [{ username: 'abc', password: 'short', role: 'admin' }, 'password'],
-    [{ username: 'abc', password: 'password1', role: 'king' }, 'role'],
-    [{ username: 'abc', password: 'password1', role: 'cadre' }, 'villageId'],
-    [{ username: 'abc', password: 'password1', role: 'shopkeeper' }, 'storeId'],
-    [{ username: 'abc', password: 'password1', role: 'admin', villageId: 1 }, 'villageId'],
-    [{ username: 'abc', password: 'password1', role: 'admin', extra: 1 }, 'extra'],
+    [{ username: 'abc', password: 'Village-2026', role: 'king' }, 'role'],
+    [{ username: 'abc', password: 'Village-2026', role: 'cadre' }, 'villageId'],
+    [{ username: 'abc', password: 'Village-2026', role: 'shopkeeper' }, 'storeId'],
+    [{ username: 'abc', password: 'Village-2026', role: 'admin', villageId: 1 }, 'villageId'],
+    [{ username: 'abc', password: 'Village-2026', role: 'admin', extra: 1 }, 'extra'],
   ])('bad account %j → 400 naming %s', async (body, field) => {
     const res = await t.http().post('/api/users').set(bearer(admin)).send(body).expect(400);
     expect(JSON.stringify(res.body.message)).toContain(field);
@@ -180,19 +181,19 @@ describe('users', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'dup_user', password: 'password1', role: 'admin' })
+      .send({ username: 'dup_user', password: 'Village-2026', role: 'admin' })
       .expect(201);
     await t
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'dup_user', password: 'password1', role: 'admin' })
+      .send({ username: 'dup_user', password: 'Village-2026', role: 'admin' })
       .expect(409);
     await t
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'nov', password: 'password1', role: 'cadre', villageId: 999999 })
+      .send({ username: 'nov', password: 'Village-2026', role: 'cadre', villageId: 999999 })
       .expect(404);
   });
 
@@ -205,7 +206,7 @@ describe('users', () => {
       .set(bearer(admin))
       .send({
         username: 'villager_w',
-        password: 'password1',
+        password: 'Village-2026',
         role: 'villager',
         villagerId: villager.id,
       })

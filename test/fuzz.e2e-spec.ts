@@ -230,6 +230,9 @@ const pathValue = (name: string): fc.Arbitrary<string> =>
     },
   );
 
+/** Routes that may end the caller's session (the fuzz then continues with a new one). */
+const ENDS_SESSIONS = new Set(['post /api/auth/logout', 'delete /api/me/sessions/{id}']);
+
 function urlFor(path: string): fc.Arbitrary<string> {
   const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
   return fc
@@ -279,6 +282,10 @@ it('no route answers 5xx to any body, query or path parameter', async () => {
           if (key !== undefined && /^[\x20-\x7e]*$/.test(key))
             req = req.set('Idempotency-Key', key);
           const res = route.method === 'get' ? await req : await req.send(JSON.stringify(body));
+          // a logout, or ending a session by a random id, may end the token's own session
+          if (ENDS_SESSIONS.has(`${route.method} ${route.path}`) && token) {
+            tokens[who] = await t.freshToken(token);
+          }
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           if (res.status < 300) routesWithSuccess.add(`${route.method} ${route.path}`);
           if (res.status >= 500) {

@@ -33,7 +33,7 @@ async function newAccount(username: string, role = 'admin') {
     .http()
     .post('/api/users')
     .set(bearer(admin))
-    .send({ username, password: 'right-password', role })
+    .send({ username, password: 'Right-Pass-1', role })
     .expect(201);
 }
 
@@ -51,9 +51,9 @@ describe('failures count per account and address', () => {
     for (let i = 0; i < THROTTLE.perAddress; i++) {
       await login('owner_a', `guess-${i}`, '10.0.0.66').expect(401);
     }
-    const res = await login('owner_a', 'right-password', '10.0.0.66').expect(429);
+    const res = await login('owner_a', 'Right-Pass-1', '10.0.0.66').expect(429);
     expect(res.body).toMatchObject({ code: 'LOGIN_THROTTLED', retryAfterSeconds: 900 });
-    await login('owner_a', 'right-password', '10.0.0.1').expect(200);
+    await login('owner_a', 'Right-Pass-1', '10.0.0.1').expect(200);
     // the owner's success does not give the stranger's address new guesses
     await login('owner_a', 'guess', '10.0.0.66').expect(429);
   });
@@ -70,31 +70,31 @@ describe('the account-wide ceiling slows distributed guessing', () => {
   it('an address new to the account is judged once per cool-down, then not locked out', async () => {
     await newAccount('owner_b');
     await spray('owner_b');
-    const slowed = await login('owner_b', 'right-password', '10.2.0.1').expect(429);
+    const slowed = await login('owner_b', 'Right-Pass-1', '10.2.0.1').expect(429);
     expect(slowed.body.retryAfterSeconds).toBe(THROTTLE.coolDownMs / 1000);
     await age('owner_b', THROTTLE.coolDownMs / 1000 + 1);
     // still past the ceiling, but the cool-down has passed: this attempt is judged
-    await login('owner_b', 'right-password', '10.2.0.1').expect(200);
+    await login('owner_b', 'Right-Pass-1', '10.2.0.1').expect(200);
   });
 
   it('an address or a device that logged the account in within 30 days is exempt', async () => {
     await newAccount('owner_c');
-    await login('owner_c', 'right-password', '10.3.0.1').expect(200);
-    const first = await login('owner_c', 'right-password', '10.3.0.2').expect(200);
+    await login('owner_c', 'Right-Pass-1', '10.3.0.1').expect(200);
+    const first = await login('owner_c', 'Right-Pass-1', '10.3.0.2').expect(200);
     const device = [first.headers['set-cookie']]
       .flat()
       .find((c: string) => c.startsWith('cp_device='))!
       .split(';')[0];
     expect(device).toMatch(/^cp_device=[A-Za-z0-9_-]{43}$/);
     await spray('owner_c');
-    await login('owner_c', 'right-password', '10.3.0.1').expect(200); // known address
-    await login('owner_c', 'right-password', '10.3.9.9', device).expect(200); // known device
-    await login('owner_c', 'right-password', '10.3.9.8').expect(429); // neither
+    await login('owner_c', 'Right-Pass-1', '10.3.0.1').expect(200); // known address
+    await login('owner_c', 'Right-Pass-1', '10.3.9.9', device).expect(200); // known device
+    await login('owner_c', 'Right-Pass-1', '10.3.9.8').expect(429); // neither
     // a login more than 30 days ago no longer counts
     await t.ds
       .getRepository(KnownClient)
       .update({ username: 'owner_c' }, { lastLoginAt: new Date(Date.now() - 31 * 86_400_000) });
-    await login('owner_c', 'right-password', '10.3.0.1').expect(429);
+    await login('owner_c', 'Right-Pass-1', '10.3.0.1').expect(429);
   });
 
   it('50 parallel guesses from one address: at most 5 are judged', async () => {
@@ -134,7 +134,7 @@ describe('POST /api/me/password', () => {
 
   async function tokenOf(username: string) {
     await newAccount(username);
-    const res = await login(username, 'right-password', '10.5.0.1').expect(200);
+    const res = await login(username, 'Right-Pass-1', '10.5.0.1').expect(200);
     return res.body.accessToken as string;
   }
 
@@ -143,18 +143,18 @@ describe('POST /api/me/password', () => {
     for (let i = 0; i < THROTTLE.perAddress; i++) {
       await change(token, `guess-${i}`, '10.5.0.1').expect(403);
     }
-    const res = await change(token, 'right-password', '10.5.0.1').expect(429);
+    const res = await change(token, 'Right-Pass-1', '10.5.0.1').expect(429);
     expect(res.body.code).toBe('LOGIN_THROTTLED');
     // it was not changed; the login from that address is held back as well
-    await login('changer_a', 'right-password', '10.5.0.1').expect(429);
-    await login('changer_a', 'right-password', '10.5.0.2').expect(200);
+    await login('changer_a', 'Right-Pass-1', '10.5.0.1').expect(429);
+    await login('changer_a', 'Right-Pass-1', '10.5.0.2').expect(200);
   });
 
   it('32 parallel changes by one account: no error, and the account keeps one password', async () => {
     const token = await tokenOf('changer_b');
     const answers = await Promise.all(
       Array.from({ length: 32 }, (_, i) =>
-        change(token, 'right-password', `10.6.0.${i}`, `new-password-${i}`),
+        change(token, 'Right-Pass-1', `10.6.0.${i}`, `new-password-${i}`),
       ),
     );
     // 401: the session ended with the first change before this request was let in
@@ -163,7 +163,7 @@ describe('POST /api/me/password', () => {
     // the first to finish wins; the others find the account changed, or are held back
     const won = answers.filter((r) => r.status === 200);
     expect(won.length).toBeLessThanOrEqual(1);
-    const password = won.length ? `new-password-${answers.indexOf(won[0])}` : 'right-password';
+    const password = won.length ? `new-password-${answers.indexOf(won[0])}` : 'Right-Pass-1';
     await login('changer_b', password, '10.5.0.1').expect(200);
   });
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import * as bcrypt from 'bcryptjs';
-import { sign as jwtSign } from 'jsonwebtoken';
+import { decode as jwtDecode, sign as jwtSign } from 'jsonwebtoken';
 import { IdNumberConflict, LoginFailure, User } from '../src/auth/user.entity';
 import { MAX_PAGE_DEPTH } from '../src/common/pagination';
 import { withCheckChar } from '../src/villagers/id-number';
@@ -88,8 +88,11 @@ describe('path parameters', () => {
 
 describe('tokens', () => {
   it('a correctly signed token without an expiry is refused', async () => {
-    const { id } = await t.ds.getRepository(User).findOneByOrFail({ username: 'admin' });
-    const payload = { sub: id, username: 'admin', role: 'admin', ver: 0 };
+    // the claims of a real session's token, signed again without `exp`
+    const claims = jwtDecode(await t.adminToken()) as Record<string, unknown>;
+    const payload = Object.fromEntries(
+      Object.entries(claims).filter(([k]) => k !== 'exp' && k !== 'iat'),
+    );
     const forever = jwtSign(payload, t.config.jwtSecret, { algorithm: 'HS256' });
     const res = await t.http().get('/api/me').set(bearer(forever)).expect(401);
     expect(res.body.message).toContain('expiry');
@@ -119,7 +122,7 @@ describe('pagination depth', () => {
 const login = (username: string, password: string) =>
   t.http().post('/api/auth/login').send({ username, password });
 
-async function newAccount(username: string, password = 'right-password', extra = {}) {
+async function newAccount(username: string, password = 'Right-Pass-1', extra = {}) {
   const res = await t
     .http()
     .post('/api/users')
@@ -142,15 +145,15 @@ describe('login throttle', () => {
     expect(answers.filter((r) => r.status === 429).length).toBe(50 - judged);
     // exactly the remaining allowance is left: the limit of 5 holds across the burst
     for (let i = judged; i < 5; i++) await login('racer', 'still-wrong').expect(401);
-    await login('racer', 'right-password').expect(429);
+    await login('racer', 'Right-Pass-1').expect(429);
     // the username is counted regardless of case
-    await login('RACER', 'right-password').expect(429);
+    await login('RACER', 'Right-Pass-1').expect(429);
   });
 
   it('a correct password clears the failures; refused attempts are not left behind', async () => {
     await newAccount('forgetful');
     for (let i = 0; i < 4; i++) await login('forgetful', 'nope').expect(401);
-    await login('Forgetful', 'right-password').expect(200);
+    await login('Forgetful', 'Right-Pass-1').expect(200);
     for (let i = 0; i < 5; i++) await login('forgetful', 'nope').expect(401);
     await login('forgetful', 'nope').expect(429);
   });
@@ -159,12 +162,12 @@ describe('login throttle', () => {
     await newAccount('office_user');
     for (let i = 0; i < 12; i++) {
       for (let j = 0; j < 5; j++) await login(`villager_${i}`, 'guess').expect(401);
-      if (i < 11) await login('office_user', 'right-password').expect(200);
+      if (i < 11) await login('office_user', 'Right-Pass-1').expect(200);
     }
     const res = await login('someone_else', 'guess').expect(429);
     expect(res.body.message).toContain('address');
     // for the rest of the minute the address waits, right password or not
-    await login('office_user', 'right-password').expect(429);
+    await login('office_user', 'Right-Pass-1').expect(429);
   });
 });
 
@@ -191,37 +194,37 @@ describe('account lifecycle', () => {
 
   it('disabling ends sessions at once and blocks login; re-enabling lets the user back in', async () => {
     const { id } = await newAccount('leaver');
-    const token = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    const token = (await login('leaver', 'Right-Pass-1').expect(200)).body.accessToken;
     await me(token).expect(200);
     const res = await patch(id, { disabled: true }).expect(200);
     expect(res.body).toMatchObject({ id, disabled: true });
     await me(token).expect(401);
-    await login('leaver', 'right-password').expect(403);
+    await login('leaver', 'Right-Pass-1').expect(403);
     await login('leaver', 'wrong-password').expect(401);
     await patch(id, { disabled: false }).expect(200);
     await me(token).expect(401); // the old token stays dead
-    const again = (await login('leaver', 'right-password').expect(200)).body.accessToken;
+    const again = (await login('leaver', 'Right-Pass-1').expect(200)).body.accessToken;
     await me(again).expect(200);
   });
 
   it('an admin password reset ends sessions; the new password works, the old does not', async () => {
     const { id } = await newAccount('resetme');
-    const token = (await login('resetme', 'right-password').expect(200)).body.accessToken;
+    const token = (await login('resetme', 'Right-Pass-1').expect(200)).body.accessToken;
     await patch(id, { password: 'short' }).expect(400);
-    await patch(id, { password: 'brand-new-password' }).expect(200);
+    await patch(id, { password: 'Brand-New-Pass-3' }).expect(200);
     await me(token).expect(401);
-    await login('resetme', 'right-password').expect(401);
-    await login('resetme', 'brand-new-password').expect(200);
+    await login('resetme', 'Right-Pass-1').expect(401);
+    await login('resetme', 'Brand-New-Pass-3').expect(200);
   });
 
   it('changing role or scope ends sessions and takes effect', async () => {
     const a = await t.newVillage();
     const b = await t.newVillage();
-    const { id } = await newAccount('mover', 'right-password', { role: 'cadre', villageId: a.id });
-    const token = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    const { id } = await newAccount('mover', 'Right-Pass-1', { role: 'cadre', villageId: a.id });
+    const token = (await login('mover', 'Right-Pass-1').expect(200)).body.accessToken;
     await patch(id, { villageId: b.id }).expect(200);
     await me(token).expect(401);
-    const fresh = (await login('mover', 'right-password').expect(200)).body.accessToken;
+    const fresh = (await login('mover', 'Right-Pass-1').expect(200)).body.accessToken;
     expect((await me(fresh).expect(200)).body).toMatchObject({ role: 'cadre', villageId: b.id });
     await patch(id, { role: 'shopkeeper' }).expect(400); // storeId required
     await patch(id, { role: 'admin', villageId: a.id }).expect(400); // stray scope
@@ -244,31 +247,31 @@ describe('account lifecycle', () => {
 
   it('every user changes their own password; other tokens end, the answer carries a new one', async () => {
     const { id } = await newAccount('changer');
-    const first = (await login('changer', 'right-password').expect(200)).body.accessToken;
-    const second = (await login('changer', 'right-password').expect(200)).body.accessToken;
+    const first = (await login('changer', 'Right-Pass-1').expect(200)).body.accessToken;
+    const second = (await login('changer', 'Right-Pass-1').expect(200)).body.accessToken;
     await t
       .http()
       .post('/api/me/password')
       .set(bearer(first))
-      .send({ currentPassword: 'wrong', newPassword: 'another-password' })
+      .send({ currentPassword: 'wrong', newPassword: 'Another-Pass-3' })
       .expect(403);
     await t
       .http()
       .post('/api/me/password')
       .set(bearer(first))
-      .send({ currentPassword: 'right-password', newPassword: 'short' })
+      .send({ currentPassword: 'Right-Pass-1', newPassword: 'short' })
       .expect(400);
     const res = await t
       .http()
       .post('/api/me/password')
       .set(bearer(first))
-      .send({ currentPassword: 'right-password', newPassword: 'another-password' })
+      .send({ currentPassword: 'Right-Pass-1', newPassword: 'Another-Pass-3' })
       .expect(200);
     expect(res.body.user).toMatchObject({ id });
     await me(first).expect(401);
     await me(second).expect(401);
     await me(res.body.accessToken).expect(200);
-    await login('changer', 'another-password').expect(200);
+    await login('changer', 'Another-Pass-3').expect(200);
     await t.http().post('/api/me/password').send({}).expect(401);
   });
 
@@ -278,7 +281,7 @@ describe('account lifecycle', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'wang_li', password: 'right-password', role: 'admin' })
+      .send({ username: 'wang_li', password: 'Right-Pass-1', role: 'admin' })
       .expect(409);
     expect(res.body.code).toBe('USERNAME_TAKEN');
     // the database holds the same rule

@@ -50,7 +50,7 @@ const ROOT = resolve(__dirname, '..');
       const login = await fetch(`${url}/api/auth/login`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: 'cadre_sj', password: 'demo-password' }),
+        body: JSON.stringify({ username: 'cadre_sj', password: 'Demo-2026' }),
       });
       expect(login.status).toBe(200);
     } finally {

@@ -96,10 +96,16 @@ async function openStore(url: string, adminToken: string) {
     201,
   );
   const username = `shop${n}`;
-  const account = { username, password: 'shop-password', role: 'shopkeeper', storeId: store.id };
+  const account = {
+    username,
+    password: 'Shop-Pass-1',
+    mustChangePassword: false,
+    role: 'shopkeeper',
+    storeId: store.id,
+  };
   await ok(call(url, 'POST', '/users', adminToken, account), 201);
   const login = await ok(
-    call(url, 'POST', '/auth/login', null, { username, password: 'shop-password' }),
+    call(url, 'POST', '/auth/login', null, { username, password: 'Shop-Pass-1' }),
     200,
   );
   return { villageId: village.id!, storeId: store.id!, shop: login.accessToken as string };

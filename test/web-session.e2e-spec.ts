@@ -157,12 +157,12 @@ describe('the cookie follows the account', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'cookie_admin', password: 'first-password', role: 'admin' })
+      .send({ username: 'cookie_admin', password: 'First-Pass-1', role: 'admin' })
       .expect(201);
     const login = await t
       .http()
       .post('/api/auth/login')
-      .send({ username: 'cookie_admin', password: 'first-password' })
+      .send({ username: 'cookie_admin', password: 'First-Pass-1' })
       .expect(200);
     const oldCookie = cookieOf(login);
     const changed = await t
@@ -170,7 +170,7 @@ describe('the cookie follows the account', () => {
       .post('/api/me/password')
       .set('Cookie', oldCookie)
       .set('Sec-Fetch-Site', 'same-origin')
-      .send({ currentPassword: 'first-password', newPassword: 'second-password' })
+      .send({ currentPassword: 'First-Pass-1', newPassword: 'Second-Pass-2' })
       .expect(200);
     const newCookie = cookieOf(changed);
     expect(newCookie).toBe(`cp_session=${encodeURIComponent(changed.body.accessToken)}`);
@@ -184,12 +184,12 @@ describe('the cookie follows the account', () => {
       .http()
       .post('/api/users')
       .set(bearer(admin))
-      .send({ username: 'cookie_gone', password: 'some-password', role: 'admin' })
+      .send({ username: 'cookie_gone', password: 'Some-Pass-1', role: 'admin' })
       .expect(201);
     const login = await t
       .http()
       .post('/api/auth/login')
-      .send({ username: 'cookie_gone', password: 'some-password' })
+      .send({ username: 'cookie_gone', password: 'Some-Pass-1' })
       .expect(200);
     await t.http().get('/api/me').set('Cookie', cookieOf(login)).expect(200);
     await t

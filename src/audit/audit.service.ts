@@ -6,7 +6,7 @@ import { displayNamesById } from '../auth/display-name';
 import { forbidden } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import type { Ctx } from '../common/request-context';
-import { villagesToList } from '../common/scope';
+import { readsDistrict, villagesToList } from '../common/scope';
 import { EntityRows } from '../db/entity-rows';
 import { maskBirthDate, maskIdNumber } from '../villagers/id-number';
 import { AuditEvent, type AuditEntityType } from './audit-event.entity';
@@ -24,13 +24,28 @@ export interface AuditChange {
 }
 
 /** Never in the trail: secrets and what only serves the machinery. */
-const HIDDEN = new Set(['passwordHash', 'password', 'tokenHash', 'requestHash', 'tokenVersion']);
+const HIDDEN = new Set([
+  'passwordHash',
+  'password',
+  'tokenHash',
+  'requestHash',
+  'tokenVersion',
+  'mfaSecret',
+  'mfaPendingSecret',
+  'mfaLastStep',
+  'codeHash',
+]);
 /** Bookkeeping every row has; the event itself says who and when. */
 const SKIPPED = new Set(['id', 'createdAt', 'updatedAt']);
 
 /** The access log's actions (docs/security.md). */
 export type AccessAction =
-  'auth.login' | 'auth.login_failed' | 'auth.logout' | 'auth.password_changed' | 'export.download';
+  | 'auth.login'
+  | 'auth.login_failed'
+  | 'auth.logout'
+  | 'auth.password_changed'
+  | 'auth.mfa_enabled'
+  | 'export.download';
 
 /** Field → [before, after] for the fields that differ; ID numbers and birth dates masked, secrets left out. */
 export function diff(
@@ -157,9 +172,12 @@ export class AuditService {
     });
   }
 
-  /** Admins: the district; cadres: their village only; villagers: 403 (they see it per entry). */
+  /**
+   * Admins and auditors: the district; cadres: their village only; villagers: 403 (they see it
+   * per entry).
+   */
   async list(caller: Caller, q: AuditListQueryDto): Promise<Page<AuditEventItemDto>> {
-    if (caller.role !== 'admin' && caller.role !== 'cadre') {
+    if (!readsDistrict(caller) && caller.role !== 'cadre') {
       throw forbidden('The audit trail is for administrators and village cadres');
     }
     const villages = villagesToList(caller, q.villageId);

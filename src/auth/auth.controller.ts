@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Inject,
@@ -14,18 +15,34 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Auth, Caller, CurrentUser, OptionalAuth, Public } from '../common/auth.decorators';
+import {
+  Auth,
+  Caller,
+  CurrentUser,
+  OptionalAuth,
+  OwnAccount,
+  Public,
+} from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import { APP_CONFIG, AppConfig } from '../config';
 import {
   LoginDto,
+  LoginResponseDto,
+  MfaCodeDto,
+  MfaEnableResponseDto,
+  MfaLoginDto,
+  MfaSetupResponseDto,
   PasswordChangeDto,
+  SessionListDto,
   SessionResponseDto,
+  TokenResponseDto,
   UserCreateDto,
   UserListQueryDto,
   UserUpdateDto,
 } from './auth.dto';
-import { AuthService } from './auth.service';
+import { AuthService, type Client } from './auth.service';
+import { SecondFactor } from './second-factor';
+import { Sessions } from './sessions';
 import {
   clearSessionCookie,
   deviceCookie,
@@ -35,7 +52,7 @@ import {
   sessionToken,
   setSessionCookie,
   type RequestLike,
-} from './session';
+} from './cookies';
 import { UsersService } from './users.service';
 import { Endpoint, page } from '../common/api-docs';
 
@@ -46,15 +63,31 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    private readonly sessions: Sessions,
+    private readonly factor: SecondFactor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Answers the token (API clients) and sets the httpOnly session cookie (browsers). */
+  /** A login's client: address, device cookie (made now if missing), browser, request. */
+  private clientOf(req: RequestLike, ip: string | undefined, device: string | null): Client {
+    const agent = req.headers['user-agent'];
+    return {
+      ip: ip ?? null,
+      device,
+      userAgent: (Array.isArray(agent) ? agent[0] : agent) ?? null,
+      requestId: req.id,
+    };
+  }
+
+  /**
+   * Answers the token (API clients) and sets the httpOnly session cookie (browsers); for an
+   * account with a second factor, only `mfaRequired` and the `mfaToken` of the next step.
+   */
   @Public()
   @Post('auth/login')
   @HttpCode(200)
   @Endpoint({
-    summary: 'Log in: a bearer token, and the session cookie for browsers',
+    summary: 'Log in: a bearer token and the session cookie, or the second step’s mfaToken',
     errors: {
       401: 'Wrong username or password (用户名或密码错误)',
       429: 'Too many failed logins (LOGIN_THROTTLED, with retryAfterSeconds): for this account from this address, from this address, or for this account from a client it has not logged in from',
@@ -65,11 +98,35 @@ export class AuthController {
     @Ip() ip: string | undefined,
     @Req() req: RequestLike,
     @Res({ passthrough: true }) res: FastifyReply,
-  ) {
+  ): Promise<LoginResponseDto> {
     const device = deviceCookie(req) ?? newDeviceId();
-    const answer = await this.auth.login(dto, { ip: ip ?? null, device, requestId: req.id });
-    setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    const answer = await this.auth.login(dto, this.clientOf(req, ip, device));
+    if (answer.accessToken) {
+      setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    }
     setDeviceCookie(req, res, device);
+    return answer;
+  }
+
+  /** A login's second step: the token and the cookie, as a login without a factor answers. */
+  @Public()
+  @Post('auth/mfa')
+  @HttpCode(200)
+  @Endpoint({
+    summary: 'The second step of a login: a TOTP code or a recovery code',
+    errors: {
+      401: 'Wrong or used code, or an mfaToken that is used, expired or not valid',
+      429: 'Too many wrong codes, limited as logins are (LOGIN_THROTTLED)',
+    },
+  })
+  async mfa(
+    @Body() dto: MfaLoginDto,
+    @Ip() ip: string | undefined,
+    @Req() req: RequestLike,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    const answer = await this.auth.completeMfa(dto, this.clientOf(req, ip, deviceCookie(req)));
+    setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
     return answer;
   }
 
@@ -77,7 +134,7 @@ export class AuthController {
   @Post('auth/logout')
   @HttpCode(204)
   @Endpoint({
-    summary: 'Log out: clears the session cookie',
+    summary: 'Log out: ends this session (its token stops working) and clears the cookie',
     errors: { 403: 'A cross-origin request with the session cookie' },
   })
   async logout(
@@ -103,6 +160,7 @@ export class AuthController {
     }
   }
 
+  @OwnAccount('PASSWORD_CHANGE_REQUIRED', 'MFA_SETUP_REQUIRED')
   @Get('me')
   @Endpoint({ summary: 'The caller’s own account' })
   me(@CurrentUser() caller: Caller) {
@@ -110,11 +168,13 @@ export class AuthController {
   }
 
   /** Own password: other sessions end, the answer carries a new token for this one. */
+  @OwnAccount('PASSWORD_CHANGE_REQUIRED', 'MFA_SETUP_REQUIRED')
   @Post('me/password')
   @HttpCode(200)
   @Endpoint({
     summary: 'Change one’s own password (other sessions end; a new token for this one)',
     errors: {
+      400: 'newPassword is too weak: under 8 characters, for staff fewer than three kinds of character, containing the username, or a common password',
       403: 'currentPassword is wrong',
       429: 'Too many wrong current passwords, limited as logins are (LOGIN_THROTTLED)',
     },
@@ -125,7 +185,7 @@ export class AuthController {
     @Ip() ip: string | undefined,
     @Req() req: RequestLike,
     @Res({ passthrough: true }) res: FastifyReply,
-  ) {
+  ): Promise<TokenResponseDto> {
     const answer = await this.users.changeOwnPassword(caller, dto, {
       ip: ip ?? null,
       device: deviceCookie(req),
@@ -137,9 +197,59 @@ export class AuthController {
     return answer;
   }
 
+  @Get('me/sessions')
+  @Endpoint({ summary: 'The caller’s open sessions (devices), this one marked current' })
+  async mySessions(@CurrentUser() caller: Caller): Promise<SessionListDto> {
+    return { items: await this.sessions.list(caller) };
+  }
+
+  @OwnAccount()
+  @Delete('me/sessions/:id')
+  @HttpCode(204)
+  @Endpoint({ summary: 'End one of the caller’s sessions (another account’s: 404)' })
+  async endSession(
+    @CurrentUser() caller: Caller,
+    @Param('id', ParseIdPipe) id: number,
+    @Ip() ip: string | undefined,
+  ): Promise<void> {
+    await this.sessions.remove(caller, id, ip ?? null);
+  }
+
+  @OwnAccount('MFA_SETUP_REQUIRED')
+  @Post('me/mfa/setup')
+  @HttpCode(200)
+  @Endpoint({
+    summary: 'Start setting up a second factor: a secret for the authenticator app',
+    conflicts: ['MFA_ENABLED'],
+  })
+  mfaSetup(@CurrentUser() caller: Caller): Promise<MfaSetupResponseDto> {
+    return this.factor.setup(caller);
+  }
+
+  @OwnAccount('MFA_SETUP_REQUIRED')
+  @Post('me/mfa/enable')
+  @HttpCode(200)
+  @Endpoint({
+    summary: 'Confirm the second factor with a code of the app: ten recovery codes, shown once',
+    conflicts: ['MFA_ENABLED'],
+  })
+  mfaEnable(
+    @CurrentUser() caller: Caller,
+    @Body() dto: MfaCodeDto,
+    @Ip() ip: string | undefined,
+  ): Promise<MfaEnableResponseDto> {
+    return this.factor.enable(caller, dto.code, ip ?? null);
+  }
+
   @Auth('admin')
   @Post('users')
-  @Endpoint({ summary: 'Create an account', conflicts: ['USERNAME_TAKEN'] })
+  @Endpoint({
+    summary: 'Create an account (its owner changes the password at the first login)',
+    conflicts: ['USERNAME_TAKEN'],
+    errors: {
+      400: 'password too weak: under 8 characters, for staff fewer than three kinds of character, containing the username, or a common password',
+    },
+  })
   createUser(@CurrentUser() caller: Caller, @Body() dto: UserCreateDto) {
     return this.users.create(caller, dto);
   }
@@ -155,7 +265,8 @@ export class AuthController {
   @Auth('admin')
   @Patch('users/:id')
   @Endpoint({
-    summary: 'Disable, re-enable, reset the password of, or rescope an account (ends its sessions)',
+    summary:
+      'Disable, re-enable, reset the password or second factor of, or rescope an account (ends its sessions)',
     conflicts: ['USERNAME_TAKEN', 'CANNOT_DISABLE_SELF', 'CANNOT_DEMOTE_SELF'],
   })
   updateUser(

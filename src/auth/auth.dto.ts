@@ -15,7 +15,11 @@ export class UserCreateDto {
   @Matches(/^[A-Za-z0-9_.-]{3,50}$/, { message: 'username must be 3-50 letters, digits, _ . or -' })
   username!: string;
 
+  /** At least 8 characters; staff need three kinds of character (docs/security.md). */
   @IsString() @CodePointLength(8, 200) password!: string;
+
+  /** Whether the account must choose its own password at its first login (default true). */
+  @Optional() @IsBoolean() mustChangePassword?: boolean;
 
   /** The person's name (姓名) shown instead of the username; a villager's account shows theirs. */
   @Optional() @NameText(1, 50) displayName?: string;
@@ -40,6 +44,10 @@ export class UserUpdateDto {
   @Optional() @IsBoolean() disabled?: boolean;
   /** A new password set by an admin (reset); ends the account's sessions. */
   @Optional() @IsString() @CodePointLength(8, 200) password?: string;
+  /** Must the owner choose a new password at the next login (default true with `password`). */
+  @Optional() @IsBoolean() mustChangePassword?: boolean;
+  /** true removes the account's second factor (lost phone); it enrols again at the next login. */
+  @Optional() @IsBoolean() resetMfa?: boolean;
   @ApiProperty({ enum: ROLES, required: false })
   @Optional()
   @IsIn(ROLES)
@@ -69,12 +77,71 @@ export class UserResponseDto {
   storeId!: number | null;
   villagerId!: number | null;
   disabled!: boolean;
+  /** Only a new password (POST /api/me/password) opens the account's other routes. */
+  mustChangePassword!: boolean;
+  /** The account has a second factor (TOTP). */
+  mfaEnabled!: boolean;
+  /** The account's role needs a second factor and it has none: only enrolling answers. */
+  mfaSetupRequired!: boolean;
   createdAt!: Date;
 }
 
-export class LoginResponseDto {
+/** An access token and whose it is. */
+export class TokenResponseDto {
   accessToken!: string;
   user!: UserResponseDto;
+}
+
+/**
+ * A login: the token and the account, or, for an account with a second factor, `mfaRequired`
+ * and the `mfaToken` for POST /api/auth/mfa (no token, no cookie yet).
+ */
+export class LoginResponseDto {
+  accessToken?: string;
+  user?: UserResponseDto;
+  mfaRequired?: boolean;
+  /** Works once, for 5 minutes. */
+  mfaToken?: string;
+}
+
+export class MfaLoginDto {
+  @IsString() @CodePointLength(1, 2000) mfaToken!: string;
+  /** The 6 digits of the authenticator app, or one of the recovery codes. */
+  @IsString() @CodePointLength(1, 40) code!: string;
+}
+
+export class MfaSetupResponseDto {
+  /** For the authenticator app's QR code. */
+  otpauthUrl!: string;
+  /** The same secret in base32, to type in by hand. */
+  secret!: string;
+}
+
+export class MfaCodeDto {
+  /** The 6 digits the authenticator app shows now. */
+  @IsString()
+  @Matches(/^\s*\d{6}\s*$/, { message: 'code must be the 6 digits of the app' })
+  code!: string;
+}
+
+export class MfaEnableResponseDto {
+  /** Ten codes, each usable once instead of the app; shown only now. */
+  recoveryCodes!: string[];
+}
+
+export class SessionItemDto {
+  id!: number;
+  /** The browser and system, e.g. "Chrome · Android". */
+  device!: string | null;
+  address!: string | null;
+  createdAt!: Date;
+  lastSeenAt!: Date;
+  /** The session of this request. */
+  current!: boolean;
+}
+
+export class SessionListDto {
+  items!: SessionItemDto[];
 }
 
 export class SessionResponseDto {

@@ -1,14 +1,31 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { Caller, IS_PUBLIC, OPTIONAL_AUTH, ROLES_KEY } from '../common/auth.decorators';
+import {
+  ACCOUNT_SETUP,
+  Caller,
+  IS_PUBLIC,
+  OPTIONAL_AUTH,
+  OWN_ACCOUNT,
+  ROLES_KEY,
+  type SetupStep,
+} from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
-import { assertSameOrigin } from './session';
+import { isWriteMethod } from '../common/write-admission';
+import { assertSameOrigin } from './cookies';
 import type { Role } from './user.entity';
+
+const SETUP_MESSAGES: Record<SetupStep, string> = {
+  PASSWORD_CHANGE_REQUIRED: 'Change your password first (POST /api/me/password)',
+  MFA_SETUP_REQUIRED: 'Set up your second factor first (POST /api/me/mfa/setup)',
+};
 
 /**
  * The one global guard: a valid token (bearer or session cookie) on every route unless @Public(),
- * then @Auth(...roles). A state-changing request with the cookie from another origin is refused.
+ * then, in this order: an account that must change its password or enrol a second factor reaches
+ * only the routes of that step (@OwnAccount); the read-only auditor reads what an admin reads and
+ * writes only its own account; @Auth(...roles). A state-changing request with the cookie from
+ * another origin is refused.
  */
 @Injectable()
 export class AppAuthGuard extends AuthGuard('jwt') {
@@ -18,7 +35,8 @@ export class AppAuthGuard extends AuthGuard('jwt') {
 
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
-    assertSameOrigin(ctx.switchToHttp().getRequest());
+    const req = ctx.switchToHttp().getRequest();
+    assertSameOrigin(req);
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     if (this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH, targets)) {
       try {
@@ -29,8 +47,33 @@ export class AppAuthGuard extends AuthGuard('jwt') {
       return true;
     }
     await super.canActivate(ctx);
+    const caller: Caller = req.user;
+    const step = caller.setupRequired;
+    if (step) {
+      const open = this.reflector.getAllAndOverride<SetupStep[] | undefined>(
+        ACCOUNT_SETUP,
+        targets,
+      );
+      if (!open?.includes(step)) {
+        throw new ForbiddenException({
+          statusCode: 403,
+          error: 'Forbidden',
+          code: step,
+          message: SETUP_MESSAGES[step],
+        });
+      }
+    }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    const caller: Caller = ctx.switchToHttp().getRequest().user;
+    if (caller.role === 'auditor') {
+      if (isWriteMethod(req.method)) {
+        if (!this.reflector.getAllAndOverride<boolean>(OWN_ACCOUNT, targets)) throw forbidden();
+        return true;
+      }
+      // reads what an admin reads
+      if (roles?.length && !roles.includes('admin') && !roles.includes('auditor'))
+        throw forbidden();
+      return true;
+    }
     if (roles?.length && !roles.includes(caller.role)) throw forbidden();
     return true;
   }

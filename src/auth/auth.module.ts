@@ -7,13 +7,15 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottle } from './login-throttle';
-import { KnownClient, LoginFailure, User } from './user.entity';
+import { SecondFactor } from './second-factor';
+import { Sessions } from './sessions';
+import { KnownClient, LoginFailure, RecoveryCode, Session, User } from './user.entity';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [
     PassportModule,
-    TypeOrmModule.forFeature([User, LoginFailure, KnownClient]),
+    TypeOrmModule.forFeature([User, LoginFailure, KnownClient, Session, RecoveryCode]),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -23,6 +25,7 @@ import { UsersService } from './users.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, UsersService, JwtStrategy, LoginThrottle],
+  providers: [AuthService, UsersService, JwtStrategy, LoginThrottle, Sessions, SecondFactor],
+  exports: [Sessions, SecondFactor],
 })
 export class AuthModule {}

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
+  HttpException,
   Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
   UnauthorizedException,
 } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -14,14 +14,22 @@ import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
-import type { LoginDto, LoginResponseDto } from './auth.dto';
-import { tokenPayload } from './jwt.strategy';
+import type { LoginDto, LoginResponseDto, MfaLoginDto, TokenResponseDto } from './auth.dto';
 import { dummyHash, hashPassword, verifyPassword } from './passwords';
 import { LoginThrottle, type LoginClient } from './login-throttle';
+import { SecondFactor } from './second-factor';
+import { sessionEnded, Sessions, type SessionClient } from './sessions';
 import { User } from './user.entity';
-import { toUserResponses } from './users.service';
+import { UsersService } from './users.service';
 
 export { hashPassword } from './passwords';
+
+/** The key wrong second-factor codes of an account are counted under (LoginThrottle). */
+const secondFactorKey = (username: string) =>
+  `mfa:${createHash('sha256').update(username).digest('hex').slice(0, 40)}`;
+
+/** Who is logging in: the address, the device cookie, what the browser says it is. */
+export type Client = LoginClient & SessionClient;
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -29,47 +37,63 @@ export class AuthService implements OnApplicationBootstrap {
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly accounts: UsersService,
     private readonly throttle: LoginThrottle,
-    private readonly jwt: JwtService,
+    private readonly sessions: Sessions,
+    private readonly factor: SecondFactor,
     private readonly tx: Tx,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Logout: the access log says who left, and from where. */
+  /** Logout: this session ends, and the access log says who left, and from where. */
   async logout(caller: Caller | undefined, ip: string | null): Promise<void> {
     if (!caller) return;
-    await this.tx.run((em) =>
-      this.audit.access(em, {
+    await this.tx.run(async (em) => {
+      if (caller.sessionId !== undefined) await this.sessions.end(em, caller.sessionId);
+      await this.audit.access(em, {
         action: 'auth.logout',
         account: caller,
         username: caller.username,
         ip,
         outcome: 'ok',
         requestId: caller.requestId,
+      });
+    });
+  }
+
+  /** The access log's line for a login of `user` (null: an unknown username). */
+  private logged(
+    action: 'auth.login' | 'auth.login_failed',
+    outcome: string,
+    user: User | null,
+    username: string,
+    client: Client,
+  ) {
+    return this.tx.run((em) =>
+      this.audit.access(em, {
+        action,
+        account: user,
+        username,
+        ip: client.ip,
+        outcome,
+        requestId: client.requestId,
       }),
     );
   }
 
-  /** Limited as LoginThrottle says; a successful login remembers the client (address, device). */
-  async login(dto: LoginDto, client: LoginClient): Promise<LoginResponseDto> {
+  /**
+   * Limited as LoginThrottle says. A right password opens a session; for an account with a
+   * second factor the session waits for it (POST /api/auth/mfa) and the answer carries only the
+   * `mfaToken`. A successful login remembers the client (address, device).
+   */
+  async login(dto: LoginDto, client: Client): Promise<LoginResponseDto> {
     const username = dto.username.toLowerCase();
     const user = await this.users
       .createQueryBuilder('u')
       .where('LOWER(u.username) = :username', { username })
       .getOne();
     let rehash = false;
-    const logged = (action: 'auth.login' | 'auth.login_failed', outcome: string) =>
-      this.tx.run((em) =>
-        this.audit.access(em, {
-          action,
-          account: user,
-          username,
-          ip: client.ip,
-          outcome,
-          requestId: client.requestId,
-        }),
-      );
     let ok: boolean;
     try {
       ok = await this.throttle.judge(username, client, async () => {
@@ -78,15 +102,16 @@ export class AuthService implements OnApplicationBootstrap {
         return user !== null && check.ok;
       });
     } catch (err) {
-      await logged('auth.login_failed', 'throttled');
+      await this.logged('auth.login_failed', 'throttled', user, username, client);
       throw err;
     }
     if (!ok || !user) {
-      await logged('auth.login_failed', user ? 'wrong_password' : 'unknown_username');
+      const outcome = user ? 'wrong_password' : 'unknown_username';
+      await this.logged('auth.login_failed', outcome, user, username, client);
       throw new UnauthorizedException('Wrong username or password');
     }
     if (user.disabled) {
-      await logged('auth.login_failed', 'disabled');
+      await this.logged('auth.login_failed', 'disabled', user, username, client);
       throw forbidden('This account is disabled; ask an administrator');
     }
     // An old bcrypt hash is replaced now that the password is known (argon2id).
@@ -100,11 +125,73 @@ export class AuthService implements OnApplicationBootstrap {
         ),
       );
     }
+    if (user.mfaSecret) {
+      const pending = await this.tx.run((em) => this.sessions.open(em, user, client, true));
+      return { mfaRequired: true, mfaToken: await this.sessions.mfaToken(user, pending) };
+    }
     await this.throttle.remember(username, client);
-    await logged('auth.login', 'ok');
+    const sessionId = await this.tx.run(async (em) => {
+      const id = await this.sessions.open(em, user, client);
+      await this.audit.access(em, {
+        action: 'auth.login',
+        account: user,
+        username,
+        ip: client.ip,
+        outcome: 'ok',
+        requestId: client.requestId,
+      });
+      return id;
+    });
     return {
-      accessToken: await this.jwt.signAsync(tokenPayload(user)),
-      user: (await toUserResponses(this.users.manager, [user]))[0],
+      accessToken: await this.sessions.accessToken(user, sessionId),
+      user: (await this.accounts.responses(this.users.manager, [user]))[0],
+    };
+  }
+
+  /**
+   * A login's second step: the code of the authenticator app or a recovery code. Wrong codes
+   * count as failed logins of the account (429 past the limits); the token works once.
+   */
+  async completeMfa(dto: MfaLoginDto, client: Client): Promise<TokenResponseDto> {
+    const { sub, sid } = await this.sessions.readMfaToken(dto.mfaToken);
+    const user = await this.users.findOneBy({ id: sub });
+    if (!user || user.disabled) throw sessionEnded();
+    const username = user.username.toLowerCase();
+    let ok: boolean;
+    try {
+      // counted apart from password failures, which a right password clears: each login would
+      // otherwise give a thief of the password five more guesses of the code
+      ok = await this.throttle.judge(secondFactorKey(username), client, () =>
+        this.tx.run(async (em) => {
+          if (!(await this.factor.use(em, user, dto.code))) return false;
+          if (!(await this.sessions.completeMfa(em, sid, user.id))) {
+            throw new UnauthorizedException('mfaToken was used already; log in again');
+          }
+          await this.audit.access(em, {
+            action: 'auth.login',
+            account: user,
+            username,
+            ip: client.ip,
+            outcome: 'ok',
+            requestId: client.requestId,
+          });
+          return true;
+        }),
+      );
+    } catch (err) {
+      if (err instanceof HttpException && err.getStatus() === 429) {
+        await this.logged('auth.login_failed', 'throttled', user, username, client);
+      }
+      throw err;
+    }
+    if (!ok) {
+      await this.logged('auth.login_failed', 'wrong_mfa_code', user, username, client);
+      throw new UnauthorizedException('code: wrong or already used');
+    }
+    await this.throttle.remember(username, client);
+    return {
+      accessToken: await this.sessions.accessToken(user, sid),
+      user: (await this.accounts.responses(this.users.manager, [user]))[0],
     };
   }
 

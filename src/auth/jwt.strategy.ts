@@ -6,26 +6,13 @@ import { APP_CONFIG, AppConfig } from '../config';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import type { Caller } from '../common/auth.decorators';
-import { sessionToken, type RequestLike } from './session';
-import type { User } from './user.entity';
+import { sessionToken, type RequestLike } from './cookies';
+import { sessionEnded, Sessions, type TokenPayload } from './sessions';
 
-export interface TokenPayload extends Omit<Caller, 'id' | 'requestId'> {
-  sub: number;
-  /** The user's tokenVersion when the token was issued. */
-  ver: number;
-}
-
-/** What an access token carries: who, their role and scope, and the account's token version. */
-export function tokenPayload(user: User): TokenPayload {
-  return {
-    sub: user.id,
-    username: user.username,
-    role: user.role,
-    villageId: user.villageId,
-    storeId: user.storeId,
-    villagerId: user.villagerId,
-    ver: user.tokenVersion ?? 0,
-  };
+/** A timestamp as either database answers it: a Date (PostgreSQL) or UTC text (SQLite). */
+function millis(value: Date | string): number {
+  if (value instanceof Date) return value.getTime();
+  return Date.parse(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
 }
 
 @Injectable()
@@ -33,8 +20,9 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   private readonly accountSql: string;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: Tx,
+    private readonly sessions: Sessions,
     dialect: Dialect,
   ) {
     super({
@@ -50,24 +38,34 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       passReqToCallback: true,
     });
     this.accountSql = dialect.placeholders(
-      `SELECT id, username, role, village_id, store_id, villager_id, disabled, token_version
-         FROM users WHERE id = $1`,
+      `SELECT u.id, u.username, u.role, u.village_id, u.store_id, u.villager_id, u.disabled,
+              u.token_version, u.must_change_password, u.mfa_secret IS NOT NULL AS mfa,
+              s.last_seen_at, s.mfa_pending
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1`,
     );
   }
 
   /**
-   * One primary-key read per request: a token issued before the account was disabled, its
-   * password changed or its role or scope changed (each raises tokenVersion) is refused at once,
-   * on every instance. Role and scope come from the account as it is now.
+   * One primary-key read per request, of the token's session joined with its account: a token
+   * whose session was ended (logout, a new password, an admin's change, idle too long) is refused
+   * at once, on every instance, and so is one issued before the account was disabled or changed
+   * (tokenVersion). Role and scope come from the account as it is now.
    */
-  async validate(req: { id: string }, payload: TokenPayload & { exp?: unknown }): Promise<Caller> {
+  async validate(
+    req: { id: string },
+    payload: TokenPayload & { exp?: unknown; sid?: unknown; typ?: unknown },
+  ): Promise<Caller> {
     // every token we issue expires; one without `exp` was not made by this service's login
     if (typeof payload.exp !== 'number') {
       throw new UnauthorizedException('This token has no expiry; log in again');
     }
+    // a second-step token (typ: mfa) or one from before sessions is not an access token
+    if (payload.typ !== undefined || typeof payload.sid !== 'number') throw sessionEnded();
+    const sid = payload.sid;
     // plain SQL on a reused statement: the find() query builder was a measured share of every
     // request's CPU (docs/performance.md)
-    const [user] = await this.tx.query<{
+    const [row] = await this.tx.query<{
       id: number;
       username: string;
       role: Caller['role'];
@@ -76,18 +74,41 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       villager_id: number | null;
       disabled: boolean | number;
       token_version: number;
-    }>(this.accountSql, [payload.sub]);
-    if (!user || Boolean(user.disabled) || Number(user.token_version) !== (payload.ver ?? 0)) {
-      throw new UnauthorizedException('This session has ended; log in again');
+      must_change_password: boolean | number;
+      mfa: boolean | number;
+      last_seen_at: Date | string;
+      mfa_pending: boolean | number;
+    }>(this.accountSql, [sid]);
+    if (
+      !row ||
+      Number(row.id) !== payload.sub ||
+      Boolean(row.disabled) ||
+      Boolean(row.mfa_pending) ||
+      Number(row.token_version) !== (payload.ver ?? 0)
+    ) {
+      throw sessionEnded();
     }
+    const idleMs = Date.now() - millis(row.last_seen_at);
+    if (idleMs > this.config.sessionIdleMs) {
+      await this.tx.run((em) => this.sessions.end(em, sid));
+      throw sessionEnded(true);
+    }
+    if (idleMs > this.sessions.touchAfterMs) await this.sessions.touch(sid);
     const idOrNull = (v: number | null) => (v === null ? null : Number(v));
+    const role = row.role;
     return {
-      id: Number(user.id),
-      username: user.username,
-      role: user.role,
-      villageId: idOrNull(user.village_id),
-      storeId: idOrNull(user.store_id),
-      villagerId: idOrNull(user.villager_id),
+      id: Number(row.id),
+      username: row.username,
+      role,
+      villageId: idOrNull(row.village_id),
+      storeId: idOrNull(row.store_id),
+      villagerId: idOrNull(row.villager_id),
+      sessionId: sid,
+      setupRequired: row.must_change_password
+        ? 'PASSWORD_CHANGE_REQUIRED'
+        : this.config.mfaRequiredRoles.includes(role) && !row.mfa
+          ? 'MFA_SETUP_REQUIRED'
+          : null,
       requestId: req.id,
     };
   }

@@ -12,8 +12,9 @@ import { Villager } from '../villagers/villager.entity';
 import { Village } from '../villages/village.entity';
 import { TIMESTAMP } from '../db/columns';
 
-export const ROLES = ['admin', 'cadre', 'shopkeeper', 'villager'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './roles';
+
+export { ROLES, type Role } from './roles';
 
 @Entity('users')
 // LOWER(username): an expression index the migration creates and the schema builder leaves alone
@@ -33,6 +34,14 @@ export class User {
   @Column({ type: 'boolean', default: false }) disabled!: boolean;
   /** Carried in every token; raised to end every session at once (disable, new password, role). */
   @Column({ type: 'integer', default: 0 }) tokenVersion!: number;
+  /** Set when an admin creates the account or resets its password: only a new password opens it. */
+  @Column({ type: 'boolean', default: false }) mustChangePassword!: boolean;
+  /** The TOTP secret (base32) once the second factor is enabled; null without one. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) mfaSecret!: string | null;
+  /** A secret offered by setup and not yet confirmed by a code. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) mfaPendingSecret!: string | null;
+  /** The 30-second step of the last TOTP code accepted: a code is never accepted twice. */
+  @Column({ type: 'integer', nullable: true }) mfaLastStep!: number | null;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
 }
 
@@ -71,4 +80,34 @@ export class IdNumberConflict {
   /** YYYY-MM-DD in the district's time zone. */
   @Column({ type: 'varchar', length: 10 }) day!: string;
   @Column({ type: TIMESTAMP }) at!: Date;
+}
+
+/**
+ * A login's session (docs/security.md, "Sessions"): the access token carries its id, and every
+ * request reads it with its account in one primary-key join. Logout deletes it; a session idle
+ * longer than SESSION_IDLE_MINUTES is refused and deleted. `mfaPending`: the password was right
+ * and the second factor is still to come (the session is not usable until it is).
+ */
+@Entity('sessions')
+@Index('sessions_user', ['userId'])
+export class Session {
+  @PrimaryGeneratedColumn() id!: number;
+  @ForeignKey(() => User) @Column({ type: 'integer' }) userId!: number;
+  /** What the browser says it is, shortened (e.g. "Chrome · Android"). */
+  @Column({ type: 'varchar', length: 80, nullable: true }) device!: string | null;
+  @Column({ type: 'varchar', length: 45, nullable: true }) address!: string | null;
+  @Column({ type: TIMESTAMP }) createdAt!: Date;
+  /** Written at most once a minute (less often than the idle timeout can notice). */
+  @Column({ type: TIMESTAMP }) lastSeenAt!: Date;
+  @Column({ type: 'boolean', default: false }) mfaPending!: boolean;
+}
+
+/** One of an account's ten recovery codes, stored as a SHA-256; each works once. */
+@Entity('mfa_recovery_codes')
+@Index('mfa_recovery_codes_user', ['userId'])
+export class RecoveryCode {
+  @PrimaryGeneratedColumn() id!: number;
+  @ForeignKey(() => User) @Column({ type: 'integer' }) userId!: number;
+  @Column({ type: 'varchar', length: 64 }) codeHash!: string;
+  @Column({ type: TIMESTAMP, nullable: true }) usedAt!: Date | null;
 }

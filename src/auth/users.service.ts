@@ -1,5 +1,5 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { randomBytes } from 'node:crypto';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -8,22 +8,25 @@ import { ctxOf } from '../common/request-context';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
 import { defined } from '../common/scope';
+import { APP_CONFIG, AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import { Store } from '../store/store.entity';
 import { Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
 import type {
-  LoginResponseDto,
   PasswordChangeDto,
+  TokenResponseDto,
   UserCreateDto,
   UserListQueryDto,
   UserResponseDto,
   UserUpdateDto,
 } from './auth.dto';
-import { tokenPayload } from './jwt.strategy';
 import { LoginThrottle, type LoginClient } from './login-throttle';
 import { displayNames } from './display-name';
+import { assertPasswordAcceptable } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
+import { SecondFactor } from './second-factor';
+import { Sessions } from './sessions';
 import { LoginFailure, User, type Role } from './user.entity';
 
 /** Which scope fields each role may carry. */
@@ -32,12 +35,13 @@ const SCOPE_FIELDS: Record<Role, string[]> = {
   cadre: ['villageId'],
   shopkeeper: ['storeId'],
   villager: ['villagerId', 'villageId'],
+  auditor: [],
 };
 
 type Scope = { villageId: number | null; storeId: number | null; villagerId: number | null };
 type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number };
 
-export function toUserResponse(u: User, displayName: string): UserResponseDto {
+function toUserResponse(u: User, displayName: string, mfaRoles: Role[]): UserResponseDto {
   return {
     id: u.id,
     username: u.username,
@@ -47,17 +51,11 @@ export function toUserResponse(u: User, displayName: string): UserResponseDto {
     storeId: u.storeId,
     villagerId: u.villagerId,
     disabled: u.disabled ?? false,
+    mustChangePassword: u.mustChangePassword ?? false,
+    mfaEnabled: Boolean(u.mfaSecret),
+    mfaSetupRequired: mfaRoles.includes(u.role) && !u.mfaSecret,
     createdAt: u.createdAt,
   };
-}
-
-/** Accounts as answered, each with the name it shows (display-name.ts). */
-export async function toUserResponses(
-  em: EntityManager,
-  users: User[],
-): Promise<UserResponseDto[]> {
-  const names = await displayNames(em, users);
-  return users.map((u, i) => toUserResponse(u, names[i]));
 }
 
 /**
@@ -74,6 +72,9 @@ export async function closeAccountsOf(em: EntityManager, villagerId: number): Pr
     .execute();
   return affected ?? 0;
 }
+
+/** An account as the trail shows it: whether it has a second factor, never the secret. */
+const withFactor = (u: User) => ({ ...u, mfaEnabled: Boolean(u.mfaSecret) });
 
 /** The scope a role needs, checked against the database: 400 for a missing or stray field. */
 async function resolveScope(em: EntityManager, role: Role, input: ScopeInput): Promise<Scope> {
@@ -111,15 +112,23 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tx: Tx,
-    private readonly jwt: JwtService,
     private readonly audit: AuditService,
     private readonly throttle: LoginThrottle,
+    private readonly sessions: Sessions,
+    private readonly factor: SecondFactor,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Accounts as answered, each with the name it shows (display-name.ts). */
+  async responses(em: EntityManager, users: User[]): Promise<UserResponseDto[]> {
+    const names = await displayNames(em, users);
+    return users.map((u, i) => toUserResponse(u, names[i], this.config.mfaRequiredRoles));
+  }
 
   async me(id: number): Promise<UserResponseDto> {
     const user = await this.users.findOne({ where: { id } });
     if (!user) throw notFound('User');
-    return (await toUserResponses(this.users.manager, [user]))[0];
+    return (await this.responses(this.users.manager, [user]))[0];
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserResponseDto>> {
@@ -128,10 +137,15 @@ export class UsersService {
       order: { id: 'ASC' },
       ...skipTake(q),
     });
-    return pageOf(await toUserResponses(this.users.manager, rows), total, q);
+    return pageOf(await this.responses(this.users.manager, rows), total, q);
   }
 
+  /**
+   * A new account; it chooses its own password at its first login unless `mustChangePassword`
+   * is false.
+   */
   async create(caller: Caller, dto: UserCreateDto): Promise<UserResponseDto> {
+    assertPasswordAcceptable('password', dto.password, dto.username, dto.role);
     const passwordHash = await hashPassword(dto.password);
     const user = await this.tx.run(async (em) => {
       const scope = await resolveScope(em, dto.role, dto);
@@ -146,19 +160,22 @@ export class UsersService {
           username: dto.username,
           displayName: dto.displayName ?? null,
           passwordHash,
+          mustChangePassword: dto.mustChangePassword ?? true,
           role: dto.role,
           ...scope,
         }),
       );
       await this.audit.created(ctxOf(em, caller), 'user', created.id, created.villageId, created);
-      return (await toUserResponses(em, [created]))[0];
+      return (await this.responses(em, [created]))[0];
     });
     return user;
   }
 
   /**
-   * An admin disables or re-enables an account, resets its password or changes its role or
-   * scope. Each of these ends the account's existing sessions (tokenVersion + 1).
+   * An admin disables or re-enables an account, resets its password or second factor, or
+   * changes its role or scope. Each of these ends the account's sessions (tokenVersion + 1, and
+   * their rows deleted). A reset password must be changed at the next login unless
+   * `mustChangePassword` is false.
    */
   async update(caller: Caller, id: number, dto: UserUpdateDto): Promise<UserResponseDto> {
     const passwordHash = dto.password === undefined ? undefined : await hashPassword(dto.password);
@@ -172,7 +189,20 @@ export class UsersService {
         }
         changes.disabled = dto.disabled;
       }
-      if (passwordHash) changes.passwordHash = passwordHash;
+      if (dto.password !== undefined && passwordHash) {
+        assertPasswordAcceptable('password', dto.password, user.username, dto.role ?? user.role);
+        changes.passwordHash = passwordHash;
+        changes.mustChangePassword = dto.mustChangePassword ?? true;
+      } else if (
+        dto.mustChangePassword !== undefined &&
+        dto.mustChangePassword !== user.mustChangePassword
+      ) {
+        changes.mustChangePassword = dto.mustChangePassword;
+      }
+      if (dto.resetMfa && (user.mfaSecret || user.mfaPendingSecret)) {
+        await this.factor.reset(em, id);
+        changes.mfaSecret = null;
+      }
       const scopeGiven = (['villageId', 'storeId', 'villagerId'] as const).some(
         (f) => dto[f] !== undefined,
       );
@@ -203,7 +233,12 @@ export class UsersService {
       // A name is only shown: it leaves the account's sessions alone.
       const named = dto.displayName !== undefined && dto.displayName !== user.displayName;
       if (Object.keys(changes).length === 0 && !named) return user;
-      if (Object.keys(changes).length > 0) changes.tokenVersion = user.tokenVersion + 1;
+      // A changed flag alone needs no new session: it is read on every request.
+      const ending = Object.keys(changes).some((k) => k !== 'mustChangePassword');
+      if (ending) {
+        changes.tokenVersion = user.tokenVersion + 1;
+        await this.sessions.endAll(em, id);
+      }
       if (named) changes.displayName = dto.displayName;
       if (changes.disabled === false || changes.passwordHash) {
         // Re-enabled or reset: the locked-out owner may log in at once.
@@ -211,10 +246,60 @@ export class UsersService {
       }
       await em.update(User, { id }, changes);
       const updated = await em.findOneByOrFail(User, { id });
-      await this.audit.updated(ctxOf(em, caller), 'user', id, updated.villageId, user, updated);
+      await this.audit.updated(
+        ctxOf(em, caller),
+        'user',
+        id,
+        updated.villageId,
+        withFactor(user),
+        withFactor(updated),
+      );
       return updated;
     });
-    return (await toUserResponses(this.users.manager, [user]))[0];
+    return (await this.responses(this.users.manager, [user]))[0];
+  }
+
+  /**
+   * From the server's shell (`npm run admin:reset -- <username>`), for an administrator locked
+   * out: a new generated password (answered, to be shown once, and changed at the next login),
+   * the second factor removed, the account enabled, its sessions and failed logins cleared. The
+   * trail has it as a change of the account by itself, its reason naming the command.
+   */
+  async resetFromShell(username: string): Promise<string> {
+    const password = randomBytes(12).toString('base64url');
+    const passwordHash = await hashPassword(password);
+    await this.tx.run(async (em) => {
+      const user = await em
+        .createQueryBuilder(User, 'u')
+        .where('LOWER(u.username) = :name', { name: username.toLowerCase() })
+        .getOne();
+      if (!user) throw notFound(`User "${username}"`);
+      await this.factor.reset(em, user.id);
+      await em.update(
+        User,
+        { id: user.id },
+        {
+          passwordHash,
+          mustChangePassword: true,
+          disabled: false,
+          tokenVersion: user.tokenVersion + 1,
+        },
+      );
+      await this.sessions.endAll(em, user.id);
+      await em.delete(LoginFailure, { username: user.username.toLowerCase() });
+      const updated = await em.findOneByOrFail(User, { id: user.id });
+      const self: Caller = { ...user, requestId: null };
+      await this.audit.updated(
+        ctxOf(em, self),
+        'user',
+        user.id,
+        user.villageId,
+        withFactor(user),
+        withFactor(updated),
+        'npm run admin:reset (server shell)',
+      );
+    });
+    return password;
   }
 
   /**
@@ -225,7 +310,7 @@ export class UsersService {
     caller: Caller,
     dto: PasswordChangeDto,
     client: LoginClient,
-  ): Promise<LoginResponseDto> {
+  ): Promise<TokenResponseDto> {
     const user = await this.users.findOneBy({ id: caller.id });
     if (!user) throw notFound('User');
     // the current password is guessed no faster than at the login
@@ -248,15 +333,17 @@ export class UsersService {
       );
       throw forbidden('currentPassword is wrong');
     }
+    assertPasswordAcceptable('newPassword', dto.newPassword, user.username, user.role);
     const passwordHash = await this.throttle.hash(username, () => hashPassword(dto.newPassword));
-    const updated = await this.tx.run(async (em) => {
+    const { updated, sessionId } = await this.tx.run(async (em) => {
       const result = await em.update(
         User,
         { id: user.id, tokenVersion: user.tokenVersion },
-        { passwordHash, tokenVersion: user.tokenVersion + 1 },
+        { passwordHash, mustChangePassword: false, tokenVersion: user.tokenVersion + 1 },
       );
       // Someone else changed the account meanwhile (disabled it, reset it): this session is over.
       if (!result.affected) throw forbidden('The account changed meanwhile; log in again');
+      await this.sessions.endAll(em, user.id, caller.sessionId);
       const updated = await em.findOneByOrFail(User, { id: user.id });
       await this.audit.access(em, {
         action: 'auth.password_changed',
@@ -266,11 +353,14 @@ export class UsersService {
         outcome: 'ok',
         requestId: caller.requestId,
       });
-      return updated;
+      const sessionId =
+        caller.sessionId ??
+        (await this.sessions.open(em, updated, { ip: client.ip, userAgent: null }));
+      return { updated, sessionId };
     });
     return {
-      accessToken: await this.jwt.signAsync(tokenPayload(updated)),
-      user: (await toUserResponses(this.users.manager, [updated]))[0],
+      accessToken: await this.sessions.accessToken(updated, sessionId),
+      user: (await this.responses(this.users.manager, [updated]))[0],
     };
   }
 }

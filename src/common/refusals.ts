@@ -23,6 +23,8 @@ export const CONFLICT_CODES = [
   'RULE_CODE_TAKEN',
   'CANNOT_DISABLE_SELF',
   'CANNOT_DEMOTE_SELF',
+  /** A second factor is on already: only an admin's reset removes it. */
+  'MFA_ENABLED',
   'INSUFFICIENT_POINTS',
   'OUT_OF_STOCK',
   'PRICE_CHANGED',
@@ -42,6 +44,17 @@ export type ConflictCode = (typeof CONFLICT_CODES)[number];
 /** 429: a limit on how often one account or address may do something (docs/security.md). */
 export const LIMIT_CODES = ['LOGIN_THROTTLED', 'TOO_MANY_REPORTS', 'TOO_MANY_OBJECTIONS'] as const;
 export type LimitCode = (typeof LIMIT_CODES)[number];
+
+/**
+ * 401 and 403 about the session rather than the request (docs/security.md): it went idle, or the
+ * account must first change its password or enrol a second factor.
+ */
+export const ACCESS_CODES = [
+  'SESSION_EXPIRED',
+  'PASSWORD_CHANGE_REQUIRED',
+  'MFA_SETUP_REQUIRED',
+] as const;
+export type AccessCode = (typeof ACCESS_CODES)[number];
 
 /** 422: a roster import with a problem in a row (the body is the report). */
 export const ROSTER_INVALID = 'ROSTER_INVALID';

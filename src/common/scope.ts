@@ -1,4 +1,5 @@
 import { In, type FindOperator } from 'typeorm';
+import { DISTRICT_READERS } from '../auth/roles';
 import type { Caller } from './auth.decorators';
 import { forbidden } from './errors';
 
@@ -12,9 +13,15 @@ import { forbidden } from './errors';
  */
 export type Villages = 'all' | readonly number[];
 
+/**
+ * Whether the caller reads the whole district: an admin, or the auditor (who only reads: the
+ * guard refuses the auditor's writes, src/auth/auth.guard.ts).
+ */
+export const readsDistrict = (caller: Caller): boolean => DISTRICT_READERS.includes(caller.role);
+
 /** The villages a caller may read. A shopkeeper reads villages through their store, not here. */
 export function readableVillages(caller: Caller): Villages {
-  if (caller.role === 'admin') return 'all';
+  if (readsDistrict(caller)) return 'all';
   return caller.villageId === null ? [] : [caller.villageId];
 }
 
@@ -52,7 +59,7 @@ export function whereVillage(villages: Villages): number | FindOperator<number> 
 
 /** The village a record is made in when the request names none: the caller's own, if one. */
 export function ownVillage(caller: Caller): number | undefined {
-  return caller.role === 'admin' ? undefined : (caller.villageId ?? undefined);
+  return readsDistrict(caller) ? undefined : (caller.villageId ?? undefined);
 }
 
 /** The villager a caller is limited to (a villager: themselves), or undefined for no limit. */
@@ -60,9 +67,12 @@ export function whereVillager(caller: Caller): number | undefined {
   return caller.role === 'villager' ? (caller.villagerId ?? -1) : undefined;
 }
 
-/** The store a caller manages: every store (an admin), their own (a shopkeeper), none (others). */
+/**
+ * The store a caller manages: every store (an admin; the auditor reads them all), their own (a
+ * shopkeeper), none (others).
+ */
 export function whereStore(caller: Caller): number | undefined {
-  return caller.role === 'admin' ? undefined : (caller.storeId ?? -1);
+  return readsDistrict(caller) ? undefined : (caller.storeId ?? -1);
 }
 
 /** Refuses (403) a caller who does not manage that store: an admin or its shopkeeper may. */

@@ -1,5 +1,12 @@
 import { AuditEvent } from '../audit/audit-event.entity';
-import { IdNumberConflict, KnownClient, LoginFailure, User } from '../auth/user.entity';
+import {
+  IdNumberConflict,
+  KnownClient,
+  LoginFailure,
+  RecoveryCode,
+  Session,
+  User,
+} from '../auth/user.entity';
 import { DeedBatch } from '../deeds/deed-batch.entity';
 import { Deed } from '../deeds/deed.entity';
 import { Evaluation } from '../evaluations/evaluation.entity';
@@ -19,6 +26,8 @@ export const ENTITIES = [
   LoginFailure,
   KnownClient,
   IdNumberConflict,
+  Session,
+  RecoveryCode,
   Village,
   Household,
   Villager,

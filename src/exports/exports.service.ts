@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { displayNamesById } from '../auth/display-name';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden, notFound } from '../common/errors';
-import { assertVillageAccess } from '../common/scope';
+import { assertVillageAccess, readsDistrict } from '../common/scope';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Tx } from '../db/transaction';
 import type { PersonalDataDto } from './exports.dto';
@@ -106,7 +106,7 @@ export class ExportsService {
     q: { month?: string; format?: ExportFormat },
     ip: string | null = null,
   ): Promise<StreamableFile> {
-    if (caller.role !== 'admin') throw forbidden('District exports are for administrators');
+    if (!readsDistrict(caller)) throw forbidden('District exports are for administrators');
     const villages = await this.ds.manager.find(Village, { order: { id: 'ASC' } });
     const file = await this.villages(kind, villages, q, '全区', 'district');
     await this.logged(caller, ip, {
@@ -208,7 +208,9 @@ export class ExportsService {
     q: { from?: string; to?: string; format?: ExportFormat },
     ip: string | null = null,
   ): Promise<StreamableFile> {
-    if (caller.role !== 'admin') throw forbidden('The audit trail export is for administrators');
+    if (!readsDistrict(caller)) {
+      throw forbidden('The audit trail export is for administrators and auditors');
+    }
     if (!q.from || !q.to) throw new BadRequestException('from and to are required (ISO 8601)');
     const [from, to] = [new Date(q.from), new Date(q.to)];
     const format = q.format ?? 'xlsx';

@@ -3,9 +3,13 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
+import { readsDistrict } from '../common/scope';
 import { APP_CONFIG, AppConfig } from '../config';
 
-/** GET /api/metrics: the configured scrape token (METRICS_TOKEN), or an admin's access token. */
+/**
+ * GET /api/metrics: the configured scrape token (METRICS_TOKEN), or an admin's or auditor's
+ * access token.
+ */
 @Injectable()
 export class MetricsGuard extends AuthGuard('jwt') {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -20,7 +24,7 @@ export class MetricsGuard extends AuthGuard('jwt') {
     if (token && expected && sameSecret(token, expected)) return true;
     await super.canActivate(ctx); // 401 without a valid access token
     const caller = ctx.switchToHttp().getRequest<{ user: Caller }>().user;
-    if (caller.role !== 'admin') throw forbidden();
+    if (!readsDistrict(caller) || caller.setupRequired) throw forbidden();
     return true;
   }
 }

@@ -66,7 +66,7 @@ test('accounts: create a cadre for a village, disable and re-enable it, reset it
   await page.getByRole('button', { name: '新建账号' }).click();
   const form = page.getByRole('form', { name: '新建账号' });
   await form.getByLabel('用户名').fill('e2e_cadre_new');
-  await form.getByLabel('初始密码').fill('first-password');
+  await form.getByLabel('初始密码').fill('First-Pass-1');
   await form.getByLabel('角色').selectOption({ label: '村干部' });
   await form.getByRole('button', { name: '创建账号' }).click();
   await expect(form.getByRole('alert')).toHaveText('村干部账号要选所属的村。');
@@ -85,16 +85,16 @@ test('accounts: create a cadre for a village, disable and re-enable it, reset it
   await expect(item).not.toContainText('已停用');
 
   await item.getByRole('button', { name: '重置 e2e_cadre_new 的密码' }).click();
-  await item.getByLabel('新密码').fill('second-password');
+  await item.getByLabel('新密码').fill('Second-Pass-2');
   await item.getByRole('button', { name: '确认重置' }).click();
   await expect(item.getByRole('status')).toContainText('密码已重置');
   await screenshot(page, 'admin-accounts');
 
-  // the new password works, in a browser of its own
+  // the new password works, in a browser of its own, and must be changed first
   const other = await browser.newContext();
   const p2 = await other.newPage();
-  await logIn(p2, 'e2e_cadre_new', 'second-password');
-  await expect(p2).toHaveURL(/\/cadre$/);
+  await logIn(p2, 'e2e_cadre_new', 'Second-Pass-2');
+  await expect(p2).toHaveURL(/\/password$/);
   await other.close();
 });
 
@@ -103,7 +103,7 @@ test('accounts: a shopkeeper for a store and a villager for a person', async ({ 
   await page.getByRole('button', { name: '新建账号' }).click();
   const form = page.getByRole('form', { name: '新建账号' });
   await form.getByLabel('用户名').fill('e2e_shop_new');
-  await form.getByLabel('初始密码').fill('first-password');
+  await form.getByLabel('初始密码').fill('First-Pass-1');
   await form.getByLabel('角色').selectOption({ label: '积分超市' });
   await form.getByLabel('所属积分超市').selectOption({ label: '石井村积分超市' });
   await form.getByRole('button', { name: '创建账号' }).click();
@@ -113,7 +113,7 @@ test('accounts: a shopkeeper for a store and a villager for a person', async ({ 
 
   await page.getByRole('button', { name: '新建账号' }).click();
   await form.getByLabel('用户名').fill('e2e_villager_new');
-  await form.getByLabel('初始密码').fill('first-password');
+  await form.getByLabel('初始密码').fill('First-Pass-1');
   await form.getByLabel('角色').selectOption({ label: '村民' });
   await form.getByLabel('所属村').selectOption({ label: '杉山镇 石井村' });
   await form.getByLabel('村民姓名').fill('李明');

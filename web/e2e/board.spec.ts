@@ -162,7 +162,13 @@ test.describe('a full board where it hangs', () => {
     );
     must(
       await admin.POST('/api/users', {
-        body: { username: 'e2e_full', password: PASSWORD, role: 'cadre', villageId: village.id },
+        body: {
+          username: 'e2e_full',
+          password: PASSWORD,
+          mustChangePassword: false,
+          role: 'cadre',
+          villageId: village.id,
+        },
       }),
       'cadre',
     );

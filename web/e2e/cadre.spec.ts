@@ -227,7 +227,13 @@ test.describe('cadre', () => {
     ).json();
     const cadre = await request.post('/api/users', {
       headers,
-      data: { username: 'e2e_new_cadre', password: PASSWORD, role: 'cadre', villageId: village.id },
+      data: {
+        username: 'e2e_new_cadre',
+        password: PASSWORD,
+        mustChangePassword: false,
+        role: 'cadre',
+        villageId: village.id,
+      },
     });
     expect(cadre.status()).toBe(201);
     await page.goto('/login');

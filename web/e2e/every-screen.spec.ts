@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { asCadre, asShop, logIn, must, seeded } from './api';
+import { asAdmin, asCadre, asShop, logIn, must, seeded } from './api';
 import { ACCOUNTS, ADMIN, VILLAGE, months } from './data';
 import { expect, expectAccessible, expectPhoneFriendly, screenshot, test } from './fixtures';
 
@@ -97,6 +97,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/cards', 'cadre-cards'],
     ['/cadre/board-settings', 'cadre-board-settings'],
     ['/password', 'cadre-password'],
+    ['/security', 'cadre-security'],
   ]) {
     await check(page, path, name);
   }
@@ -113,6 +114,7 @@ test('every villager screen, and the board', async ({ page }) => {
     ['/villager/household', 'villager-household'],
     ['/villager/goods', 'villager-goods'],
     ['/password', 'villager-password'],
+    ['/security', 'villager-security'],
     [`/board/${VILLAGE.code}`, 'board-phone'],
   ]) {
     await check(page, path, name);
@@ -139,6 +141,7 @@ test('every shopkeeper screen', async ({ page }) => {
     ['/shop/goods', 'shop-goods'],
     [`/shop/goods/${goods.id}`, 'shop-goods-detail'],
     ['/password', 'shop-password'],
+    ['/security', 'shop-security'],
   ]) {
     await check(page, path, name);
   }
@@ -156,6 +159,32 @@ test('every admin screen', async ({ page }) => {
     ['/admin/exports', 'admin-exports'],
     ['/admin/audit', 'admin-audit'],
     ['/password', 'admin-password'],
+    ['/security', 'admin-security'],
+  ]) {
+    await check(page, path, name);
+  }
+});
+
+test('every auditor screen', async ({ page }) => {
+  const admin = await asAdmin();
+  must(
+    await admin.POST('/api/users', {
+      body: {
+        username: 'e2e_auditor',
+        password: 'Auditor-E2e-1',
+        mustChangePassword: false,
+        role: 'auditor',
+      },
+    }),
+    'auditor',
+  );
+  await logIn(page, 'e2e_auditor', 'Auditor-E2e-1');
+  await expect(page).toHaveURL(/\/auditor$/);
+  for (const [path, name] of [
+    ['/auditor', 'auditor-home'],
+    ['/admin/audit', 'auditor-audit'],
+    ['/admin/exports', 'auditor-exports'],
+    ['/security', 'auditor-security'],
   ]) {
     await check(page, path, name);
   }

@@ -102,7 +102,7 @@ export default async function globalSetup(): Promise<void> {
   ] as const) {
     must(
       await admin.POST('/api/users', {
-        body: { username, password: PASSWORD, role, ...scope },
+        body: { username, password: PASSWORD, mustChangePassword: false, role, ...scope },
       }),
       `user ${username}`,
     );

@@ -1,6 +1,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import type { Role } from './api/client';
-import { currentUser, HOME_OF, loadSession } from './session';
+import { currentUser, HOME_OF, loadSession, setupPage } from './session';
+
+const EVERY_ROLE: Role[] = ['admin', 'cadre', 'shopkeeper', 'villager', 'auditor'];
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -68,7 +70,12 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/admin/exports',
     component: () => import('./pages/admin/AdminExports.vue'),
-    meta: { roles: ['admin'], title: '数据导出' },
+    meta: { roles: ['admin', 'auditor'], title: '数据导出' },
+  },
+  {
+    path: '/auditor',
+    component: () => import('./pages/admin/AuditorHome.vue'),
+    meta: { roles: ['auditor'], title: '审计' },
   },
   {
     path: '/shop',
@@ -108,7 +115,7 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/admin/audit',
     component: () => import('./pages/admin/AdminAudit.vue'),
-    meta: { roles: ['admin'], title: '操作记录' },
+    meta: { roles: ['admin', 'auditor'], title: '操作记录' },
   },
   {
     path: '/admin/stores',
@@ -136,7 +143,12 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/password',
     component: () => import('./pages/account/PasswordPage.vue'),
-    meta: { roles: ['admin', 'cadre', 'shopkeeper', 'villager'], title: '修改密码' },
+    meta: { roles: EVERY_ROLE, title: '修改密码' },
+  },
+  {
+    path: '/security',
+    component: () => import('./pages/account/SecurityPage.vue'),
+    meta: { roles: EVERY_ROLE, title: '账号安全' },
   },
   {
     path: '/board/:code/:month(\\d{4}-\\d{2})?',
@@ -165,6 +177,9 @@ router.beforeEach(async (to) => {
   if (to.path === '/login' && user) return HOME_OF[user.role];
   if (to.meta.roles) {
     if (!user) return { path: '/login', query: { next: to.fullPath } };
+    // a new password or the second factor first: the API answers nothing else meanwhile
+    const setup = setupPage(user);
+    if (setup && to.path !== setup && to.path !== '/password') return setup;
     if (!to.meta.roles.includes(user.role)) return HOME_OF[user.role];
   }
   return true;

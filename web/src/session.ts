@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { api, type Role, type Schemas, type User } from './api/client';
+import { api, onUnauthorized, type Role, type Schemas, type User } from './api/client';
 import { call } from './api/errors';
 
 /** Who is signed in (null: nobody), loaded once at start from GET /api/auth/session. */
@@ -31,6 +31,7 @@ export const HOME_OF: Record<Role, string> = {
   cadre: '/cadre',
   shopkeeper: '/shop',
   villager: '/villager',
+  auditor: '/auditor',
 };
 
 export const ROLE_NAME: Record<Role, string> = {
@@ -38,6 +39,32 @@ export const ROLE_NAME: Record<Role, string> = {
   cadre: '村干部',
   shopkeeper: '积分超市',
   villager: '村民',
+  auditor: '审计员',
+};
+
+/**
+ * Where a signed-in account must go before anything else: the password page at the first login
+ * (or after an admin's reset), the security page to set up the second factor its role needs.
+ */
+export function setupPage(user: User): string | null {
+  if (user.mustChangePassword) return '/password';
+  if (user.mfaSetupRequired) return '/security';
+  return null;
+}
+
+/** Where a login lands: a setup step, else the page asked for (`next`), else the role's home. */
+export function landingOf(user: User, next: unknown): string {
+  const wanted = typeof next === 'string' && next.startsWith('/') && !next.startsWith('//');
+  return setupPage(user) ?? (wanted ? (next as string) : HOME_OF[user.role]);
+}
+
+/**
+ * Set when a request answers 401 while someone is signed in (the session went idle, or ended):
+ * App.vue then shows the login over the page, so what was typed stays (ReloginDialog.vue).
+ */
+export const sessionLost = ref(false);
+onUnauthorized.listener = () => {
+  if (currentUser.value) sessionLost.value = true;
 };
 
 export async function logout(): Promise<void> {

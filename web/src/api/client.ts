@@ -11,6 +11,18 @@ export type Role = User['role'];
  */
 export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
 
+/** Told of every 401 outside the login routes (session.ts opens the login over the page). */
+export const onUnauthorized: { listener: (() => void) | null } = { listener: null };
+
+api.use({
+  onResponse({ request, response }) {
+    if (response.status === 401 && !new URL(request.url).pathname.startsWith('/api/auth/')) {
+      onUnauthorized.listener?.();
+    }
+    return undefined;
+  },
+});
+
 /** A ledger entry of GET /api/villagers/{id}/points, with the trail behind it. */
 export type PointsEntry =
   paths['/api/villagers/{id}/points']['get']['responses'][200]['content']['application/json']['entries']['items'][number];

@@ -28,6 +28,7 @@ const CONFLICTS: Record<Schemas['ConflictCode'], string> = {
   RULE_CODE_TAKEN: '这个细则编号已被使用，请换一个。',
   CANNOT_DISABLE_SELF: '不能停用自己的账号。',
   CANNOT_DEMOTE_SELF: '不能更改自己的角色。',
+  MFA_ENABLED: '这个账号已经开启了手机验证码。如需重新设置，请管理员先重置。',
   INSUFFICIENT_POINTS: '积分余额不足，请减少兑换的商品。',
   OUT_OF_STOCK: '商品库存不足，请减少数量或换一件商品。',
   PRICE_CHANGED: '商品的积分价格刚改过，请刷新后按新价格再兑换。',
@@ -63,11 +64,22 @@ const FIELDS: Record<string, string> = {
   deedId: '事迹',
   outcome: '处理结果',
   month: '月份',
+  password: '密码',
+  newPassword: '新密码',
+  code: '验证码',
 };
 
 /** What a 400's English reason means, most specific first. */
 const REASONS: [RegExp, string][] = [
   [/evidence/i, '这条细则需要照片或证明材料，请补上再提交'],
+  [/three of/i, '要包含大写字母、小写字母、数字、符号中的至少三种'],
+  [/common passwords/i, '太常见，容易被猜到，请换一个'],
+  [/contain the username/i, '不能包含用户名'],
+  [/at least 8/i, '至少要 8 位'],
+  [
+    /does not match the app|6 digits/i,
+    '不对，请输入手机上验证器显示的 6 位数字（注意手机时间要准）',
+  ],
   [/future/i, '不能晚于今天'],
   [/empty|required|should not be null|must be a string/i, '不能为空'],
   [/longer|shorter|length|at most|at least/i, '长度不对'],
@@ -106,6 +118,14 @@ function badRequest(body: ErrorBody | undefined): string {
   return '填写的内容有误，请检查后再提交。';
 }
 
+/** 401 and 403 about the session (AccessCode), by code. */
+const ACCESS: Record<Schemas['AccessCode'], string> = {
+  SESSION_EXPIRED: '太久没有操作，登录已过期。请重新登录，填写的内容不会丢失。',
+  PASSWORD_CHANGE_REQUIRED: '请先修改密码，再做其他操作。',
+  MFA_SETUP_REQUIRED: '请先开启手机验证码（账号安全），再做其他操作。',
+};
+const isAccess = (code: string): code is Schemas['AccessCode'] => code in ACCESS;
+
 /**
  * 429s of a limit (LimitCode), by code: a login's says how long to wait when the answer tells
  * (retryAfterSeconds), the others what to do instead.
@@ -132,6 +152,7 @@ export function explain(status: number, body?: unknown): string {
       : '操作未完成，记录的状态已变化。请刷新页面后再试。';
   }
   if (status === 400) return badRequest(b);
+  if ((status === 401 || status === 403) && b.code && isAccess(b.code)) return ACCESS[b.code];
   if (status === 401) return '登录已过期。请重新登录后再提交，填写的内容不会丢失。';
   if (status === 403) return '您的账号不能做这个操作。如确需办理，请联系村干部或镇里的管理员。';
   if (status === 404) return '没有找到这条记录，可能已被删除。请返回上一页刷新后再试。';

@@ -30,8 +30,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in: a bearer token, and the session cookie for browsers */
+        /** Log in: a bearer token and the session cookie, or the second step’s mfaToken */
         post: operations["AuthController_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The second step of a login: a TOTP code or a recovery code */
+        post: operations["AuthController_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -47,7 +64,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log out: clears the session cookie */
+        /** Log out: ends this session (its token stops working) and clears the cookie */
         post: operations["AuthController_logout"];
         delete?: never;
         options?: never;
@@ -106,6 +123,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s open sessions (devices), this one marked current */
+        get: operations["AuthController_mySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of the caller’s sessions (another account’s: 404) */
+        delete: operations["AuthController_endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/mfa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start setting up a second factor: a secret for the authenticator app */
+        post: operations["AuthController_mfaSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/mfa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the second factor with a code of the app: ten recovery codes, shown once */
+        post: operations["AuthController_mfaEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -116,7 +201,7 @@ export interface paths {
         /** List accounts */
         get: operations["AuthController_listUsers"];
         put?: never;
-        /** Create an account */
+        /** Create an account (its owner changes the password at the first login) */
         post: operations["AuthController_createUser"];
         delete?: never;
         options?: never;
@@ -137,7 +222,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Disable, re-enable, reset the password of, or rescope an account (ends its sessions) */
+        /** Disable, re-enable, reset the password or second factor of, or rescope an account (ends its sessions) */
         patch: operations["AuthController_updateUser"];
         trace?: never;
     };
@@ -1019,15 +1104,33 @@ export interface components {
             /** @description The name to show: the account's own, else its villager's, else the username. */
             displayName: string;
             /** @enum {string} */
-            role: "villager" | "admin" | "cadre" | "shopkeeper";
+            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
             villageId: number | null;
             storeId: number | null;
             villagerId: number | null;
             disabled: boolean;
+            /** @description Only a new password (POST /api/me/password) opens the account's other routes. */
+            mustChangePassword: boolean;
+            /** @description The account has a second factor (TOTP). */
+            mfaEnabled: boolean;
+            /** @description The account's role needs a second factor and it has none: only enrolling answers. */
+            mfaSetupRequired: boolean;
             /** Format: date-time */
             createdAt: string;
         };
         LoginResponseDto: {
+            accessToken?: string;
+            user?: components["schemas"]["UserResponseDto"];
+            mfaRequired?: boolean;
+            /** @description Works once, for 5 minutes. */
+            mfaToken?: string;
+        };
+        MfaLoginDto: {
+            mfaToken: string;
+            /** @description The 6 digits of the authenticator app, or one of the recovery codes. */
+            code: string;
+        };
+        TokenResponseDto: {
             accessToken: string;
             user: components["schemas"]["UserResponseDto"];
         };
@@ -1039,11 +1142,43 @@ export interface components {
             currentPassword: string;
             newPassword: string;
         };
+        SessionItemDto: {
+            id: number;
+            /** @description The browser and system, e.g. "Chrome · Android". */
+            device: string | null;
+            address: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /** @description The session of this request. */
+            current: boolean;
+        };
+        SessionListDto: {
+            items: components["schemas"]["SessionItemDto"][];
+        };
+        MfaSetupResponseDto: {
+            /** @description For the authenticator app's QR code. */
+            otpauthUrl: string;
+            /** @description The same secret in base32, to type in by hand. */
+            secret: string;
+        };
+        MfaCodeDto: {
+            /** @description The 6 digits the authenticator app shows now. */
+            code: string;
+        };
+        MfaEnableResponseDto: {
+            /** @description Ten codes, each usable once instead of the app; shown only now. */
+            recoveryCodes: string[];
+        };
         UserCreateDto: {
             /** @enum {string} */
-            role: "admin" | "cadre" | "shopkeeper" | "villager";
+            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
             username: string;
+            /** @description At least 8 characters; staff need three kinds of character (docs/security.md). */
             password: string;
+            /** @description Whether the account must choose its own password at its first login (default true). */
+            mustChangePassword?: boolean;
             /** @description The person's name (姓名) shown instead of the username; a villager's account shows theirs. */
             displayName?: string;
             /** @description Required for a cadre. */
@@ -1055,13 +1190,17 @@ export interface components {
         };
         UserUpdateDto: {
             /** @enum {string} */
-            role?: "admin" | "cadre" | "shopkeeper" | "villager";
+            role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
             /** @description The person's name (姓名); changing it leaves the account's sessions alone. */
             displayName?: string;
             /** @description true disables the account and ends its sessions; false re-enables it. */
             disabled?: boolean;
             /** @description A new password set by an admin (reset); ends the account's sessions. */
             password?: string;
+            /** @description Must the owner choose a new password at the next login (default true with `password`). */
+            mustChangePassword?: boolean;
+            /** @description true removes the account's second factor (lost phone); it enrols again at the next login. */
+            resetMfa?: boolean;
             villageId?: number;
             storeId?: number;
             villagerId?: number;
@@ -1650,7 +1789,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -1668,7 +1807,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -1733,13 +1872,15 @@ export interface components {
             message: string | string[];
             /** @example Bad Request */
             error?: string;
-            /** @description A stable code: business refusals (409), limits (429), the roster report (422) */
-            code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | "ROSTER_INVALID";
+            /** @description A stable code: business refusals (409), limits (429), the session (401, 403), the roster report (422) */
+            code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | components["schemas"]["AccessCode"] | "ROSTER_INVALID";
         };
         /** @enum {string} */
-        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "DUPLICATE";
+        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "MFA_ENABLED" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "DUPLICATE";
         /** @enum {string} */
         LimitCode: "LOGIN_THROTTLED" | "TOO_MANY_REPORTS" | "TOO_MANY_OBJECTIONS";
+        /** @enum {string} */
+        AccessCode: "SESSION_EXPIRED" | "PASSWORD_CHANGE_REQUIRED" | "MFA_SETUP_REQUIRED";
     };
     responses: never;
     parameters: never;
@@ -1842,6 +1983,65 @@ export interface operations {
             };
         };
     };
+    AuthController_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Wrong or used code, or an mfaToken that is used, expired or not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong codes, limited as logins are (LOGIN_THROTTLED) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AuthController_logout: {
         parameters: {
             query?: never;
@@ -1904,7 +2104,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponseDto"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1933,10 +2133,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoginResponseDto"];
+                    "application/json": components["schemas"]["TokenResponseDto"];
                 };
             };
-            /** @description Invalid input; the message names the field */
+            /** @description newPassword is too weak: under 8 characters, for staff fewer than three kinds of character, containing the username, or a common password */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1945,7 +2145,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1983,12 +2183,218 @@ export interface operations {
             };
         };
     };
+    AuthController_mySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionListDto"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthController_endSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthController_mfaSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaSetupResponseDto"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `MFA_ENABLED` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthController_mfaEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnableResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `MFA_ENABLED` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AuthController_listUsers: {
         parameters: {
             query?: {
                 page?: number;
                 pageSize?: number;
-                role?: "admin" | "cadre" | "shopkeeper" | "villager";
+                role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
                 villageId?: number;
             };
             header?: never;
@@ -2021,7 +2427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2030,7 +2436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,7 +2468,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponseDto"];
                 };
             };
-            /** @description Invalid input; the message names the field */
+            /** @description password too weak: under 8 characters, for staff fewer than three kinds of character, containing the username, or a common password */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2071,7 +2477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2080,7 +2486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2141,7 +2547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2150,7 +2556,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2225,7 +2631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +2640,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2275,7 +2681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2284,7 +2690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2747,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2350,7 +2756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2402,7 +2808,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,7 +2817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2468,7 +2874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2477,7 +2883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2536,7 +2942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2545,7 +2951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2597,7 +3003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2606,7 +3012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2677,7 +3083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +3092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2767,7 +3173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +3182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2817,7 +3223,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2826,7 +3232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2883,7 +3289,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2892,7 +3298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2944,7 +3350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,7 +3359,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3019,7 +3425,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3028,7 +3434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3080,7 +3486,7 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3089,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3150,7 +3556,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3191,7 +3597,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3200,7 +3606,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3261,7 +3667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3270,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3367,7 +3773,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3431,7 +3837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3440,7 +3846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3494,7 +3900,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3503,7 +3909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3572,7 +3978,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3581,7 +3987,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3645,7 +4051,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +4060,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3702,7 +4108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3711,7 +4117,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3779,7 +4185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,7 +4194,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3845,7 +4251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3854,7 +4260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3906,7 +4312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3915,7 +4321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,7 +4382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3985,7 +4391,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4059,7 +4465,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4068,7 +4474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,7 +4568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4171,7 +4577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4219,7 +4625,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +4634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4280,7 +4686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4289,7 +4695,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4374,7 +4780,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4383,7 +4789,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4444,7 +4850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4453,7 +4859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4502,7 +4908,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4511,7 +4917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4569,7 +4975,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4578,7 +4984,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4647,7 +5053,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4656,7 +5062,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4709,7 +5115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4718,7 +5124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4797,7 +5203,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4806,7 +5212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4972,7 +5378,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4981,7 +5387,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5022,7 +5428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5031,7 +5437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,7 +5485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5088,7 +5494,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5140,7 +5546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5149,7 +5555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5217,7 +5623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5226,7 +5632,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5278,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,7 +5693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5348,7 +5754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5357,7 +5763,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5424,7 +5830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5433,7 +5839,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5488,7 +5894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5497,7 +5903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5574,7 +5980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5583,7 +5989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5627,7 +6033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5636,7 +6042,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5693,7 +6099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5702,7 +6108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5754,7 +6160,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5763,7 +6169,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5841,7 +6247,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5850,7 +6256,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5908,7 +6314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5917,7 +6323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6004,7 +6410,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6013,7 +6419,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6078,7 +6484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6087,7 +6493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6179,7 +6585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6188,7 +6594,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6243,7 +6649,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6252,7 +6658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6290,7 +6696,7 @@ export interface operations {
                     "text/csv; charset=utf-8": components["schemas"]["PersonalDataDto"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6299,7 +6705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6339,7 +6745,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6348,7 +6754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6403,7 +6809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6412,7 +6818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6458,7 +6864,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No valid bearer token or session cookie */
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6467,7 +6873,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The caller’s role or scope does not allow this */
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
                 headers: {
                     [name: string]: unknown;
