@@ -16,6 +16,7 @@ import { CatalogueQuotes1763970000001 } from './1763970000001-catalogue-quotes';
 import { VillagerBirthAndRelation1763970000002 } from './1763970000002-villager-birth-and-relation';
 import { BoardPrivacy1763980000000 } from './1763980000000-board-privacy';
 import { SessionsAndSecondFactor1763990000000 } from './1763990000000-sessions-and-second-factor';
+import { ConsentNotes1764000000000 } from './1764000000000-consent-notes';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   VillagerBirthAndRelation1763970000002,
   BoardPrivacy1763980000000,
   SessionsAndSecondFactor1763990000000,
+  ConsentNotes1764000000000,
 ];

@@ -14,12 +14,12 @@ export const Endpoint = (doc: EndpointDoc) => ApiExtension(ENDPOINT_EXTENSION, d
 export const ref = (name: string): SchemaObject =>
   ({ $ref: `#/components/schemas/${name}` }) as never;
 
-export function page(item: string): SchemaObject {
+export function page(item: string | SchemaObject): SchemaObject {
   return {
     type: 'object',
     required: ['items', 'total', 'page', 'pageSize'],
     properties: {
-      items: { type: 'array', items: ref(item) },
+      items: { type: 'array', items: typeof item === 'string' ? ref(item) : item },
       total: { type: 'integer', description: 'All matching records' },
       page: { type: 'integer', minimum: 1 },
       pageSize: { type: 'integer', minimum: 1 },
@@ -115,7 +115,23 @@ export const householdPoints: SchemaObject = {
         },
       },
     },
-    entries: page('LedgerEntry'),
+    entries: page({
+      allOf: [
+        ref('LedgerEntry'),
+        {
+          type: 'object',
+          required: ['villagerName', 'ruleTitle'],
+          properties: {
+            villagerName: { type: 'string', description: 'Whose entry, in the household' },
+            ruleTitle: {
+              type: 'string',
+              nullable: true,
+              description: 'The rule of the deed behind a deed or reversal entry (the reason)',
+            },
+          },
+        },
+      ],
+    }),
   },
 };
 

@@ -31,6 +31,11 @@ export class Deed {
   @Column({ type: 'varchar', length: 7 }) month!: string;
   @Column({ type: 'varchar', length: 500 }) description!: string;
   @Column({ type: 'varchar', length: 1000, nullable: true }) evidence!: string | null;
+  /**
+   * 代办: how the villager asked a cadre to file this self-report for them ("本人到村委会口头
+   * 申请"); null for the villager's own filing and for a cadre's record.
+   */
+  @Column({ type: 'varchar', length: 200, nullable: true }) consentNote!: string | null;
   /** The photos attached as evidence (src/photos), in the order given. */
   @Column({ type: 'simple-json', default: '[]' }) photoIds!: number[];
   @Column({ type: 'varchar', length: 12 }) source!: DeedSource;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsId, IsIdList, IsIdQuery } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CodePointLength, IsDateText, IsMonthText, Optional, Trim } from '../common/dto';
@@ -26,13 +26,22 @@ export class DeedCreateDto {
   @Optional() @Trim() @IsString() @CodePointLength(1, 1000) evidence?: string;
   /** Photos uploaded by the caller through POST /api/photos, at most 6. */
   @Optional() @IsIdList(MAX_PHOTOS_PER_DEED) photoIds?: number[];
+  /**
+   * 代办 (a cadre): file this as the villager's own self-report, pending review, because the
+   * villager asked in person; `consentNote` says how.
+   */
+  @Optional() @IsBoolean() onBehalf?: boolean;
+  /** With onBehalf: how the villager asked, e.g. 本人到村委会口头申请. */
+  @Optional() @Trim() @IsString() @CodePointLength(1, 200) consentNote?: string;
 }
 
 /** The form a deed request's Idempotency-Key is checked against (its hash is stored). */
 export function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string {
   const request = [r.villagerId, r.ruleId, r.occurredOn, r.description, r.evidence ?? null];
-  // photos only when given, so that keys made before photos existed still match their retries
-  return JSON.stringify(r.photoIds?.length ? [...request, r.photoIds] : request);
+  // photos and 代办 only when given, so that keys made before them still match their retries
+  const photos = r.photoIds?.length ? [r.photoIds] : [];
+  const onBehalf = r.onBehalf ? [{ onBehalf: true, consentNote: r.consentNote ?? null }] : [];
+  return JSON.stringify([...request, ...photos, ...onBehalf]);
 }
 
 /** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */

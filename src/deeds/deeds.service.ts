@@ -56,7 +56,9 @@ export class DeedsService {
   ) {}
 
   /**
-   * A cadre's record is approved at once; a villager's self-report waits for review. With an
+   * A cadre's record is approved at once; a villager's self-report waits for review, and so does
+   * one a cadre files for a villager who asked in person (代办: `onBehalf` with a `consentNote`).
+   * With an
    * Idempotency-Key a retry of the same request returns the first deed without a second award,
    * on one instance or many; the key reused for another request is 409.
    */
@@ -69,6 +71,17 @@ export class DeedsService {
       dto.villagerId !== villagerId
     ) {
       throw forbidden('A villager may report deeds only for themselves');
+    }
+    if (caller.role !== 'cadre' && (dto.onBehalf !== undefined || dto.consentNote !== undefined)) {
+      throw new BadRequestException('onBehalf: only a cadre files for a villager');
+    }
+    if (dto.onBehalf && dto.consentNote === undefined) {
+      throw new BadRequestException(
+        'consentNote: say how the villager asked (e.g. 本人到村委会口头申请) when filing onBehalf',
+      );
+    }
+    if (!dto.onBehalf && dto.consentNote !== undefined) {
+      throw new BadRequestException('consentNote goes with onBehalf: true');
     }
     this.assertOccurredOn(dto.occurredOn);
     const request = { ...dto, villagerId };
@@ -104,8 +117,9 @@ export class DeedsService {
       );
     }
     const now = new Date();
-    const cadre = caller.role === 'cadre';
-    if (!cadre) await this.assertReportAllowance(em, villager.id, now);
+    // a cadre's record is approved at once; a self-report, the villager's or 代办, is reviewed
+    const cadre = caller.role === 'cadre' && !dto.onBehalf;
+    if (caller.role !== 'cadre') await this.assertReportAllowance(em, villager.id, now);
     const deed = em.create(Deed, {
       villageId: villager.villageId,
       villagerId: villager.id,
@@ -117,6 +131,7 @@ export class DeedsService {
       month: monthOf(dto.occurredOn),
       description: dto.description,
       evidence: dto.evidence ?? null,
+      consentNote: dto.onBehalf ? (dto.consentNote ?? null) : null,
       photoIds,
       source: cadre ? 'cadre' : 'self_report',
       status: cadre ? 'approved' : 'pending',
@@ -134,7 +149,14 @@ export class DeedsService {
     if (id === null) throw new KeyTaken();
     deed.id = id;
     await this.photos.attachIn(ctx, deed, photoIds);
-    await this.audit(ctx, cadre ? 'deed.record' : 'deed.report', null, deed);
+    // 代办: the trail says who filed for whom, and how the villager asked
+    await this.audit(
+      ctx,
+      cadre ? 'deed.record' : 'deed.report',
+      null,
+      deed,
+      deed.consentNote ?? undefined,
+    );
     if (!cadre) return { ...deed, balance: villager.balance };
     const entry = await this.award(ctx, deed, rule);
     return { ...deed, balance: entry.balanceAfter };
@@ -262,7 +284,15 @@ export class DeedsService {
     const copied = { points: rule.points, ruleTitle: rule.title };
     await em.update(Deed, { id }, copied);
     const entry = await this.award(ctx, { ...deed, ...copied }, rule);
-    await this.audit(ctx, 'deed.approve', before, { ...deed, ...copied });
+    // 代办 reviewed by the cadre who filed it: allowed, and said in the trail
+    const ownFiling = deed.consentNote !== null && deed.recordedBy === caller.id;
+    await this.audit(
+      ctx,
+      'deed.approve',
+      before,
+      { ...deed, ...copied },
+      ownFiling ? '代为申报的村干部本人审核' : undefined,
+    );
     return { ...deed, ...copied, balance: entry.balanceAfter };
   }
 

@@ -27,6 +27,8 @@ export class Objection {
   @Column({ type: 'integer' }) filedBy!: number;
   /** The walk-in's name, when a cadre files on their behalf. */
   @Column({ type: 'varchar', length: 50, nullable: true }) filedByName!: string | null;
+  /** How the walk-in asked the cadre to file it (代办), when the cadre wrote it down. */
+  @Column({ type: 'varchar', length: 200, nullable: true }) consentNote!: string | null;
   @ForeignKey(() => Deed) @Column({ type: 'integer', nullable: true }) deedId!: number | null;
   @Column({ type: 'varchar', length: 500 }) text!: string;
   @Column({ type: 'varchar', length: 10 }) status!: ObjectionStatus;

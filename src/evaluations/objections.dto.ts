@@ -17,6 +17,8 @@ export class ObjectionCreateDto {
   @Optional() @IsId() villagerId?: number;
   /** The walk-in's name, required when a cadre files on their behalf. */
   @Optional() @NameText(1, 50) filedByName?: string;
+  /** With filedByName: how the walk-in asked (e.g. 本人到村委会口头提出). */
+  @Optional() @Trim() @IsString() @CodePointLength(1, 200) consentNote?: string;
   /** The deed the objection is about, if any (a deed of this village and month). */
   @Optional() @IsId() deedId?: number;
 }

@@ -96,8 +96,10 @@ export class ObjectionsService {
       if (villagerId !== null && villagerId !== caller.villagerId) {
         throw forbidden('A villager objects only for themselves');
       }
-      if (dto.filedByName !== undefined) {
-        throw new BadRequestException('filedByName is for a cadre filing for a walk-in');
+      if (dto.filedByName !== undefined || dto.consentNote !== undefined) {
+        throw new BadRequestException(
+          `${dto.filedByName !== undefined ? 'filedByName' : 'consentNote'} is for a cadre filing for a walk-in`,
+        );
       }
       villagerId = caller.villagerId;
       await this.assertObjectionAllowance(em, caller, villageId, month);
@@ -130,6 +132,7 @@ export class ObjectionsService {
       villagerId,
       filedBy: caller.id,
       filedByName: dto.filedByName ?? null,
+      consentNote: dto.consentNote ?? null,
       deedId: dto.deedId ?? null,
       text: dto.text,
       status: 'open',

@@ -25,7 +25,8 @@ export interface HouseholdPointsDto {
   town: string;
   total: number;
   members: HouseholdMember[];
-  entries: Page<LedgerEntry & { villagerName: string }>;
+  /** Every member's entries, with whose and, for a deed's, its rule (what the points were for). */
+  entries: Page<LedgerEntry & { villagerName: string; ruleTitle: string | null }>;
 }
 
 export class CardIssuedDto {

@@ -11,6 +11,7 @@ import { assertVillageAccess, defined, readableVillages, whereVillage } from '..
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
+import { Deed } from '../deeds/deed.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { StoreVillage } from '../store/store.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -194,6 +195,17 @@ export class HouseholdsService {
           ...skipTake(q),
         })
       : [[], 0];
+    const deedIds = [...new Set(entries.map((e) => e.deedId).filter((id) => id !== null))];
+    const rules = new Map(
+      deedIds.length
+        ? (
+            await em.find(Deed, {
+              select: { id: true, ruleTitle: true },
+              where: { id: In(deedIds) },
+            })
+          ).map((d) => [d.id, d.ruleTitle])
+        : [],
+    );
     return {
       householdId: household.id,
       householdNo: household.householdNo,
@@ -209,7 +221,11 @@ export class HouseholdsService {
         relation: m.relation,
       })),
       entries: pageOf(
-        entries.map((e) => ({ ...e, villagerName: names.get(e.villagerId)! })),
+        entries.map((e) => ({
+          ...e,
+          villagerName: names.get(e.villagerId)!,
+          ruleTitle: e.deedId === null ? null : (rules.get(e.deedId) ?? null),
+        })),
         total,
         q,
       ),

@@ -47,6 +47,39 @@ test.describe('cadre', () => {
     await expect(page.getByRole('status')).toContainText('已撤销');
   });
 
+  test('代办: the cadre files for a villager who asked in person; it is reviewed, and the trail says who filed for whom', async ({
+    page,
+  }) => {
+    await signIn(page, 'cadre', /\/cadre$/);
+    await page.getByRole('searchbox', { name: '找村民' }).fill('张伟');
+    await page.getByRole('link', { name: /^张伟，/ }).click();
+    const villagerId = Number(page.url().split('/').pop());
+    await page.getByRole('tab', { name: '诚实守信' }).click();
+    await page
+      .getByRole('button', { name: /拾金不昧/ })
+      .last()
+      .click();
+    await page.getByLabel('事情经过').fill('帮邻居收稻谷（e2e 代办）');
+    await page.getByRole('switch', { name: '代村民申报' }).click();
+    await page.getByRole('button', { name: '代为申报（待审核）' }).click();
+    await expect(page.getByRole('alert')).toContainText('写明本人是怎么申请的');
+    await page.getByLabel('本人怎么申请的').fill('本人到村委会口头申请');
+    await checkScreen(page, 'cadre-record-on-behalf');
+    await page.getByRole('button', { name: '代为申报（待审核）' }).click();
+    await expect(page.getByRole('status')).toContainText('已代张伟申报');
+    await page.getByRole('button', { name: '去审核' }).click();
+    const card = page.getByRole('article', { name: '张伟的申报' }).filter({
+      hasText: '帮邻居收稻谷（e2e 代办）',
+    });
+    await card.getByRole('button', { name: '通过' }).click();
+    await expect(page.getByRole('status')).toContainText('已通过：张伟');
+    await page.goto(`/cadre/villagers/${villagerId}`);
+    await page.getByRole('button', { expanded: false }).first().click();
+    await expect(page.getByRole('list', { name: '记录经过' }).first()).toContainText(
+      '代张伟申报，本人申请方式：本人到村委会口头申请',
+    );
+  });
+
   test('a double tap and a retry after a lost answer record the deed once', async ({ page }) => {
     await signIn(page, 'cadre', /\/cadre$/);
     await page.getByRole('searchbox', { name: '找村民' }).fill('张伟');

@@ -1410,6 +1410,13 @@ export interface components {
             evidence?: string;
             /** @description Photos uploaded by the caller through POST /api/photos, at most 6. */
             photoIds?: number[];
+            /**
+             * @description 代办 (a cadre): file this as the villager's own self-report, pending review, because the
+             *     villager asked in person; `consentNote` says how.
+             */
+            onBehalf?: boolean;
+            /** @description With onBehalf: how the villager asked, e.g. 本人到村委会口头申请. */
+            consentNote?: string;
         };
         DeedBulkCreateDto: {
             ruleId: number;
@@ -1445,6 +1452,11 @@ export interface components {
             month: string;
             description: string;
             evidence: string | null;
+            /**
+             * @description 代办: how the villager asked a cadre to file this self-report for them ("本人到村委会口头
+             *     申请"); null for the villager's own filing and for a cadre's record.
+             */
+            consentNote: string | null;
             /** @description The photos attached as evidence (src/photos), in the order given. */
             photoIds: number[];
             /** @enum {string} */
@@ -1526,6 +1538,8 @@ export interface components {
             villagerId?: number;
             /** @description The walk-in's name, required when a cadre files on their behalf. */
             filedByName?: string;
+            /** @description With filedByName: how the walk-in asked (e.g. 本人到村委会口头提出). */
+            consentNote?: string;
             /** @description The deed the objection is about, if any (a deed of this village and month). */
             deedId?: number;
         };
@@ -1542,6 +1556,8 @@ export interface components {
             filedBy: number;
             /** @description The walk-in's name, when a cadre files on their behalf. */
             filedByName: string | null;
+            /** @description How the walk-in asked the cadre to file it (代办), when the cadre wrote it down. */
+            consentNote: string | null;
             deedId: number | null;
             text: string;
             /** @enum {string} */
@@ -1767,6 +1783,8 @@ export interface components {
             filedBy: number;
             /** @description The walk-in's name, when a cadre files on their behalf. */
             filedByName: string | null;
+            /** @description How the walk-in asked the cadre to file it (代办), when the cadre wrote it down. */
+            consentNote: string | null;
             deedId: number | null;
             text: string;
             /** @enum {string} */
@@ -4550,7 +4568,12 @@ export interface operations {
                             relation: string | null;
                         }[];
                         entries: {
-                            items: components["schemas"]["LedgerEntry"][];
+                            items: (components["schemas"]["LedgerEntry"] & {
+                                /** @description Whose entry, in the household */
+                                villagerName: string;
+                                /** @description The rule of the deed behind a deed or reversal entry (the reason) */
+                                ruleTitle: string | null;
+                            })[];
                             /** @description All matching records */
                             total: number;
                             page: number;
@@ -4762,7 +4785,12 @@ export interface operations {
                             relation: string | null;
                         }[];
                         entries: {
-                            items: components["schemas"]["LedgerEntry"][];
+                            items: (components["schemas"]["LedgerEntry"] & {
+                                /** @description Whose entry, in the household */
+                                villagerName: string;
+                                /** @description The rule of the deed behind a deed or reversal entry (the reason) */
+                                ruleTitle: string | null;
+                            })[];
                             /** @description All matching records */
                             total: number;
                             page: number;

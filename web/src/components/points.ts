@@ -15,12 +15,18 @@ export function fromTrail(entry: PointsEntry, field: string): string | undefined
   return undefined;
 }
 
-/** Why these points, in the words people use. */
-export function reasonOf(entry: PointsEntry): string {
-  const rule = entry.deed?.ruleTitle ?? fromTrail(entry, 'ruleTitle');
+/** Why an entry's points, in the words people use, from its kind, note and deed's rule. */
+export function reasonText(
+  entry: { kind: PointsEntry['kind']; note: string | null },
+  rule: string | null | undefined,
+): string {
   if (entry.kind === 'deed') return rule ?? '事迹积分';
   if (entry.kind === 'reversal') return `撤销「${rule ?? '事迹'}」：${entry.note ?? ''}`;
   if (entry.kind === 'redemption') return '积分超市兑换';
   if (entry.kind === 'refund') return `兑换撤销，积分退回${entry.note ? `：${entry.note}` : ''}`;
   return entry.note ?? '积分调整';
 }
+
+/** Why these points, for an entry of a villager's history (its deed, else its trail). */
+export const reasonOf = (entry: PointsEntry): string =>
+  reasonText(entry, entry.deed?.ruleTitle ?? fromTrail(entry, 'ruleTitle'));
