@@ -5,13 +5,19 @@ import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CardBatchCreateDto } from './households.dto';
 import { HouseholdsService } from './households.service';
+import type { StatementsDto } from './statements.dto';
+import { StatementsService } from './statements.service';
+import { ParseMonthPipe } from '../evaluations/evaluations.dto';
 import { Endpoint, householdPoints } from '../common/api-docs';
 
 @ApiTags('households')
 @ApiBearerAuth()
 @Controller()
 export class HouseholdsController {
-  constructor(private readonly households: HouseholdsService) {}
+  constructor(
+    private readonly households: HouseholdsService,
+    private readonly statementsOf: StatementsService,
+  ) {}
 
   /** 户积分: the members' balances summed, with the members and their history. */
   @Auth('admin', 'cadre', 'villager')
@@ -63,5 +69,20 @@ export class HouseholdsController {
   })
   card(@CurrentUser() caller: Caller, @Param('token') token: string, @Query() q: PageQueryDto) {
     return this.households.card(caller, token, q);
+  }
+
+  /** 家庭积分对账单: every household's month on paper, for the cadre to hand out. */
+  @Auth('admin', 'cadre')
+  @Get('villages/:villageId/statements/:month')
+  @Endpoint({
+    summary:
+      'Household statements (家庭积分对账单) of a month: balances at its end, entries, redemptions, 公示',
+  })
+  statements(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+    @Param('month', ParseMonthPipe) month: string,
+  ): Promise<StatementsDto> {
+    return this.statementsOf.month(caller, villageId, month);
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HouseholdsController } from './households.controller';
 import { HouseholdsService } from './households.service';
+import { StatementsService } from './statements.service';
 
-/** Household points (户积分) and household cards (积分卡). */
+/** Household points (户积分), household cards (积分卡) and statements (家庭积分对账单). */
 @Module({
   controllers: [HouseholdsController],
-  providers: [HouseholdsService],
+  providers: [HouseholdsService, StatementsService],
 })
 export class HouseholdsModule {}

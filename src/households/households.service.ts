@@ -11,7 +11,7 @@ import { assertVillageAccess, defined, readableVillages, whereVillage } from '..
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
-import { Deed } from '../deeds/deed.entity';
+import { ruleTitlesOf } from '../ledger/entry-reasons';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { StoreVillage } from '../store/store.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -195,17 +195,7 @@ export class HouseholdsService {
           ...skipTake(q),
         })
       : [[], 0];
-    const deedIds = [...new Set(entries.map((e) => e.deedId).filter((id) => id !== null))];
-    const rules = new Map(
-      deedIds.length
-        ? (
-            await em.find(Deed, {
-              select: { id: true, ruleTitle: true },
-              where: { id: In(deedIds) },
-            })
-          ).map((d) => [d.id, d.ruleTitle])
-        : [],
-    );
+    const rules = await ruleTitlesOf(em, entries);
     return {
       householdId: household.id,
       householdNo: household.householdNo,

@@ -80,6 +80,28 @@ test.describe('cadre', () => {
     );
   });
 
+  test('家庭积分对账单: one statement per household for the month, to hand out, two to an A4 sheet', async ({
+    page,
+  }) => {
+    await signIn(page, 'cadre', /\/cadre$/);
+    await page.getByText('打印家庭积分对账单').click();
+    await expect(page).toHaveURL(/\/cadre\/statements$/);
+    await page.getByRole('button', { name: '下个月' }).click();
+    await expect(page).toHaveURL(new RegExp(`/cadre/statements/${current}$`));
+    const statements = page.getByRole('region', { name: '对账单' }).getByRole('article');
+    await expect(statements.first()).toContainText('家庭积分对账单');
+    const withEntries = statements.filter({ hasText: '本月积分变化' }).first();
+    await expect(withEntries).toContainText(/加 \+\d+ 分|扣 −\d+ 分/);
+    await expect(withEntries).toContainText('请勿张贴');
+    await checkScreen(page, 'cadre-statements-month');
+    await page.emulateMedia({ media: 'print' });
+    const box = await statements.first().boundingBox();
+    // half an A4 page at the least (138 mm at 96 px/in), the nav bar gone
+    expect(box!.height).toBeGreaterThanOrEqual(Math.floor((138 / 25.4) * 96));
+    await expect(page.locator('.van-nav-bar')).toBeHidden();
+    await page.emulateMedia({ media: 'screen' });
+  });
+
   test('a double tap and a retry after a lost answer record the deed once', async ({ page }) => {
     await signIn(page, 'cadre', /\/cadre$/);
     await page.getByRole('searchbox', { name: '找村民' }).fill('张伟');

@@ -96,6 +96,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/exports', 'cadre-exports'],
     ['/cadre/cards', 'cadre-cards'],
     ['/cadre/board-settings', 'cadre-board-settings'],
+    ['/cadre/statements', 'cadre-statements'],
     ['/password', 'cadre-password'],
     ['/security', 'cadre-security'],
   ]) {

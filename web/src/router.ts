@@ -93,6 +93,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['shopkeeper'], title: '商品详情' },
   },
   {
+    path: '/cadre/statements/:month(\\d{4}-\\d{2})?',
+    component: () => import('./pages/cadre/StatementsPrint.vue'),
+    meta: { roles: ['cadre'], title: '家庭积分对账单' },
+  },
+  {
     path: '/cadre/cards',
     component: () => import('./pages/cards/CardsPrint.vue'),
     meta: { roles: ['cadre'], title: '打印积分卡' },

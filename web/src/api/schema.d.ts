@@ -658,6 +658,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/villages/{villageId}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Household statements (家庭积分对账单) of a month: balances at its end, entries, redemptions, 公示 */
+        get: operations["HouseholdsController_statements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/villages/{villageId}/evaluations/{month}": {
         parameters: {
             query?: never;
@@ -1501,6 +1518,59 @@ export interface components {
             villageName: string;
             town: string;
             cards: components["schemas"]["IssuedCardDto"][];
+        };
+        StatementListsDto: {
+            /**
+             * @description The month's lists: none computed, a draft, in 公示 (objections open), or final.
+             * @enum {string}
+             */
+            status: "none" | "draft" | "publicity" | "final";
+            /** @description The last day to object, while in 公示. */
+            publicityEndsOn: string | null;
+        };
+        StatementMemberDto: {
+            villagerId: number;
+            name: string;
+            /** @description At the month's end (the last entry posted before it). */
+            balance: number;
+        };
+        StatementEntryDto: {
+            villagerId: number;
+            name: string;
+            /** Format: date-time */
+            at: string;
+            points: number;
+            /** @description What for: the rule, or what was revoked and why, or the adjustment's note. */
+            reason: string;
+        };
+        StatementRedemptionDto: {
+            villagerId: number;
+            name: string;
+            /** Format: date-time */
+            at: string;
+            /** @description Points spent (a positive number). */
+            points: number;
+            /** @description The goods, e.g. 大米 ×2、毛巾 ×1. */
+            items: string;
+            /** @description Cancelled since, the points given back. */
+            cancelled: boolean;
+        };
+        HouseholdStatementDto: {
+            householdId: number;
+            householdNo: string;
+            headName: string;
+            /** @description The members' balances at the month's end, summed. */
+            total: number;
+            members: components["schemas"]["StatementMemberDto"][];
+            entries: components["schemas"]["StatementEntryDto"][];
+            redemptions: components["schemas"]["StatementRedemptionDto"][];
+        };
+        StatementsDto: {
+            month: string;
+            villageName: string;
+            town: string;
+            lists: components["schemas"]["StatementListsDto"];
+            households: components["schemas"]["HouseholdStatementDto"][];
         };
         ObjectionCountsDto: {
             filed: number;
@@ -4837,6 +4907,64 @@ export interface operations {
             };
             /** @description Too many card lookups; wait a minute */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HouseholdsController_statements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementsDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
