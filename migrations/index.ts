@@ -17,6 +17,7 @@ import { VillagerBirthAndRelation1763970000002 } from './1763970000002-villager-
 import { BoardPrivacy1763980000000 } from './1763980000000-board-privacy';
 import { SessionsAndSecondFactor1763990000000 } from './1763990000000-sessions-and-second-factor';
 import { ConsentNotes1764000000000 } from './1764000000000-consent-notes';
+import { ElderMode1764000000001 } from './1764000000001-elder-mode';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   BoardPrivacy1763980000000,
   SessionsAndSecondFactor1763990000000,
   ConsentNotes1764000000000,
+  ElderMode1764000000001,
 ];

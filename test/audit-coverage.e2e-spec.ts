@@ -18,9 +18,11 @@ import { newRule, totp } from './factories';
 /** Routes that change no record: sessions (their access-log lines are test/access-log.e2e-spec.ts). */
 /**
  * Logins and logouts write their access-log lines (test/access-log.e2e-spec.ts); a second factor
- * offered by setup is not in effect until enabled (its own case below).
+ * offered by setup is not in effect until enabled (its own case below); 长辈版 is a display
+ * preference of one's own account.
  */
 const NOT_RECORDS = new Set([
+  'PATCH /api/me',
   'POST /api/auth/login',
   'POST /api/auth/mfa',
   'POST /api/auth/logout',

@@ -28,6 +28,7 @@ import { APP_CONFIG, AppConfig } from '../config';
 import {
   LoginDto,
   LoginResponseDto,
+  MeUpdateDto,
   MfaCodeDto,
   MfaEnableResponseDto,
   MfaLoginDto,
@@ -165,6 +166,13 @@ export class AuthController {
   @Endpoint({ summary: 'The caller’s own account' })
   me(@CurrentUser() caller: Caller) {
     return this.users.me(caller.id);
+  }
+
+  @OwnAccount('PASSWORD_CHANGE_REQUIRED', 'MFA_SETUP_REQUIRED')
+  @Patch('me')
+  @Endpoint({ summary: 'Change one’s own preferences: 长辈版 (elderMode)' })
+  updateMe(@CurrentUser() caller: Caller, @Body() dto: MeUpdateDto) {
+    return this.users.updateMe(caller, dto);
   }
 
   /** Own password: other sessions end, the answer carries a new token for this one. */

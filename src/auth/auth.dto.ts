@@ -62,6 +62,12 @@ export class PasswordChangeDto {
   @IsString() @CodePointLength(8, 200) newPassword!: string;
 }
 
+/** What anyone may change on their own account. */
+export class MeUpdateDto {
+  /** 长辈版 (large type, big buttons) on or off for this account, on every device. */
+  @Optional() @IsBoolean() elderMode?: boolean;
+}
+
 export class UserListQueryDto extends PageQueryDto {
   @IsOptional() @IsIn(ROLES) role?: Role;
   @IsOptional() @IsIdQuery() villageId?: number;
@@ -83,6 +89,8 @@ export class UserResponseDto {
   mfaEnabled!: boolean;
   /** The account's role needs a second factor and it has none: only enrolling answers. */
   mfaSetupRequired!: boolean;
+  /** 长辈版: the account's choice, else (a villager) the village's default, else false. */
+  elderMode!: boolean;
   createdAt!: Date;
 }
 

@@ -34,6 +34,8 @@ export class User {
   @Column({ type: 'boolean', default: false }) disabled!: boolean;
   /** Carried in every token; raised to end every session at once (disable, new password, role). */
   @Column({ type: 'integer', default: 0 }) tokenVersion!: number;
+  /** 长辈版 as the account chose it; null: not chosen (a villager's village default applies). */
+  @Column({ type: 'boolean', nullable: true }) elderMode!: boolean | null;
   /** Set when an admin creates the account or resets its password: only a new password opens it. */
   @Column({ type: 'boolean', default: false }) mustChangePassword!: boolean;
   /** The TOTP secret (base32) once the second factor is enabled; null without one. */

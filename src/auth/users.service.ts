@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { ctxOf } from '../common/request-context';
@@ -14,6 +14,7 @@ import { Store } from '../store/store.entity';
 import { Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
 import type {
+  MeUpdateDto,
   PasswordChangeDto,
   TokenResponseDto,
   UserCreateDto,
@@ -41,7 +42,12 @@ const SCOPE_FIELDS: Record<Role, string[]> = {
 type Scope = { villageId: number | null; storeId: number | null; villagerId: number | null };
 type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number };
 
-function toUserResponse(u: User, displayName: string, mfaRoles: Role[]): UserResponseDto {
+function toUserResponse(
+  u: User,
+  displayName: string,
+  mfaRoles: Role[],
+  elderDefault: boolean,
+): UserResponseDto {
   return {
     id: u.id,
     username: u.username,
@@ -54,6 +60,7 @@ function toUserResponse(u: User, displayName: string, mfaRoles: Role[]): UserRes
     mustChangePassword: u.mustChangePassword ?? false,
     mfaEnabled: Boolean(u.mfaSecret),
     mfaSetupRequired: mfaRoles.includes(u.role) && !u.mfaSecret,
+    elderMode: u.elderMode ?? elderDefault,
     createdAt: u.createdAt,
   };
 }
@@ -119,10 +126,45 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Accounts as answered, each with the name it shows (display-name.ts). */
+  /**
+   * Accounts as answered, each with the name it shows (display-name.ts) and its 长辈版: its own
+   * choice, else for a villager the village's default.
+   */
   async responses(em: EntityManager, users: User[]): Promise<UserResponseDto[]> {
     const names = await displayNames(em, users);
-    return users.map((u, i) => toUserResponse(u, names[i], this.config.mfaRequiredRoles));
+    const villageIds = [
+      ...new Set(
+        users
+          .filter((u) => u.role === 'villager' && u.elderMode === null && u.villageId !== null)
+          .map((u) => u.villageId!),
+      ),
+    ];
+    const elderVillages = new Set(
+      villageIds.length
+        ? (
+            await em.find(Village, {
+              select: { id: true },
+              where: { id: In(villageIds), elderModeDefault: true },
+            })
+          ).map((v) => v.id)
+        : [],
+    );
+    return users.map((u, i) =>
+      toUserResponse(
+        u,
+        names[i],
+        this.config.mfaRequiredRoles,
+        u.role === 'villager' && elderVillages.has(u.villageId ?? -1),
+      ),
+    );
+  }
+
+  /** The caller's own preferences (长辈版); answers the account as /api/me does. */
+  async updateMe(caller: Caller, dto: MeUpdateDto): Promise<UserResponseDto> {
+    if (dto.elderMode !== undefined) {
+      await this.tx.run((em) => em.update(User, { id: caller.id }, { elderMode: dto.elderMode }));
+    }
+    return this.me(caller.id);
   }
 
   async me(id: number): Promise<UserResponseDto> {

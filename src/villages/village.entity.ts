@@ -28,6 +28,8 @@ export class Village {
   @Column({ type: 'varchar', length: 10, default: 'count' }) boardBlackList!: BoardBlackList;
   /** Months a published board stays online. */
   @Column({ type: 'integer', default: 3 }) boardRetentionMonths!: number;
+  /** 长辈版 for this village's villager accounts that have not chosen (docs/product.md). */
+  @Column({ type: 'boolean', default: false }) elderModeDefault!: boolean;
   /** SHA-256 of the display key that shows full names on the village's own screens. */
   @Column({ type: 'varchar', length: 64, nullable: true, select: false }) displayKeyHash!:
     string | null;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
 import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
 import {
@@ -23,6 +23,8 @@ class BoardSettingsDto {
   boardBlackList?: BoardBlackList;
   /** Months a published board stays online (1-24, default 3). */
   @Optional() @IsInt() @Min(1) @Max(24) boardRetentionMonths?: number;
+  /** 长辈版 (large type, big buttons) for the village's villagers who have not chosen. */
+  @Optional() @IsBoolean() elderModeDefault?: boolean;
 }
 
 export class VillageCreateDto extends BoardSettingsDto {

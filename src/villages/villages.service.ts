@@ -27,8 +27,8 @@ import type {
 } from './villages.dto';
 import { Household, Village } from './village.entity';
 
-/** The village settings its cadre may change too. */
-const BOARD_SETTINGS = ['boardNames', 'boardBlackList', 'boardRetentionMonths'];
+/** The village settings its cadre may change too: the board's, and 长辈版 for its villagers. */
+const BOARD_SETTINGS = ['boardNames', 'boardBlackList', 'boardRetentionMonths', 'elderModeDefault'];
 
 @Injectable()
 export class VillagesService {

@@ -71,7 +71,8 @@ test.describe('cadre', () => {
     const card = page.getByRole('article', { name: '张伟的申报' }).filter({
       hasText: '帮邻居收稻谷（e2e 代办）',
     });
-    await card.getByRole('button', { name: '通过' }).click();
+    await expect(card).toContainText('代为申报：本人到村委会口头申请');
+    await card.getByRole('button', { name: '通过', exact: true }).click();
     await expect(page.getByRole('status')).toContainText('已通过：张伟');
     await page.goto(`/cadre/villagers/${villagerId}`);
     await page.getByRole('button', { expanded: false }).first().click();

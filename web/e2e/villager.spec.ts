@@ -63,10 +63,7 @@ test.describe('villager and cadre', () => {
     await page.getByRole('button', { name: /我家积分/ }).click();
     const total = page.getByRole('region', { name: '户积分' });
     await expect(total).toContainText('户主 王建国');
-    const members = page
-      .locator('.van-cell-group')
-      .filter({ hasText: '王小红' })
-      .locator('.van-cell');
+    const members = page.locator('.members .van-cell');
     await expect(members).toHaveCount(2); // 王建国 and 王小红
     const balances = await members.locator('.van-cell__value').allTextContents();
     expect(num(await total.locator('strong').textContent())).toBe(

@@ -5,6 +5,7 @@ import 'vant/es/style/base.css';
 import './styles.css';
 import App from './App.vue';
 import { router } from './router';
+import './elder';
 import { recheckRestoredPages } from './session';
 
 Locale.use('zh-CN', zhCN);

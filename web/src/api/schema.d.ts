@@ -103,7 +103,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change one’s own preferences: 长辈版 (elderMode) */
+        patch: operations["AuthController_updateMe"];
         trace?: never;
     };
     "/api/me/password": {
@@ -1132,6 +1133,8 @@ export interface components {
             mfaEnabled: boolean;
             /** @description The account's role needs a second factor and it has none: only enrolling answers. */
             mfaSetupRequired: boolean;
+            /** @description 长辈版: the account's choice, else (a villager) the village's default, else false. */
+            elderMode: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1154,6 +1157,10 @@ export interface components {
         SessionResponseDto: {
             /** @description The signed-in account, or null without a valid session. */
             user: components["schemas"]["UserResponseDto"] | null;
+        };
+        MeUpdateDto: {
+            /** @description 长辈版 (large type, big buttons) on or off for this account, on every device. */
+            elderMode?: boolean;
         };
         PasswordChangeDto: {
             currentPassword: string;
@@ -1241,6 +1248,8 @@ export interface components {
             publicityDays?: number;
             /** @description Months a published board stays online (1-24, default 3). */
             boardRetentionMonths?: number;
+            /** @description 长辈版 (large type, big buttons) for the village's villagers who have not chosen. */
+            elderModeDefault?: boolean;
         };
         Village: {
             id: number;
@@ -1262,6 +1271,8 @@ export interface components {
             boardBlackList: "count" | "names";
             /** @description Months a published board stays online. */
             boardRetentionMonths: number;
+            /** @description 长辈版 for this village's villager accounts that have not chosen (docs/product.md). */
+            elderModeDefault: boolean;
             /** @description SHA-256 of the display key that shows full names on the village's own screens. */
             displayKeyHash: string | null;
             /** Format: date-time */
@@ -1284,6 +1295,8 @@ export interface components {
             publicityDays?: number;
             /** @description Months a published board stays online (1-24, default 3). */
             boardRetentionMonths?: number;
+            /** @description 长辈版 (large type, big buttons) for the village's villagers who have not chosen. */
+            elderModeDefault?: boolean;
         };
         DisplayKeyDto: {
             /** @description Shown once: `?key=` on the public board shows full names on the village's own screens. */
@@ -2194,6 +2207,65 @@ export interface operations {
             };
             /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthController_updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponseDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
