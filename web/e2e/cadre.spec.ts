@@ -53,6 +53,7 @@ test.describe('cadre', () => {
     await signIn(page, 'cadre', /\/cadre$/);
     await page.getByRole('searchbox', { name: '找村民' }).fill('张伟');
     await page.getByRole('link', { name: /^张伟，/ }).click();
+    await expect(page).toHaveURL(/\/cadre\/record\/\d+$/);
     const villagerId = Number(page.url().split('/').pop());
     await page.getByRole('tab', { name: '诚实守信' }).click();
     await page
@@ -76,9 +77,12 @@ test.describe('cadre', () => {
     await expect(page.getByRole('status')).toContainText('已通过：张伟');
     await page.goto(`/cadre/villagers/${villagerId}`);
     await page.getByRole('button', { expanded: false }).first().click();
-    await expect(page.getByRole('list', { name: '记录经过' }).first()).toContainText(
-      '代张伟申报，本人申请方式：本人到村委会口头申请',
+    const trail = page.getByRole('list', { name: '记录经过' }).first();
+    await expect(trail).toContainText(
+      `村干部 ${DISPLAY_NAMES.cadre} 代张伟申报 → 待审核，本人申请方式：本人到村委会口头申请`,
     );
+    // the same cadre reviewed it: the trail says so
+    await expect(trail).toContainText('审核通过 → 已通过，理由：代为申报的村干部本人审核');
   });
 
   test('家庭积分对账单: one statement per household for the month, to hand out, two to an A4 sheet', async ({

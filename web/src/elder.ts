@@ -1,6 +1,7 @@
 import { ref, watch } from 'vue';
 import { api } from './api/client';
 import { call } from './api/errors';
+import { pointsCn } from './format';
 import { currentUser } from './session';
 
 /**
@@ -64,3 +65,6 @@ export async function setElderMode(on: boolean): Promise<void> {
 
 /** A gain or a deduction in words as well as its sign: 加分 5 / 扣分 5 (never by colour alone). */
 export const pointsWords = (n: number): string => `${n < 0 ? '扣分' : '加分'} ${Math.abs(n)}`;
+
+/** Points as a villager's screen shows them: +5 分, or in 长辈版 加分 5. */
+export const pointsShown = (n: number): string => (elderMode.value ? pointsWords(n) : pointsCn(n));
