@@ -82,3 +82,10 @@ export function addMonths(month: string, n: number): string {
   const index = y * 12 + (m - 1) + n;
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
+
+/** The same day `n` months before `date` (YYYY-MM-DD), the month's last day when it is shorter. */
+export function monthsBefore(date: string, n: number): string {
+  const month = addMonths(date.slice(0, 7), -n);
+  const day = Math.min(Number(date.slice(8, 10)), daysInMonth(month));
+  return `${month}-${String(day).padStart(2, '0')}`;
+}

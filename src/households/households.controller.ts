@@ -5,6 +5,8 @@ import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { CardBatchCreateDto } from './households.dto';
 import { HouseholdsService } from './households.service';
+import type { InactiveHouseholdsDto } from './inactive.dto';
+import { InactiveHouseholdsService } from './inactive.service';
 import type { StatementsDto } from './statements.dto';
 import { StatementsService } from './statements.service';
 import { ParseMonthPipe } from '../evaluations/evaluations.dto';
@@ -17,6 +19,7 @@ export class HouseholdsController {
   constructor(
     private readonly households: HouseholdsService,
     private readonly statementsOf: StatementsService,
+    private readonly inactive: InactiveHouseholdsService,
   ) {}
 
   /** 户积分: the members' balances summed, with the members and their history. */
@@ -84,5 +87,16 @@ export class HouseholdsController {
     @Param('month', ParseMonthPipe) month: string,
   ): Promise<StatementsDto> {
     return this.statementsOf.month(caller, villageId, month);
+  }
+
+  /** 该走访的家庭: no approved deed in three months, the longest quiet first. */
+  @Auth('admin', 'cadre')
+  @Get('villages/:villageId/inactive-households')
+  @Endpoint({ summary: 'Households without an approved deed in three months, to visit' })
+  inactiveHouseholds(
+    @CurrentUser() caller: Caller,
+    @Param('villageId', ParseIdPipe) villageId: number,
+  ): Promise<InactiveHouseholdsDto> {
+    return this.inactive.list(caller, villageId);
   }
 }

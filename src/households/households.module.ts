@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { HouseholdsController } from './households.controller';
 import { HouseholdsService } from './households.service';
+import { InactiveHouseholdsService } from './inactive.service';
 import { StatementsService } from './statements.service';
 
 /** Household points (户积分), household cards (积分卡) and statements (家庭积分对账单). */
 @Module({
   controllers: [HouseholdsController],
-  providers: [HouseholdsService, StatementsService],
+  providers: [HouseholdsService, StatementsService, InactiveHouseholdsService],
 })
 export class HouseholdsModule {}

@@ -1,3 +1,4 @@
+import { ApiHideProperty } from '@nestjs/swagger';
 import {
   Column,
   CreateDateColumn,
@@ -30,9 +31,10 @@ export class Village {
   @Column({ type: 'integer', default: 3 }) boardRetentionMonths!: number;
   /** 长辈版 for this village's villager accounts that have not chosen (docs/product.md). */
   @Column({ type: 'boolean', default: false }) elderModeDefault!: boolean;
-  /** SHA-256 of the display key that shows full names on the village's own screens. */
-  @Column({ type: 'varchar', length: 64, nullable: true, select: false }) displayKeyHash!:
-    string | null;
+  /** SHA-256 of the display key that shows full names on the village's own screens (never answered). */
+  @ApiHideProperty()
+  @Column({ type: 'varchar', length: 64, nullable: true, select: false })
+  displayKeyHash!: string | null;
   @CreateDateColumn({ type: TIMESTAMP }) createdAt!: Date;
 }
 

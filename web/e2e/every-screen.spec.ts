@@ -97,6 +97,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/cards', 'cadre-cards'],
     ['/cadre/board-settings', 'cadre-board-settings'],
     ['/cadre/statements', 'cadre-statements'],
+    ['/cadre/visits', 'cadre-visits'],
     ['/password', 'cadre-password'],
     ['/security', 'cadre-security'],
   ]) {

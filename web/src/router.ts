@@ -98,6 +98,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['cadre'], title: '家庭积分对账单' },
   },
   {
+    path: '/cadre/visits',
+    component: () => import('./pages/cadre/InactiveHouseholds.vue'),
+    meta: { roles: ['cadre'], title: '该走访的家庭' },
+  },
+  {
     path: '/cadre/cards',
     component: () => import('./pages/cards/CardsPrint.vue'),
     meta: { roles: ['cadre'], title: '打印积分卡' },

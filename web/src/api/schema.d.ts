@@ -676,6 +676,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/villages/{villageId}/inactive-households": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Households without an approved deed in three months, to visit */
+        get: operations["HouseholdsController_inactiveHouseholds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/villages/{villageId}/evaluations/{month}": {
         parameters: {
             query?: never;
@@ -1273,8 +1290,6 @@ export interface components {
             boardRetentionMonths: number;
             /** @description 长辈版 for this village's villager accounts that have not chosen (docs/product.md). */
             elderModeDefault: boolean;
-            /** @description SHA-256 of the display key that shows full names on the village's own screens. */
-            displayKeyHash: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1584,6 +1599,23 @@ export interface components {
             town: string;
             lists: components["schemas"]["StatementListsDto"];
             households: components["schemas"]["HouseholdStatementDto"][];
+        };
+        InactiveHouseholdDto: {
+            householdId: number;
+            householdNo: string;
+            headName: string;
+            /** @description 村民小组. */
+            group: string;
+            /** @description Members on the roster (active). */
+            members: number;
+            /** @description The day of the members' latest approved deed, or null: never. */
+            lastDeedOn: string | null;
+        };
+        InactiveHouseholdsDto: {
+            /** @description Households without an approved deed on or after this day (three months back). */
+            since: string;
+            /** @description The longest quiet first (never, then the oldest), then by household number. */
+            items: components["schemas"]["InactiveHouseholdDto"][];
         };
         ObjectionCountsDto: {
             filed: number;
@@ -5006,6 +5038,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatementsDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    HouseholdsController_inactiveHouseholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InactiveHouseholdsDto"];
                 };
             };
             /** @description Invalid input; the message names the field */
