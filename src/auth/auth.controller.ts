@@ -69,6 +69,11 @@ export class AuthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** The browser's session cookie, kept as long as the token lives. */
+  private keepSession(req: RequestLike, res: FastifyReply, token: string): void {
+    setSessionCookie(req, res, token, durationSeconds(this.config.jwtExpiresIn));
+  }
+
   /** A login's client: address, device cookie (made now if missing), browser, request. */
   private clientOf(req: RequestLike, ip: string | undefined, device: string | null): Client {
     const agent = req.headers['user-agent'];
@@ -103,7 +108,7 @@ export class AuthController {
     const device = deviceCookie(req) ?? newDeviceId();
     const answer = await this.auth.login(dto, this.clientOf(req, ip, device));
     if (answer.accessToken) {
-      setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+      this.keepSession(req, res, answer.accessToken);
     }
     setDeviceCookie(req, res, device);
     return answer;
@@ -127,7 +132,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TokenResponseDto> {
     const answer = await this.auth.completeMfa(dto, this.clientOf(req, ip, deviceCookie(req)));
-    setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+    this.keepSession(req, res, answer.accessToken);
     return answer;
   }
 
@@ -200,7 +205,7 @@ export class AuthController {
     });
     // A browser keeps its session: the cookie gets the new token.
     if (sessionToken(req)) {
-      setSessionCookie(req, res, answer.accessToken, durationSeconds(this.config.jwtExpiresIn));
+      this.keepSession(req, res, answer.accessToken);
     }
     return answer;
   }

@@ -8,7 +8,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
@@ -62,7 +62,26 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
-  /** The access log's line for a login of `user` (null: an unknown username). */
+  /** The access log's line for a login of `user` (null: an unknown username), in `em`. */
+  private line(
+    em: EntityManager,
+    action: 'auth.login' | 'auth.login_failed',
+    outcome: string,
+    user: User | null,
+    username: string,
+    client: Client,
+  ) {
+    return this.audit.access(em, {
+      action,
+      account: user,
+      username,
+      ip: client.ip,
+      outcome,
+      requestId: client.requestId,
+    });
+  }
+
+  /** The same line in a transaction of its own (a refused login changes nothing else). */
   private logged(
     action: 'auth.login' | 'auth.login_failed',
     outcome: string,
@@ -70,16 +89,15 @@ export class AuthService implements OnApplicationBootstrap {
     username: string,
     client: Client,
   ) {
-    return this.tx.run((em) =>
-      this.audit.access(em, {
-        action,
-        account: user,
-        username,
-        ip: client.ip,
-        outcome,
-        requestId: client.requestId,
-      }),
-    );
+    return this.tx.run((em) => this.line(em, action, outcome, user, username, client));
+  }
+
+  /** A login's answer: the session's access token and the account. */
+  private async signedIn(user: User, sessionId: number): Promise<TokenResponseDto> {
+    return {
+      accessToken: await this.sessions.accessToken(user, sessionId),
+      user: (await this.accounts.responses(this.users.manager, [user]))[0],
+    };
   }
 
   /**
@@ -132,20 +150,10 @@ export class AuthService implements OnApplicationBootstrap {
     await this.throttle.remember(username, client);
     const sessionId = await this.tx.run(async (em) => {
       const id = await this.sessions.open(em, user, client);
-      await this.audit.access(em, {
-        action: 'auth.login',
-        account: user,
-        username,
-        ip: client.ip,
-        outcome: 'ok',
-        requestId: client.requestId,
-      });
+      await this.line(em, 'auth.login', 'ok', user, username, client);
       return id;
     });
-    return {
-      accessToken: await this.sessions.accessToken(user, sessionId),
-      user: (await this.accounts.responses(this.users.manager, [user]))[0],
-    };
+    return this.signedIn(user, sessionId);
   }
 
   /**
@@ -167,14 +175,7 @@ export class AuthService implements OnApplicationBootstrap {
           if (!(await this.sessions.completeMfa(em, sid, user.id))) {
             throw new UnauthorizedException('mfaToken was used already; log in again');
           }
-          await this.audit.access(em, {
-            action: 'auth.login',
-            account: user,
-            username,
-            ip: client.ip,
-            outcome: 'ok',
-            requestId: client.requestId,
-          });
+          await this.line(em, 'auth.login', 'ok', user, username, client);
           return true;
         }),
       );
@@ -189,10 +190,7 @@ export class AuthService implements OnApplicationBootstrap {
       throw new UnauthorizedException('code: wrong or already used');
     }
     await this.throttle.remember(username, client);
-    return {
-      accessToken: await this.sessions.accessToken(user, sid),
-      user: (await this.accounts.responses(this.users.manager, [user]))[0],
-    };
+    return this.signedIn(user, sid);
   }
 
   /** First start on an empty database: create `admin`. */

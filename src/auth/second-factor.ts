@@ -31,6 +31,16 @@ function newRecoveryCode(): string {
   return `${code.slice(0, 5)}-${code.slice(5)}`;
 }
 
+/** The caller's account, refused (409) when it has a second factor already. */
+async function withoutFactor(em: EntityManager, caller: Caller): Promise<User> {
+  const user = await em.findOneBy(User, { id: caller.id });
+  if (!user) throw notFound('User');
+  if (user.mfaSecret) {
+    throw refuse('MFA_ENABLED', 'A second factor is set up already; an admin can reset it');
+  }
+  return user;
+}
+
 /**
  * The second factor (docs/security.md, "Second factor"): TOTP (RFC 6238, 6 digits, 30 s, SHA-1,
  * as every authenticator app reads it) by the otpauth library, and ten recovery codes stored as
@@ -49,11 +59,7 @@ export class SecondFactor {
   async setup(caller: Caller): Promise<MfaSetupResponseDto> {
     const secret = new Secret({ size: 20 }).base32;
     await this.tx.run(async (em) => {
-      const user = await em.findOneBy(User, { id: caller.id });
-      if (!user) throw notFound('User');
-      if (user.mfaSecret) {
-        throw refuse('MFA_ENABLED', 'A second factor is set up already; an admin can reset it');
-      }
+      const user = await withoutFactor(em, caller);
       await em.update(User, { id: user.id }, { mfaPendingSecret: secret });
     });
     return { otpauthUrl: totpOf(secret, caller.username).toString(), secret };
@@ -63,11 +69,7 @@ export class SecondFactor {
   async enable(caller: Caller, code: string, ip: string | null): Promise<MfaEnableResponseDto> {
     const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
     await this.tx.run(async (em) => {
-      const user = await em.findOneBy(User, { id: caller.id });
-      if (!user) throw notFound('User');
-      if (user.mfaSecret) {
-        throw refuse('MFA_ENABLED', 'A second factor is set up already; an admin can reset it');
-      }
+      const user = await withoutFactor(em, caller);
       if (!user.mfaPendingSecret) {
         throw new BadRequestException(['code: call POST /api/me/mfa/setup first']);
       }

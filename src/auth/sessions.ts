@@ -107,6 +107,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export class Sessions implements OnModuleInit, OnModuleDestroy {
   private stopPruning?: () => void;
   private readonly lifetimeMs: number;
+  /** When this instance last wrote each session's `lastSeenAt` (pruned with the sessions). */
+  private readonly touched = new Map<number, number>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -196,9 +198,15 @@ export class Sessions implements OnModuleInit, OnModuleDestroy {
     await em.delete(Session, except === undefined ? { userId } : { userId, id: Not(except) });
   }
 
-  /** Notes that the session was used now (at most once per `touchAfterMs`). */
+  /**
+   * Notes that the session was used now. The concurrent requests that all read the stale
+   * `lastSeenAt` write it once on this instance, not once each.
+   */
   async touch(sessionId: number): Promise<void> {
-    await this.tx.run((em) => em.update(Session, { id: sessionId }, { lastSeenAt: new Date() }));
+    const now = Date.now();
+    if (now - (this.touched.get(sessionId) ?? 0) < this.touchAfterMs) return;
+    this.touched.set(sessionId, now);
+    await this.tx.run((em) => em.update(Session, { id: sessionId }, { lastSeenAt: new Date(now) }));
   }
 
   /** The caller's open sessions, the newest first. */
@@ -246,6 +254,7 @@ export class Sessions implements OnModuleInit, OnModuleDestroy {
   async prune(now = Date.now()): Promise<number> {
     const idle = new Date(now - this.config.sessionIdleMs);
     const old = new Date(now - this.lifetimeMs);
+    for (const [id, at] of this.touched) if (now - at > this.touchAfterMs) this.touched.delete(id);
     return this.tx.run(async (em) => {
       const a = await em.delete(Session, { lastSeenAt: LessThan(idle) });
       const b = await em.delete(Session, { createdAt: LessThan(old) });

@@ -13,6 +13,12 @@ export function previousMonth(month: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
+/** The month after `month` (YYYY-MM). */
+export function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
 /** 2026-11-24 → 11月24日 (with the year when it is not this year). */
 export function dayCn(iso: string): string {
   const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
