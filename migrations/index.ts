@@ -18,6 +18,7 @@ import { BoardPrivacy1763980000000 } from './1763980000000-board-privacy';
 import { SessionsAndSecondFactor1763990000000 } from './1763990000000-sessions-and-second-factor';
 import { ConsentNotes1764000000000 } from './1764000000000-consent-notes';
 import { ElderMode1764000000001 } from './1764000000001-elder-mode';
+import { District1764100000000 } from './1764100000000-district';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SessionsAndSecondFactor1763990000000,
   ConsentNotes1764000000000,
   ElderMode1764000000001,
+  District1764100000000,
 ];

@@ -49,7 +49,7 @@ export interface TestApp {
   /** A bearer token for a new user of that role and scope, created straight in the database. */
   tokenFor(
     role: Role,
-    scope?: Partial<Pick<User, 'villageId' | 'storeId' | 'villagerId'>>,
+    scope?: Partial<Pick<User, 'villageId' | 'storeId' | 'villagerId' | 'town'>>,
   ): Promise<string>;
   adminToken(): Promise<string>;
   /** A token of a new session of the account `token` belongs to (after a logout ended it). */
@@ -114,6 +114,7 @@ export async function createTestApp(
         villageId: scope.villageId ?? null,
         storeId: scope.storeId ?? null,
         villagerId: scope.villagerId ?? null,
+        town: scope.town ?? null,
       });
       return sign(user);
     },

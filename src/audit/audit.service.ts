@@ -173,11 +173,11 @@ export class AuditService {
   }
 
   /**
-   * Admins and auditors: the district; cadres: their village only; villagers: 403 (they see it
-   * per entry).
+   * Admins and auditors: the district; cadres: their village only; a town: its villages;
+   * villagers: 403 (they see it per entry).
    */
   async list(caller: Caller, q: AuditListQueryDto): Promise<Page<AuditEventItemDto>> {
-    if (!readsDistrict(caller) && caller.role !== 'cadre') {
+    if (!readsDistrict(caller) && caller.role !== 'cadre' && caller.role !== 'town') {
       throw forbidden('The audit trail is for administrators and village cadres');
     }
     const villages = villagesToList(caller, q.villageId);

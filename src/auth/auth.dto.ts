@@ -34,6 +34,8 @@ export class UserCreateDto {
   @Optional() @IsId() storeId?: number;
   /** Required for a villager. */
   @Optional() @IsId() villagerId?: number;
+  /** Required for a town account (镇干部): the town as the villages name it. */
+  @Optional() @NameText(1, 50) town?: string;
 }
 
 /** What an admin may change on an account; a change of role names the new role's scope. */
@@ -55,6 +57,7 @@ export class UserUpdateDto {
   @Optional() @IsId() villageId?: number;
   @Optional() @IsId() storeId?: number;
   @Optional() @IsId() villagerId?: number;
+  @Optional() @NameText(1, 50) town?: string;
 }
 
 export class PasswordChangeDto {
@@ -82,6 +85,8 @@ export class UserResponseDto {
   villageId!: number | null;
   storeId!: number | null;
   villagerId!: number | null;
+  /** The town a town account reads; null for every other role. */
+  town!: string | null;
   disabled!: boolean;
   /** Only a new password (POST /api/me/password) opens the account's other routes. */
   mustChangePassword!: boolean;

@@ -21,10 +21,17 @@ const SETUP_MESSAGES: Record<SetupStep, string> = {
 };
 
 /**
+ * Roles that read what another reads and write almost nothing: the auditor reads what an admin
+ * reads (the district), a town account what a cadre reads (for its town's villages: the services'
+ * scope, src/common/scope.ts). Each writes its own account and the routes that name it.
+ */
+const READS_AS: Partial<Record<Role, Role>> = { auditor: 'admin', town: 'cadre' };
+
+/**
  * The one global guard: a valid token (bearer or session cookie) on every route unless @Public(),
  * then, in this order: an account that must change its password or enrol a second factor reaches
- * only the routes of that step (@OwnAccount); the read-only auditor reads what an admin reads and
- * writes only its own account; @Auth(...roles). A state-changing request with the cookie from
+ * only the routes of that step (@OwnAccount); the auditor and the town account (READS_AS);
+ * @Auth(...roles). A state-changing request with the cookie from
  * another origin is refused.
  */
 @Injectable()
@@ -64,13 +71,15 @@ export class AppAuthGuard extends AuthGuard('jwt') {
       }
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (caller.role === 'auditor') {
+    const readsAs = READS_AS[caller.role];
+    if (readsAs) {
       if (isWriteMethod(req.method)) {
-        if (!this.reflector.getAllAndOverride<boolean>(OWN_ACCOUNT, targets)) throw forbidden();
+        // writes only its own account and the routes that name the role
+        if (this.reflector.getAllAndOverride<boolean>(OWN_ACCOUNT, targets)) return true;
+        if (!roles?.includes(caller.role)) throw forbidden();
         return true;
       }
-      // reads what an admin reads
-      if (roles?.length && !roles.includes('admin') && !roles.includes('auditor'))
+      if (roles?.length && !roles.includes(readsAs) && !roles.includes(caller.role))
         throw forbidden();
       return true;
     }

@@ -18,6 +18,7 @@ function millis(value: Date | string): number {
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   private readonly accountSql: string;
+  private readonly townSql: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -39,11 +40,12 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     });
     this.accountSql = dialect.placeholders(
       `SELECT u.id, u.username, u.role, u.village_id, u.store_id, u.villager_id, u.disabled,
-              u.token_version, u.must_change_password, u.mfa_secret IS NOT NULL AS mfa,
+              u.token_version, u.must_change_password, u.town, u.mfa_secret IS NOT NULL AS mfa,
               s.last_seen_at, s.mfa_pending
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1`,
     );
+    this.townSql = dialect.placeholders('SELECT id FROM villages WHERE town = $1 ORDER BY id');
   }
 
   /**
@@ -72,6 +74,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       village_id: number | null;
       store_id: number | null;
       villager_id: number | null;
+      town: string | null;
       disabled: boolean | number;
       token_version: number;
       must_change_password: boolean | number;
@@ -96,6 +99,16 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     if (idleMs > this.sessions.touchAfterMs) await this.sessions.touch(sid);
     const idOrNull = (v: number | null) => (v === null ? null : Number(v));
     const role = row.role;
+    // a town account reads its town's villages as they are now: one more read, for town roles only
+    const town =
+      role === 'town' && row.town !== null
+        ? {
+            name: row.town,
+            villageIds: (await this.tx.query<{ id: number }>(this.townSql, [row.town])).map((v) =>
+              Number(v.id),
+            ),
+          }
+        : null;
     return {
       id: Number(row.id),
       username: row.username,
@@ -103,6 +116,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       villageId: idOrNull(row.village_id),
       storeId: idOrNull(row.store_id),
       villagerId: idOrNull(row.villager_id),
+      town,
       sessionId: sid,
       setupRequired: row.must_change_password
         ? 'PASSWORD_CHANGE_REQUIRED'

@@ -1,5 +1,5 @@
 /** Every role an account can have (docs/product.md, "Roles"). */
-export const ROLES = ['admin', 'cadre', 'shopkeeper', 'villager', 'auditor'] as const;
+export const ROLES = ['admin', 'cadre', 'shopkeeper', 'villager', 'auditor', 'town'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles that read the whole district: the admin, and the auditor who only reads. */

@@ -30,6 +30,8 @@ export class User {
   @ForeignKey(() => Store) @Column({ type: 'integer', nullable: true }) storeId!: number | null;
   @ForeignKey(() => Villager) @Column({ type: 'integer', nullable: true }) villagerId!:
     number | null;
+  /** A town account's town (镇), as `villages.town` spells it; null for every other role. */
+  @Column({ type: 'varchar', length: 50, nullable: true }) town!: string | null;
   /** A disabled account cannot log in, and its tokens are refused. */
   @Column({ type: 'boolean', default: false }) disabled!: boolean;
   /** Carried in every token; raised to end every session at once (disable, new password, role). */

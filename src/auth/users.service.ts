@@ -37,10 +37,17 @@ const SCOPE_FIELDS: Record<Role, string[]> = {
   shopkeeper: ['storeId'],
   villager: ['villagerId', 'villageId'],
   auditor: [],
+  town: ['town'],
 };
 
-type Scope = { villageId: number | null; storeId: number | null; villagerId: number | null };
-type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number };
+type Scope = {
+  villageId: number | null;
+  storeId: number | null;
+  villagerId: number | null;
+  town: string | null;
+};
+type ScopeInput = { villageId?: number; storeId?: number; villagerId?: number; town?: string };
+const SCOPE_KEYS = ['villageId', 'storeId', 'villagerId', 'town'] as const;
 
 function toUserResponse(
   u: User,
@@ -56,6 +63,7 @@ function toUserResponse(
     villageId: u.villageId,
     storeId: u.storeId,
     villagerId: u.villagerId,
+    town: u.town ?? null,
     disabled: u.disabled ?? false,
     mustChangePassword: u.mustChangePassword ?? false,
     mfaEnabled: Boolean(u.mfaSecret),
@@ -85,14 +93,12 @@ const withFactor = (u: User) => ({ ...u, mfaEnabled: Boolean(u.mfaSecret) });
 
 /** The scope a role needs, checked against the database: 400 for a missing or stray field. */
 async function resolveScope(em: EntityManager, role: Role, input: ScopeInput): Promise<Scope> {
-  const scope: Scope = { villageId: null, storeId: null, villagerId: null };
-  const need = (field: keyof Scope) => {
+  const scope: Scope = { villageId: null, storeId: null, villagerId: null, town: null };
+  const need = <K extends keyof ScopeInput>(field: K): NonNullable<ScopeInput[K]> => {
     if (!input[field]) throw new BadRequestException(`${field} is required for role ${role}`);
     return input[field]!;
   };
-  const given = (['villageId', 'storeId', 'villagerId'] as const).filter(
-    (f) => input[f] !== undefined,
-  );
+  const given = SCOPE_KEYS.filter((f) => input[f] !== undefined);
   const stray = given.find((f) => !SCOPE_FIELDS[role].includes(f));
   if (stray) throw new BadRequestException(`${stray} does not apply to role ${role}`);
 
@@ -110,6 +116,11 @@ async function resolveScope(em: EntityManager, role: Role, input: ScopeInput): P
       throw new BadRequestException("villageId does not match the villager's village");
     }
     scope.villageId = villager.villageId;
+  } else if (role === 'town') {
+    scope.town = need('town');
+    if (!(await em.existsBy(Village, { town: scope.town }))) {
+      throw new BadRequestException('town: no village is in this town');
+    }
   }
   return scope;
 }
@@ -245,9 +256,7 @@ export class UsersService {
         await this.factor.reset(em, id);
         changes.mfaSecret = null;
       }
-      const scopeGiven = (['villageId', 'storeId', 'villagerId'] as const).some(
-        (f) => dto[f] !== undefined,
-      );
+      const scopeGiven = SCOPE_KEYS.some((f) => dto[f] !== undefined);
       if (dto.role !== undefined || scopeGiven) {
         const role = dto.role ?? user.role;
         if (role !== 'admin' && user.id === caller.id) {
@@ -260,6 +269,7 @@ export class UsersService {
                 villageId: dto.villageId ?? (role === 'cadre' ? user.villageId : null) ?? undefined,
                 storeId: dto.storeId ?? user.storeId ?? undefined,
                 villagerId: dto.villagerId ?? user.villagerId ?? undefined,
+                town: dto.town ?? user.town ?? undefined,
               })
             : dto;
         const scope = await resolveScope(em, role, input);
@@ -267,7 +277,8 @@ export class UsersService {
           role !== user.role ||
           scope.villageId !== user.villageId ||
           scope.storeId !== user.storeId ||
-          scope.villagerId !== user.villagerId
+          scope.villagerId !== user.villagerId ||
+          scope.town !== user.town
         ) {
           Object.assign(changes, { role, ...scope });
         }
@@ -330,7 +341,7 @@ export class UsersService {
       await this.sessions.endAll(em, user.id);
       await em.delete(LoginFailure, { username: user.username.toLowerCase() });
       const updated = await em.findOneByOrFail(User, { id: user.id });
-      const self: Caller = { ...user, requestId: null };
+      const self: Caller = { ...user, town: null, requestId: null };
       await this.audit.updated(
         ctxOf(em, self),
         'user',

@@ -15,6 +15,8 @@ export interface Caller {
   villageId: number | null;
   storeId: number | null;
   villagerId: number | null;
+  /** A town account's town, and the villages it has now (read with the account). */
+  town?: { name: string; villageIds: readonly number[] } | null;
   /** The session the token belongs to (src/auth/sessions.ts). */
   sessionId?: number;
   /**

@@ -9,7 +9,7 @@ import { forbidden } from './errors';
  * rows, a shopkeeper's another store's, a villager's another villager's.
  *
  * A caller reads a set of villages, not one id: every village (an admin), or a list (a cadre's or
- * a villager's one village; a role that reads several villages is one more case here).
+ * a villager's one village, a town account's villages of its town).
  */
 export type Villages = 'all' | readonly number[];
 
@@ -22,6 +22,7 @@ export const readsDistrict = (caller: Caller): boolean => DISTRICT_READERS.inclu
 /** The villages a caller may read. A shopkeeper reads villages through their store, not here. */
 export function readableVillages(caller: Caller): Villages {
   if (readsDistrict(caller)) return 'all';
+  if (caller.role === 'town') return caller.town?.villageIds ?? [];
   return caller.villageId === null ? [] : [caller.villageId];
 }
 

@@ -7,7 +7,13 @@ import { notFound } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
 import { pageOf, skipTake, type PageQueryDto } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
-import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
+import {
+  assertVillageAccess,
+  defined,
+  mayAccessVillage,
+  readableVillages,
+  whereVillage,
+} from '../common/scope';
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
@@ -170,7 +176,7 @@ export class HouseholdsService {
               storeId: caller.storeId ?? -1,
               villageId: household.villageId,
             })
-          : caller.villageId === household.villageId;
+          : mayAccessVillage(caller, household.villageId);
       if (!allowed) throw unknown();
       return this.pointsOf(em, household, q, true);
     });

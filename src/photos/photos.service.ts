@@ -11,6 +11,7 @@ import { notFound } from '../common/errors';
 import { repeat } from '../common/housekeeping';
 import { ctxOf, type Ctx } from '../common/request-context';
 import type { Upload } from '../common/upload';
+import { mayAccessVillage } from '../common/scope';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
 import { Deed } from '../deeds/deed.entity';
@@ -170,7 +171,8 @@ export class PhotosService implements OnModuleInit, OnModuleDestroy {
       case 'auditor':
         return true;
       case 'cadre':
-        return caller.villageId === photo.villageId;
+      case 'town':
+        return mayAccessVillage(caller, photo.villageId);
       case 'villager':
         if (photo.deedId === null) return photo.uploadedBy === caller.id;
         return em.existsBy(Deed, { id: photo.deedId, villagerId: caller.villagerId ?? -1 });
