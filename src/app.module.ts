@@ -10,6 +10,7 @@ import { validationPipe } from './common/validation';
 import { AppConfig, loadConfig } from './config';
 import { DatabaseModule } from './db/database.module';
 import { DeedsModule } from './deeds/deeds.module';
+import { DistrictModule } from './district/district.module';
 import { ExportsModule } from './exports/exports.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
@@ -50,6 +51,7 @@ export class AppModule {
         MetricsModule,
         RosterModule,
         ExportsModule,
+        DistrictModule,
       ],
       controllers: [HealthController],
       providers: [

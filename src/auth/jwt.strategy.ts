@@ -3,17 +3,12 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config';
+import { millis } from '../db/columns';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import type { Caller } from '../common/auth.decorators';
 import { sessionToken, type RequestLike } from './cookies';
 import { sessionEnded, Sessions, type TokenPayload } from './sessions';
-
-/** A timestamp as either database answers it: a Date (PostgreSQL) or UTC text (SQLite). */
-function millis(value: Date | string): number {
-  if (value instanceof Date) return value.getTime();
-  return Date.parse(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
-}
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {

@@ -10,6 +10,12 @@ import type { DatabaseConfig } from '../config';
  */
 export const TIMESTAMP: ColumnType = 'timestamptz';
 
+/** A timestamp as either database answers a raw query: a Date (PostgreSQL) or UTC text (SQLite). */
+export function millis(value: Date | string): number {
+  if (value instanceof Date) return value.getTime();
+  return Date.parse(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
+}
+
 /** Bytes (a photo): bytea on PostgreSQL, blob on SQLite. */
 export const BINARY: ColumnType = 'bytea';
 
