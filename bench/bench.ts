@@ -220,7 +220,22 @@ async function main(): Promise<void> {
     ['-r', PROFILE_HOOK, ...SERVICE_NODE_ARGS],
     resolve(RESULTS_DIR, `bench-${stamp}-service.log`),
   );
+  const [admin] = (await reader.query("SELECT id FROM users WHERE username = 'admin'")) as {
+    id: number;
+  }[];
+  const adminToken = signToken(
+    {
+      sub: Number(admin.id),
+      username: 'admin',
+      role: 'admin',
+      villageId: null,
+      storeId: null,
+      villagerId: null,
+    },
+    secret,
+  );
   await openSessions(reader.query, target.kind !== 'sqlite', [
+    Number(admin.id),
     ...villages.map((v) => v.cadreId),
     ...[...district.stores.values()].map((s) => s.shopkeeperId),
   ]);
@@ -578,6 +593,37 @@ async function main(): Promise<void> {
     });
     console.log(`  profile (${profiledVillages.length} villages): ${topOf(evaluationProfile, 6)}`);
 
+    // ── the dashboard ───────────────────────────────────────────────────────────────────
+    warm('dashboard');
+    console.log(`Dashboard of ${lastMonth} (GET /api/dashboard, as the admin):`);
+    const dashboardOf = async (query: string) => {
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await timed(() =>
+          fetch(`${service.url}/api/dashboard?month=${lastMonth}${query}`, {
+            headers: { authorization: `Bearer ${adminToken}` },
+          }),
+        );
+        if (r.status !== 200) {
+          throw new Error(`dashboard answered ${r.status}: ${r.body.slice(0, 300)}`);
+        }
+        runs.push(r.ms);
+      }
+      return { medianMs: round2(median(runs)), runsMs: runs.map(round2) };
+    };
+    const [{ town: firstTown }] = (await reader.query(
+      'SELECT town FROM villages ORDER BY id LIMIT 1',
+    )) as { town: string }[];
+    const dashboard = {
+      district: await dashboardOf(''),
+      town: { name: firstTown, ...(await dashboardOf(`&town=${encodeURIComponent(firstTown)}`)) },
+      limitMs: round2(oneVillage.medianOfNextFiveMs * 10),
+    };
+    console.log(
+      `  district (${villages.length} villages): median ${dashboard.district.medianMs} ms; ` +
+        `one town: ${dashboard.town.medianMs} ms; limit (one village's lists × 10) ${dashboard.limitMs} ms`,
+    );
+
     const mem = memoryOf(service.proc.pid!);
     const micro = microChecks(TIME_ZONE);
     Object.assign(results, {
@@ -590,6 +636,7 @@ async function main(): Promise<void> {
         [`${LOW_CONNECTIONS} connections while record-deed runs`]: historyLowUnderDeeds,
       },
       evaluation: { oneVillage, wholeDistrict },
+      dashboard,
       memory: { afterStartMiB: rssAfterStart, end: mem },
       pageCache,
       profiles: {
@@ -719,6 +766,17 @@ async function main(): Promise<void> {
             : `${villages.length} villages one after another at a median of ` +
               `${wholeDistrict.medianVillageMs} ms each (server at ${wholeDistrict.serverCpuPct}% ` +
               `of a core; on SQLite the evaluations cannot overlap). ${evalWhy}`,
+      },
+      {
+        figure: `dashboard, district (${villages.length})${reduced}`,
+        value: `${dashboard.district.medianMs} ms (one town ${dashboard.town.medianMs} ms)`,
+        target: `< one village's lists × 10 (${dashboard.limitMs} ms)`,
+        met: dashboard.district.medianMs < dashboard.limitMs,
+        why:
+          dashboard.district.medianMs < dashboard.limitMs
+            ? undefined
+            : 'the dashboard reads every village’s month in a few grouped queries: the month’s ' +
+              'deeds, the month’s ledger entries, and every villager’s balance',
       },
       p99Row(`points history p99 (${CONNECTIONS} conn.)${reduced}`, history, 20, false),
       p99Row(`points history p99 (${LOW_CONNECTIONS} conn.)${reduced}`, historyLow, 20, false),

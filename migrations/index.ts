@@ -19,6 +19,7 @@ import { SessionsAndSecondFactor1763990000000 } from './1763990000000-sessions-a
 import { ConsentNotes1764000000000 } from './1764000000000-consent-notes';
 import { ElderMode1764000000001 } from './1764000000001-elder-mode';
 import { District1764100000000 } from './1764100000000-district';
+import { VillageScores1764100000001 } from './1764100000001-village-scores';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   ConsentNotes1764000000000,
   ElderMode1764000000001,
   District1764100000000,
+  VillageScores1764100000001,
 ];

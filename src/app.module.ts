@@ -11,6 +11,7 @@ import { AppConfig, loadConfig } from './config';
 import { DatabaseModule } from './db/database.module';
 import { DeedsModule } from './deeds/deeds.module';
 import { DistrictModule } from './district/district.module';
+import { SettlementModule } from './settlement/settlement.module';
 import { ExportsModule } from './exports/exports.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { HealthController } from './health.controller';
@@ -20,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PhotosModule } from './photos/photos.module';
 import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
+import { ScoresModule } from './scores/scores.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
 import { VillagesModule } from './villages/villages.module';
@@ -52,6 +54,8 @@ export class AppModule {
         RosterModule,
         ExportsModule,
         DistrictModule,
+        SettlementModule,
+        ScoresModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Response } from 'supertest';
-import { todayIn } from '../src/common/time';
+import { monthsBefore, todayIn } from '../src/common/time';
 import { buildOpenApiDocument } from '../src/openapi';
+import { quarterOf } from '../src/scores/score-formula';
 import type { Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
 import { bearer, createTestApp, TestApp } from './app';
@@ -434,6 +435,66 @@ const CASES: Record<string, Case> = {
     ok: () => post(shop, `/api/redemptions/${s.redemption}/cancel`, { reason: '拿错了' }),
     actions: ['redemption.cancel'],
     refused: () => post(shop, `/api/redemptions/${s.redemption}/cancel`, { reason: '再退一次' }),
+  },
+  'POST /api/villages/{villageId}/incidents': {
+    ok: async () => {
+      const res = await post(admin, `/api/villages/${village.id}/incidents`, {
+        kind: '零火灾',
+        occurredOn: today(),
+        description: '草垛失火',
+      });
+      s.incident = res.body.id;
+      return res;
+    },
+    actions: ['incident.create'],
+    refused: () =>
+      post(cadre, `/api/villages/${village.id}/incidents`, {
+        kind: '零火灾',
+        occurredOn: today(),
+        description: '草垛失火',
+      }),
+  },
+  'POST /api/villages/{villageId}/incidents/{id}/revoke': {
+    ok: () =>
+      post(admin, `/api/villages/${village.id}/incidents/${s.incident}/revoke`, {
+        reason: '记错了村',
+      }),
+    actions: ['incident.revoke'],
+    // revoked already: 409
+    refused: () =>
+      post(admin, `/api/villages/${village.id}/incidents/${s.incident}/revoke`, { reason: '再撤' }),
+  },
+  'POST /api/towns/{town}/scores/{quarter}/publish': {
+    ok: () =>
+      post(
+        admin,
+        `/api/towns/${encodeURIComponent(village.town)}/scores/${quarterOf(today())}/publish`,
+      ),
+    actions: ['town_score.publish'],
+    refused: () =>
+      post(
+        cadre,
+        `/api/towns/${encodeURIComponent(village.town)}/scores/${quarterOf(today())}/publish`,
+      ),
+  },
+  'PATCH /api/settings/points': {
+    ok: () => patch(admin, '/api/settings/points', { policy: 'expireAfterMonths', months: 12 }),
+    actions: ['settings.update'],
+    refused: () => patch(admin, '/api/settings/points', { policy: 'expireAfterMonths' }),
+  },
+  'POST /api/settings/points/run': {
+    // 李四's points of 14 months ago, the policy in force for 31 days
+    setup: async () => {
+      await deed(cadre, { villagerId: li.id, occurredOn: monthsBefore(today(), 14) });
+      await t.ds.query(
+        t.config.database.type === 'postgres'
+          ? "UPDATE points_policy SET changed_at = now() - interval '31 days'"
+          : "UPDATE points_policy SET changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-31 days')",
+      );
+    },
+    ok: () => post(admin, '/api/settings/points/run'),
+    actions: ['villager.expire'],
+    refused: () => post(cadre, '/api/settings/points/run'),
   },
 };
 

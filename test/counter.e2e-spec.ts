@@ -90,6 +90,7 @@ describe('GET /api/stores/:id/villagers (counter search)', () => {
         birthYear: null,
         relation: null,
         balance: 25,
+        expiring: [],
       },
       expect.objectContaining({ villagerId: wangSon.id, householdNo: '002', balance: 0 }),
       expect.objectContaining({ villagerId: li.id, villageName: '杉山村', householdId: null }),

@@ -35,7 +35,7 @@ beforeAll(async () => {
 
   const five = await newRule(t, { points: 5 });
   const three = await newRule(t, { points: 3 });
-  const minusTwo = await newRule(t, { points: -2, evidenceRequired: false, category: 'order' });
+  const minusTwo = await newRule(t, { points: -2, evidenceRequired: false, category: 'integrity' });
   const record = (token: string, villagerId: number, ruleId: number) =>
     t
       .http()

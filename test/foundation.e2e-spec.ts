@@ -29,7 +29,7 @@ describe('health, docs and headers', () => {
     expect(res.body.paths['/api/villagers']).toBeDefined();
   });
 
-  it('deny by default: every documented route but login (both steps), logout, session, health and the public board answers 401 without a token', async () => {
+  it('deny by default: every documented route but login (both steps), logout, session, health, the public board and a town’s published scores answer 401 without a token', async () => {
     const doc = (await t.http().get('/api/docs-json').expect(200)).body;
     const open = [
       '/api/health',
@@ -39,6 +39,9 @@ describe('health, docs and headers', () => {
       '/api/auth/session',
       '/api/public/villages/{code}/boards',
       '/api/public/villages/{code}/boards/{month}',
+      // a town's published scores are public; a draft answers 404 without a token
+      '/api/towns/{town}/scores/{quarter}',
+      '/api/towns/{town}/scores/{quarter}/export',
     ];
     let checked = 0;
     for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {

@@ -12,6 +12,7 @@ import { LedgerEntry } from '../src/ledger/ledger-entry.entity';
 import { LedgerRepository } from '../src/ledger/ledger.repository';
 import { LedgerService } from '../src/ledger/ledger.service';
 import { PointsHistoryQuery } from '../src/ledger/points-history.query';
+import { ExpiryQuery } from '../src/ledger/expiry';
 import { Redemption } from '../src/store/redemption.entity';
 import { Goods, StockMovement } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
@@ -375,6 +376,7 @@ describe('one service', () => {
         villagers,
         new LedgerRepository(dialect, rows),
         new PointsHistoryQuery(dialect, rows, ds),
+        new ExpiryQuery(loadConfig({})),
         tx,
       );
       const login = await ok(

@@ -15,6 +15,9 @@ export const AUDIT_ENTITY_TYPES = [
   'village',
   'photo',
   'export',
+  'settings',
+  'incident',
+  'town_score',
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 

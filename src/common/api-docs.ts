@@ -77,6 +77,17 @@ export const explainedEntry: SchemaObject = {
   ],
 };
 
+/** Points that will expire (积分清零), soonest first, by the last day they can be spent. */
+export const expiringPoints: SchemaObject = {
+  type: 'array',
+  description: 'Points that will expire, soonest first, by the last day they can be spent',
+  items: {
+    type: 'object',
+    required: ['on', 'points'],
+    properties: { on: { type: 'string', format: 'date' }, points: { type: 'integer' } },
+  },
+};
+
 /** 户积分: the household, its members and their entries. */
 export const householdPoints: SchemaObject = {
   type: 'object',
@@ -101,7 +112,7 @@ export const householdPoints: SchemaObject = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['villagerId', 'name', 'balance', 'birthYear', 'relation'],
+        required: ['villagerId', 'name', 'balance', 'birthYear', 'relation', 'expiring'],
         properties: {
           villagerId: { type: 'integer' },
           name: { type: 'string' },
@@ -112,6 +123,7 @@ export const householdPoints: SchemaObject = {
             description: 'Tells same-name members apart',
           },
           relation: { type: 'string', nullable: true, description: '与户主关系' },
+          expiring: expiringPoints,
         },
       },
     },

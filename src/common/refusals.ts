@@ -36,6 +36,8 @@ export const CONFLICT_CODES = [
   'VILLAGER_ACTIVE',
   /** Not thrown: a bulk award's outcome for a villager of another village. */
   'NOT_IN_VILLAGE',
+  /** A town's quarterly village scores are past their publicity: they stay as published. */
+  'SCORES_FINAL',
   /** A unique key of the database, where no rule above caught it first. */
   'DUPLICATE',
 ] as const;

@@ -83,6 +83,11 @@ export function addMonths(month: string, n: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
+/** The date `n` days after `date` (YYYY-MM-DD); `n` may be negative. */
+export function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The same day `n` months before `date` (YYYY-MM-DD), the month's last day when it is shorter. */
 export function monthsBefore(date: string, n: number): string {
   const month = addMonths(date.slice(0, 7), -n);

@@ -16,8 +16,11 @@ import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { Photo } from '../photos/photo.entity';
 import { RateLimitWindow } from './rate-limit';
 import { Rule } from '../rules/rule.entity';
+import { Incident } from '../scores/incident.entity';
+import { TownScore } from '../scores/town-score.entity';
 import { Redemption, RedemptionItem } from '../store/redemption.entity';
 import { Goods, StockMovement, Store, StoreVillage } from '../store/store.entity';
+import { PointsExpiry, PointsPolicy } from '../ledger/points-policy.entity';
 import { Household, Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
 
@@ -35,6 +38,8 @@ export const ENTITIES = [
   Deed,
   DeedBatch,
   LedgerEntry,
+  PointsPolicy,
+  PointsExpiry,
   Store,
   StoreVillage,
   Goods,
@@ -47,4 +52,6 @@ export const ENTITIES = [
   RateLimitWindow,
   AuditEvent,
   Photo,
+  Incident,
+  TownScore,
 ];

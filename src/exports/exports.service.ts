@@ -43,6 +43,7 @@ const KIND_WORDS: Record<LedgerKind, string> = {
   redemption: '兑换',
   refund: '退还',
   adjustment: '调整',
+  expiry: '清零',
 };
 
 const VILLAGE_COLUMN: TableColumn = { header: '村', width: 14 };

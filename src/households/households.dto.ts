@@ -1,5 +1,6 @@
 import { Optional } from '../common/dto';
 import { IsIdList } from '../common/ids';
+import type { Expiring } from '../ledger/expiry';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import type { Page } from '../common/pagination';
 
@@ -10,6 +11,8 @@ export interface HouseholdMember {
   /** Tell same-name members apart at the counter: the year of birth and 与户主关系. */
   birthYear: number | null;
   relation: string | null;
+  /** Points that will expire, soonest first: the counter says so before they are lost. */
+  expiring: Expiring[];
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
+import { ExpiryQuery, type Expiring } from '../ledger/expiry';
 import { ruleTitlesOf } from '../ledger/entry-reasons';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { StoreVillage } from '../store/store.entity';
@@ -42,6 +43,7 @@ export class HouseholdsService {
     private readonly limiter: RateLimiter,
     private readonly dialect: Dialect,
     private readonly audit: AuditService,
+    private readonly expiry: ExpiryQuery,
   ) {}
 
   /** Admin, the village's cadre, or a member of the household (404 for anyone else). */
@@ -202,6 +204,8 @@ export class HouseholdsService {
         })
       : [[], 0];
     const rules = await ruleTitlesOf(em, entries);
+    const expiring = new Map<number, Expiring[]>();
+    for (const m of members) expiring.set(m.id, await this.expiry.upcoming(em, m.id));
     return {
       householdId: household.id,
       householdNo: household.householdNo,
@@ -215,6 +219,7 @@ export class HouseholdsService {
         balance: m.balance,
         birthYear: birthYearOf(m),
         relation: m.relation,
+        expiring: expiring.get(m.id)!,
       })),
       entries: pageOf(
         entries.map((e) => ({

@@ -58,7 +58,7 @@ export class StatementsService {
           from,
           to,
         })
-        .andWhere('e.kind IN (:...kinds)', { kinds: ['deed', 'reversal', 'adjustment'] })
+        .andWhere('e.kind IN (:...kinds)', { kinds: ['deed', 'reversal', 'adjustment', 'expiry'] })
         .orderBy('e.id', 'ASC')
         .getMany();
       const rules = await ruleTitlesOf(em, entries);

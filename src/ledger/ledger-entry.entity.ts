@@ -4,7 +4,14 @@ import { Redemption } from '../store/redemption.entity';
 import { Villager } from '../villagers/villager.entity';
 import { TIMESTAMP } from '../db/columns';
 
-export const LEDGER_KINDS = ['deed', 'reversal', 'redemption', 'refund', 'adjustment'] as const;
+export const LEDGER_KINDS = [
+  'deed',
+  'reversal',
+  'redemption',
+  'refund',
+  'adjustment',
+  'expiry',
+] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /**

@@ -4,7 +4,7 @@ import { Auth, Caller, CurrentUser } from '../common/auth.decorators';
 import { ParseIdPipe } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
 import { LedgerService } from './ledger.service';
-import { Endpoint, explainedEntry, page } from '../common/api-docs';
+import { Endpoint, expiringPoints, explainedEntry, page } from '../common/api-docs';
 
 @ApiTags('ledger')
 @ApiBearerAuth()
@@ -18,7 +18,7 @@ export class LedgerController {
     summary: 'A villager’s balance and ledger entries, newest first, each with its trail',
     ok: {
       type: 'object',
-      required: ['villagerId', 'householdId', 'balance', 'entries'],
+      required: ['villagerId', 'householdId', 'balance', 'expiring', 'entries'],
       properties: {
         villagerId: { type: 'integer' },
         householdId: {
@@ -27,6 +27,7 @@ export class LedgerController {
           description: 'The household (户积分 at /api/households/:id/points); null for none',
         },
         balance: { type: 'integer' },
+        expiring: expiringPoints,
         entries: {
           ...page('LedgerEntry'),
           properties: {

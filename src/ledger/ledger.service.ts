@@ -6,6 +6,7 @@ import type { Ctx } from '../common/request-context';
 import { Tx } from '../db/transaction';
 import { Villager } from '../villagers/villager.entity';
 import { VillagersService } from '../villagers/villagers.service';
+import { ExpiryQuery, type Expiring } from './expiry';
 import { LedgerEntry, type LedgerKind } from './ledger-entry.entity';
 import { LedgerRepository, type Moved } from './ledger.repository';
 import { PointsHistoryQuery, type ExplainedEntry } from './points-history.query';
@@ -23,6 +24,8 @@ export interface PointsResponse {
   villagerId: number;
   householdId: number | null;
   balance: number;
+  /** Points that will expire, by the last day they can be spent (docs/product.md). */
+  expiring: Expiring[];
   entries: Page<ExplainedEntry>;
 }
 
@@ -40,6 +43,7 @@ export class LedgerService {
     private readonly villagers: VillagersService,
     private readonly accounts: LedgerRepository,
     private readonly history: PointsHistoryQuery,
+    private readonly expiry: ExpiryQuery,
     private readonly tx: Tx,
   ) {}
 
@@ -109,7 +113,8 @@ export class LedgerService {
     return this.tx.read(async (em) => {
       const { balance, householdId } = await this.villagers.findScoped(em, caller, villagerId);
       const { total, entries } = await this.history.page(em, villagerId, skip, take);
-      return { villagerId, householdId, balance, entries: pageOf(entries, total, q) };
+      const expiring = await this.expiry.upcoming(em, villagerId);
+      return { villagerId, householdId, balance, expiring, entries: pageOf(entries, total, q) };
     });
   }
 

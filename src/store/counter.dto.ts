@@ -11,6 +11,13 @@ export class CounterVillagerQueryDto extends PageQueryDto {
   @Trim() @IsString() @CodePointLength(1, 50) q!: string;
 }
 
+/** Points that expire on a day: the last day they can be spent. */
+export class ExpiringDto {
+  /** YYYY-MM-DD */
+  on!: string;
+  points!: number;
+}
+
 /** A villager as the counter needs them: who, where, the balance; nothing more about the person. */
 export class CounterVillagerDto {
   villagerId!: number;
@@ -23,6 +30,8 @@ export class CounterVillagerDto {
   birthYear!: number | null;
   relation!: string | null;
   balance!: number;
+  /** Points that will expire, soonest first: told before they are lost (积分清零). */
+  expiring!: ExpiringDto[];
 }
 
 /** A receipt with the names the counter shows and prints. */

@@ -6,6 +6,7 @@ import { pageOf, skipTake, type Page, type PageQueryDto } from '../common/pagina
 import { todayIn } from '../common/time';
 import { localMidnight } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { ExpiryQuery, type Expiring } from '../ledger/expiry';
 import { VillagersService } from '../villagers/villagers.service';
 import { Villager } from '../villagers/villager.entity';
 import { birthYearOf } from '../villagers/id-number';
@@ -32,6 +33,7 @@ export class CounterService {
     @InjectRepository(Store) private readonly stores: Repository<Store>,
     @InjectRepository(Redemption) private readonly redemptions: Repository<Redemption>,
     private readonly villagers: VillagersService,
+    private readonly expiry: ExpiryQuery,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,6 +63,9 @@ export class CounterService {
     const households = householdIds.length
       ? await em.findBy(Household, { id: In(householdIds) })
       : [];
+    // a few small reads, none at all under the default policy (keep)
+    const expiring = new Map<number, Expiring[]>();
+    for (const v of items) expiring.set(v.id, await this.expiry.upcoming(em, v.id));
     return pageOf(
       items.map((v) => ({
         villagerId: v.id,
@@ -72,6 +77,7 @@ export class CounterService {
         birthYear: birthYearOf(v),
         relation: v.relation,
         balance: v.balance,
+        expiring: expiring.get(v.id)!,
       })),
       total,
       q,

@@ -2,7 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from './api/client';
 import { currentUser, HOME_OF, loadSession, setupPage } from './session';
 
-const EVERY_ROLE: Role[] = ['admin', 'cadre', 'shopkeeper', 'villager', 'auditor'];
+const EVERY_ROLE: Role[] = ['admin', 'cadre', 'shopkeeper', 'villager', 'auditor', 'town'];
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -78,6 +78,21 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['auditor'], title: '审计' },
   },
   {
+    path: '/town',
+    component: () => import('./pages/town/TownHome.vue'),
+    meta: { roles: ['town'], title: '镇干部' },
+  },
+  {
+    path: '/district',
+    component: () => import('./pages/district/DistrictPage.vue'),
+    meta: { roles: ['admin', 'auditor', 'town'], title: '运行情况' },
+  },
+  {
+    path: '/district/villages/:villageId(\\d+)/:month(\\d{4}-\\d{2})',
+    component: () => import('./pages/district/DistrictVillage.vue'),
+    meta: { roles: ['admin', 'auditor', 'town'], title: '村庄运行情况' },
+  },
+  {
     path: '/shop',
     component: () => import('./pages/shopkeeper/ShopHome.vue'),
     meta: { roles: ['shopkeeper'], title: '积分超市' },
@@ -128,6 +143,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['admin', 'auditor'], title: '操作记录' },
   },
   {
+    path: '/admin/points-policy',
+    component: () => import('./pages/admin/PointsPolicy.vue'),
+    meta: { roles: ['admin', 'auditor'], title: '积分清零' },
+  },
+  {
     path: '/admin/stores',
     component: () => import('./pages/admin/AdminStores.vue'),
     meta: { roles: ['admin'], title: '积分超市' },
@@ -159,6 +179,16 @@ const routes: RouteRecordRaw[] = [
     path: '/security',
     component: () => import('./pages/account/SecurityPage.vue'),
     meta: { roles: EVERY_ROLE, title: '账号安全' },
+  },
+  {
+    path: '/town/scores',
+    component: () => import('./pages/town/TownScores.vue'),
+    meta: { roles: ['town'], title: '村庄积分评比' },
+  },
+  {
+    path: '/board/town/:town/:quarter(\\d{4}-Q[1-4])',
+    component: () => import('./pages/public/TownBoard.vue'),
+    meta: { title: '村庄文明积分评比' },
   },
   {
     path: '/board/:code/:month(\\d{4}-\\d{2})?',

@@ -32,6 +32,7 @@ export const HOME_OF: Record<Role, string> = {
   shopkeeper: '/shop',
   villager: '/villager',
   auditor: '/auditor',
+  town: '/town',
 };
 
 export const ROLE_NAME: Record<Role, string> = {
@@ -40,6 +41,7 @@ export const ROLE_NAME: Record<Role, string> = {
   shopkeeper: '积分超市',
   villager: '村民',
   auditor: '审计员',
+  town: '镇干部',
 };
 
 /**

@@ -38,6 +38,8 @@ const CONFLICTS: Record<Schemas['ConflictCode'], string> = {
   ALREADY_CANCELLED: '这笔兑换已经撤销过了，请刷新查看。',
   VILLAGER_ACTIVE: '只有已迁出或已故的村民才能匿名化。',
   NOT_IN_VILLAGE: '这位村民不在本村，请核对后再试。',
+  SCORES_FINAL:
+    '这个季度的村庄积分评比已过公示期，结果已定，不能再重新公布。有疑问请联系区里的管理员。',
   DUPLICATE: '这条记录已经有了（可能是刚刚提交过）。请刷新页面查看。',
 };
 

@@ -1125,6 +1125,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the programme lives: each village’s month, and the totals */
+        get: operations["DistrictController_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Twelve months of participation and of points issued and redeemed */
+        get: operations["DistrictController_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard’s table as XLSX or CSV */
+        get: operations["DistrictController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The district’s points policy (积分清零): keep, expire after months, or year end */
+        get: operations["SettlementController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the points policy; a change expires nothing for 30 days */
+        patch: operations["SettlementController_update"];
+        trace?: never;
+    };
+    "/api/settings/points/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run today’s expiry now (each villager’s expiry is posted once per period) */
+        post: operations["SettlementController_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/villages/{villageId}/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The village’s incidents, newest first, revoked ones included */
+        get: operations["IncidentsController_list"];
+        put?: never;
+        /** Record a broken “zero” (六零) of the village: it lowers the village score */
+        post: operations["IncidentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/villages/{villageId}/incidents/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an incident with a reason: it no longer counts */
+        post: operations["IncidentsController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/towns/{town}/scores/{quarter}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A town’s villages ranked for the quarter: public once published, else the town’s */
+        get: operations["ScoresController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/towns/{town}/scores/{quarter}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the quarter’s ranking: frozen, 7 days of publicity (公示), then final */
+        post: operations["ScoresController_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/towns/{town}/scores/{quarter}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The quarter’s ranking as XLSX or CSV */
+        get: operations["ScoresController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1139,10 +1311,12 @@ export interface components {
             /** @description The name to show: the account's own, else its villager's, else the username. */
             displayName: string;
             /** @enum {string} */
-            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
+            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor" | "town";
             villageId: number | null;
             storeId: number | null;
             villagerId: number | null;
+            /** @description The town a town account reads; null for every other role. */
+            town: string | null;
             disabled: boolean;
             /** @description Only a new password (POST /api/me/password) opens the account's other routes. */
             mustChangePassword: boolean;
@@ -1214,7 +1388,7 @@ export interface components {
         };
         UserCreateDto: {
             /** @enum {string} */
-            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
+            role: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor" | "town";
             username: string;
             /** @description At least 8 characters; staff need three kinds of character (docs/security.md). */
             password: string;
@@ -1228,10 +1402,12 @@ export interface components {
             storeId?: number;
             /** @description Required for a villager. */
             villagerId?: number;
+            /** @description Required for a town account (镇干部): the town as the villages name it. */
+            town?: string;
         };
         UserUpdateDto: {
             /** @enum {string} */
-            role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
+            role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor" | "town";
             /** @description The person's name (姓名); changing it leaves the account's sessions alone. */
             displayName?: string;
             /** @description true disables the account and ends its sessions; false re-enables it. */
@@ -1245,6 +1421,7 @@ export interface components {
             villageId?: number;
             storeId?: number;
             villagerId?: number;
+            town?: string;
         };
         VillageCreateDto: {
             /**
@@ -1796,7 +1973,7 @@ export interface components {
             villageId: number;
             delta: number;
             /** @enum {string} */
-            kind: "deed" | "redemption" | "reversal" | "refund" | "adjustment";
+            kind: "deed" | "redemption" | "reversal" | "refund" | "adjustment" | "expiry";
             deedId: number | null;
             redemptionId: number | null;
             balanceAfter: number;
@@ -1835,6 +2012,175 @@ export interface components {
             deeds: components["schemas"]["Deed"][];
             redemptions: components["schemas"]["PersonalRedemptionDto"][];
             objections: components["schemas"]["Objection"][];
+        };
+        DashboardVillageDto: {
+            villageId: number;
+            name: string;
+            town: string;
+            /** @description Households with at least one active member. */
+            households: number;
+            /** @description Households a member of which has an approved deed with `occurredOn` in the month. */
+            activeHouseholds: number;
+            /** @description activeHouseholds / households, 0–1 (0 without households). */
+            participation: number;
+            /** @description Approved deeds of the month that award points. */
+            deeds: number;
+            /** @description Approved deeds of the month that deduct points. */
+            deductions: number;
+            /** @description Deeds of the month still waiting for review. */
+            pendingReviews: number;
+            /** @description The median hours from a self-report to its review, of those reviewed in the month; null: none. */
+            medianReviewHours: number | null;
+            /** @description Objections to the month's lists, and how many were upheld. */
+            objections: number;
+            upheldObjections: number;
+            /** @description Points posted in the month: awarded, deducted, spent at the store (net of refunds), expired. */
+            issued: number;
+            deducted: number;
+            redeemed: number;
+            expired: number;
+            /** @description The sum of positive balances at the month's end: what the stores may still be asked for. */
+            outstanding: number;
+        };
+        DashboardFiguresDto: {
+            /** @description Households with at least one active member. */
+            households: number;
+            /** @description Households a member of which has an approved deed with `occurredOn` in the month. */
+            activeHouseholds: number;
+            /** @description activeHouseholds / households, 0–1 (0 without households). */
+            participation: number;
+            /** @description Approved deeds of the month that award points. */
+            deeds: number;
+            /** @description Approved deeds of the month that deduct points. */
+            deductions: number;
+            /** @description Deeds of the month still waiting for review. */
+            pendingReviews: number;
+            /** @description The median hours from a self-report to its review, of those reviewed in the month; null: none. */
+            medianReviewHours: number | null;
+            /** @description Objections to the month's lists, and how many were upheld. */
+            objections: number;
+            upheldObjections: number;
+            /** @description Points posted in the month: awarded, deducted, spent at the store (net of refunds), expired. */
+            issued: number;
+            deducted: number;
+            redeemed: number;
+            expired: number;
+            /** @description The sum of positive balances at the month's end: what the stores may still be asked for. */
+            outstanding: number;
+        };
+        DashboardDto: {
+            month: string;
+            /** @description The town asked for, or null: every town the caller reads. */
+            town: string | null;
+            villages: components["schemas"]["DashboardVillageDto"][];
+            /** @description Sums of the villages; participation and the median are recomputed, never added. */
+            totals: components["schemas"]["DashboardFiguresDto"];
+        };
+        TrendMonthDto: {
+            month: string;
+            households: number;
+            activeHouseholds: number;
+            participation: number;
+            issued: number;
+            redeemed: number;
+        };
+        DashboardTrendDto: {
+            town: string | null;
+            /** @description Twelve months, oldest first, ending with the month asked for. */
+            months: components["schemas"]["TrendMonthDto"][];
+        };
+        PointsPolicyDto: {
+            /** @enum {string} */
+            policy: "keep" | "expireAfterMonths" | "yearEnd";
+            months: number | null;
+            /**
+             * Format: date-time
+             * @description When the policy was last changed; null: never set (keep).
+             */
+            changedAt: string | null;
+            /** @description The first day it may expire anything (30 days after the change); null under keep. */
+            effectiveFrom: string | null;
+        };
+        PointsPolicyUpdateDto: {
+            /** @enum {string} */
+            policy: "keep" | "expireAfterMonths" | "yearEnd";
+            /** @description With expireAfterMonths (required there, refused otherwise): points age this many months. */
+            months?: number;
+        };
+        ExpiryRunDto: {
+            /** @description The period expired (e.g. D2026-12-07, Y2026), or null when nothing is due today. */
+            period: string | null;
+            /** @description Villagers whose points expired in this run, and how many points. */
+            villagers: number;
+            points: number;
+        };
+        IncidentCreateDto: {
+            /**
+             * @description Which "zero" was broken.
+             * @enum {string}
+             */
+            kind: "零事故" | "零上访" | "零发案" | "零火灾" | "零违建" | "零违纪";
+            /** @description The day it happened, YYYY-MM-DD, not in the future (district time zone). */
+            occurredOn: string;
+            /** @description What happened, in a sentence or two. */
+            description: string;
+        };
+        Incident: {
+            id: number;
+            villageId: number;
+            /** @enum {string} */
+            kind: "零事故" | "零上访" | "零发案" | "零火灾" | "零违建" | "零违纪";
+            occurredOn: string;
+            description: string;
+            recordedBy: number;
+            /** Format: date-time */
+            recordedAt: string;
+            revokedBy: number | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            revokeReason: string | null;
+        };
+        IncidentRevokeDto: {
+            /** @description Why the incident no longer counts. */
+            reason: string;
+        };
+        ScorePartsDto: {
+            /** @description The quarter's mean monthly participation × 40. */
+            participation: number;
+            /** @description Net points per household, relative to the town's best, × 30. */
+            points: number;
+            /** @description 30 less 10 a (non-revoked) incident of the quarter, at least 0. */
+            incidents: number;
+        };
+        VillageScoreDto: {
+            villageId: number;
+            name: string;
+            /** @description 1 is best; equal scores share a rank (1, 1, 3). */
+            rank: number;
+            /** @description 0–100, one decimal: the sum of the parts. */
+            score: number;
+            parts: components["schemas"]["ScorePartsDto"];
+        };
+        TownScoresDto: {
+            /**
+             * @description draft until published, then publicity (公示) for 7 days, then final.
+             * @enum {string}
+             */
+            status: "draft" | "publicity" | "final";
+            /** @description YYYY-Qn */
+            quarter: string;
+            town: string;
+            /** @description 0 for a draft; counts up each time the quarter is published again during publicity. */
+            revision: number;
+            /** Format: date-time */
+            publishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last moment of the publicity window; null for a draft.
+             */
+            publicityEndsAt: string | null;
+            /** @description Best first; a published quarter's as frozen at publication. */
+            villages: components["schemas"]["VillageScoreDto"][];
         };
         StockMovement: {
             id: number;
@@ -1922,7 +2268,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -1940,7 +2286,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -1965,6 +2311,11 @@ export interface components {
             unchanged: number;
             errors: components["schemas"]["RosterRowErrorDto"][];
         };
+        ExpiringDto: {
+            /** @description YYYY-MM-DD */
+            on: string;
+            points: number;
+        };
         CounterVillagerDto: {
             villagerId: number;
             name: string;
@@ -1976,6 +2327,8 @@ export interface components {
             birthYear: number | null;
             relation: string | null;
             balance: number;
+            /** @description Points that will expire, soonest first: told before they are lost (积分清零). */
+            expiring: components["schemas"]["ExpiringDto"][];
         };
         CounterRedemptionDto: {
             /** @enum {string} */
@@ -2009,7 +2362,7 @@ export interface components {
             code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | components["schemas"]["AccessCode"] | "ROSTER_INVALID";
         };
         /** @enum {string} */
-        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "MFA_ENABLED" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "DUPLICATE";
+        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "MFA_ENABLED" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "SCORES_FINAL" | "DUPLICATE";
         /** @enum {string} */
         LimitCode: "LOGIN_THROTTLED" | "TOO_MANY_REPORTS" | "TOO_MANY_OBJECTIONS";
         /** @enum {string} */
@@ -2586,7 +2939,7 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
-                role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor";
+                role?: "admin" | "cadre" | "shopkeeper" | "villager" | "auditor" | "town";
                 villageId?: number;
             };
             header?: never;
@@ -3931,6 +4284,12 @@ export interface operations {
                         /** @description The household (户积分 at /api/households/:id/points); null for none */
                         householdId: number | null;
                         balance: number;
+                        /** @description Points that will expire, soonest first, by the last day they can be spent */
+                        expiring: {
+                            /** Format: date */
+                            on: string;
+                            points: number;
+                        }[];
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
                                 deed: components["schemas"]["Deed"] | (Record<string, never> | null);
@@ -3990,7 +4349,7 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
-                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export";
+                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
                 entityId?: number;
                 villageId?: number;
                 actorId?: number;
@@ -4740,6 +5099,12 @@ export interface operations {
                             birthYear: number | null;
                             /** @description 与户主关系 */
                             relation: string | null;
+                            /** @description Points that will expire, soonest first, by the last day they can be spent */
+                            expiring: {
+                                /** Format: date */
+                                on: string;
+                                points: number;
+                            }[];
                         }[];
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
@@ -4957,6 +5322,12 @@ export interface operations {
                             birthYear: number | null;
                             /** @description 与户主关系 */
                             relation: string | null;
+                            /** @description Points that will expire, soonest first, by the last day they can be spent */
+                            expiring: {
+                                /** Format: date */
+                                on: string;
+                                points: number;
+                            }[];
                         }[];
                         entries: {
                             items: (components["schemas"]["LedgerEntry"] & {
@@ -7192,6 +7563,655 @@ export interface operations {
             };
             /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DistrictController_dashboard: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; the current month when left out. */
+                month?: string;
+                /** @description One town's villages; a town account always reads its own. */
+                town?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DistrictController_trend: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; the current month when left out. */
+                month?: string;
+                /** @description One town's villages; a town account always reads its own. */
+                town?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardTrendDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DistrictController_export: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; the current month when left out. */
+                month?: string;
+                /** @description One town's villages; a town account always reads its own. */
+                town?: string;
+                /** @description xlsx (default) or csv (UTF-8 with a BOM). */
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SettlementController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPolicyDto"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SettlementController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsPolicyUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsPolicyDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    SettlementController_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpiryRunDto"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    IncidentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"][];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    IncidentsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    IncidentsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentRevokeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `INVALID_TRANSITION` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ScoresController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                town: string;
+                quarter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TownScoresDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A town without villages, or a draft asked without logging in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ScoresController_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                town: string;
+                quarter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TownScoresDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `SCORES_FINAL` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ScoresController_export: {
+        parameters: {
+            query?: {
+                /** @description xlsx (default) or csv (UTF-8 with a BOM). */
+                format?: "xlsx" | "csv";
+            };
+            header?: never;
+            path: {
+                town: string;
+                quarter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
 import type { PointsEntry, Schemas } from '../api/client';
+import { dayCn, todayIso } from '../format';
 
 type AuditEvent = Schemas['AuditEvent'];
 
@@ -30,3 +31,20 @@ export function reasonText(
 /** Why these points, for an entry of a villager's history (its deed, else its trail). */
 export const reasonOf = (entry: PointsEntry): string =>
   reasonText(entry, entry.deed?.ruleTitle ?? fromTrail(entry, 'ruleTitle'));
+
+/** Days ahead a villager and the counter are told that points will expire (积分清零). */
+const NOTICE_DAYS = 30;
+
+/**
+ * "N 分将于 X月X日到期" for the soonest expiry within 30 days, else null; further ones the same
+ * day are added, later ones wait for their own 30 days.
+ */
+export function expiryNotice(expiring: readonly { on: string; points: number }[]): string | null {
+  const soon = expiring[0];
+  if (!soon) return null;
+  const limit = new Date(Date.parse(`${todayIso()}T00:00:00Z`) + NOTICE_DAYS * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  if (soon.on > limit) return null;
+  return `${soon.points} 分将于 ${dayCn(soon.on)}到期，请及时兑换`;
+}

@@ -7,6 +7,8 @@ export interface Customer {
   balance: number;
   villageName: string;
   householdNo: string | null;
+  /** Points that will expire, soonest first (积分清零). */
+  expiring: { on: string; points: number }[];
 }
 
 export interface BasketLine {
