@@ -131,6 +131,7 @@ async function main() {
     { username: 'cadre_ss', displayName: '谭德明', role: 'cadre', villageId: villages[1].id },
     { username: 'shop_ss', displayName: '曾玉兰', role: 'shopkeeper', storeId: store.id },
     { username: 'villager_sj', role: 'villager', villagerId: villagers[0].id },
+    { username: 'town_ss', displayName: '杨振华', role: 'town', town: '杉山镇' },
   ] as const) {
     await users.create(admin, { ...account, password: PASSWORD, mustChangePassword: false });
   }
@@ -260,7 +261,7 @@ async function main() {
   }
   console.log('  (a cadre reprints them on A4 at /cadre/cards, which issues fresh ones)');
   console.log(
-    `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民, with self-reports for cadre_sj to review and an objection to last month).`,
+    `Accounts (password "${PASSWORD}"): cadre_sj (石井村), cadre_ss (杉山村), shop_ss (积分超市), villager_sj (村民, with self-reports for cadre_sj to review and an objection to last month), town_ss (杉山镇: the dashboard and village scores).`,
   );
 }
 

@@ -192,3 +192,35 @@ it('the table as a spreadsheet: a row per village and the totals', async () => {
   expect(totals[1]).toBe('合计');
   expect(totals.slice(3, 6)).toEqual([3, 2, '66.7%']);
 });
+
+it('keeps each village’s month while the village does not change; a change is seen at once', async () => {
+  const { t, a, b } = ctx;
+  const read = async () =>
+    (await t.http().get(`/api/dashboard?month=${month}`).set(bearer(town)).expect(200)).body;
+  const first = await read();
+  const again = await read();
+  // nothing changed: the kept figures, computed when the first answer was
+  expect(again).toEqual(first);
+  const [{ n }] = await t.ds.query(
+    `SELECT COUNT(*) AS n FROM village_month_figures WHERE month = '${month}' AND village_id IN (${a.id}, ${b.id})`,
+  );
+  expect(Number(n)).toBe(2);
+
+  const v = await t.newVillager(b.id, { name: '乙一' });
+  const rule = await newRule(t, { points: 2 });
+  const cadreB = ctx.cadreB;
+  await t
+    .http()
+    .post('/api/deeds')
+    .set(bearer(cadreB))
+    .send({ villagerId: v.id, ruleId: rule.id, occurredOn: today, description: '记录' })
+    .expect(201);
+  const after = await read();
+  const rowOf = (body: typeof first, id: number) =>
+    body.villages.find((r: { villageId: number }) => r.villageId === id);
+  expect(rowOf(after, b.id).deeds).toBe(rowOf(first, b.id).deeds + 1);
+  expect(rowOf(after, b.id).issued).toBe(rowOf(first, b.id).issued + 2);
+  // 甲村 did not change: still the figures kept from the first answer
+  expect(rowOf(after, a.id)).toEqual(rowOf(first, a.id));
+  expect(after.asOf).toBe(first.asOf);
+});

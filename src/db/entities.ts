@@ -21,6 +21,7 @@ import { TownScore } from '../scores/town-score.entity';
 import { Redemption, RedemptionItem } from '../store/redemption.entity';
 import { Goods, StockMovement, Store, StoreVillage } from '../store/store.entity';
 import { PointsExpiry, PointsPolicy } from '../ledger/points-policy.entity';
+import { VillageMonthFigures } from '../district/village-month-figures.entity';
 import { Household, Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
 
@@ -40,6 +41,7 @@ export const ENTITIES = [
   LedgerEntry,
   PointsPolicy,
   PointsExpiry,
+  VillageMonthFigures,
   Store,
   StoreVillage,
   Goods,

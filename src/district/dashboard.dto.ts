@@ -52,6 +52,12 @@ export class DashboardDto {
   month!: string;
   /** The town asked for, or null: every town the caller reads. */
   town!: string | null;
+  /**
+   * When the oldest figure was computed: a village's month is kept while nothing of the village
+   * changes (the current month's are brought up to date every minute; an earlier month's kept
+   * for a day at most, so a late review of it shows within a day).
+   */
+  asOf!: Date;
   villages!: DashboardVillageDto[];
   /** Sums of the villages; participation and the median are recomputed, never added. */
   totals!: DashboardFiguresDto;

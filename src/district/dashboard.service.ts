@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { forbidden } from '../common/errors';
+import { repeat } from '../common/housekeeping';
 import { readableVillages } from '../common/scope';
 import { addMonths, monthOf, todayIn } from '../common/time';
 import { monthInstants } from '../common/zoned-time';
@@ -13,6 +14,7 @@ import { Objection } from '../evaluations/objection.entity';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
+import { VillageMonthFigures, type VillageFigures } from './village-month-figures.entity';
 import type {
   DashboardDto,
   DashboardFiguresDto,
@@ -38,6 +40,47 @@ function median(values: number[]): number | null {
   return Math.round(m * 10) / 10;
 }
 
+/**
+ * A month two or more back changes rarely (a very late review or revocation): its figures are
+ * kept for a week even if the village changed since, and renewed in the background before then.
+ */
+const OLD_MONTH_KEPT_MS = 7 * 24 * 3600_000;
+const OLD_MONTH_RENEWED_MS = 6 * 24 * 3600_000;
+/**
+ * How often an instance brings the current and the previous month's figures up to date: each
+ * village that changed since costs one computation of its month (~0.1 s at 5,600 deeds a month).
+ */
+const REFRESH_EVERY_MS = 5 * 60_000;
+/** Village-months of the older trend months an instance renews per round (missing or aging). */
+const OLD_MONTHS_PER_ROUND = 20;
+
+const EMPTY: DashboardFiguresDto = {
+  households: 0,
+  activeHouseholds: 0,
+  participation: 0,
+  deeds: 0,
+  deductions: 0,
+  pendingReviews: 0,
+  medianReviewHours: null,
+  objections: 0,
+  upheldObjections: 0,
+  issued: 0,
+  deducted: 0,
+  redeemed: 0,
+  expired: 0,
+  outstanding: 0,
+};
+
+/** A month's figures for a set of villages: each village's, the totals, and what to keep. */
+export interface MonthFigures {
+  of(villageId: number): DashboardFiguresDto;
+  totals(): DashboardFiguresDto;
+  /** When the oldest figure used was computed. */
+  asOf: Date;
+  /** Figures computed for this answer, to `remember` once the read is over. */
+  computed: VillageMonthFigures[];
+}
+
 /** What the ledger's kinds add to: points awarded or deducted, spent, expired. */
 const EARNED = ['deed', 'reversal', 'adjustment'];
 const SPENT = ['redemption', 'refund'];
@@ -49,11 +92,65 @@ const SPENT = ['redemption', 'refund'];
  * number; nothing is kept between requests.
  */
 @Injectable()
-export class DashboardService {
+export class DashboardService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Dashboard');
+  private stop?: () => void;
+
   constructor(
     private readonly tx: Tx,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.stop = repeat('dashboard figures', REFRESH_EVERY_MS, () => this.refresh());
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+  }
+
+  /**
+   * Brings the current month's kept figures up to date for every village that changed since:
+   * so that a dashboard finds them ready. Each instance does it; a village is computed only when
+   * it changed.
+   */
+  async refresh(): Promise<number> {
+    const current = this.month();
+    const fresh = await this.tx.read(async (em) => {
+      const ids = (await em.find(Village, { select: { id: true } })).map((v) => v.id);
+      const computed: VillageMonthFigures[] = [];
+      for (const month of [current, addMonths(current, -1)]) {
+        computed.push(...(await this.figures(em, ids, month)).computed);
+      }
+      // the trend's older months: a few missing, or changed and aging, village-months a round
+      const months = Array.from({ length: 10 }, (_, i) => addMonths(current, -2 - i));
+      const tokens = await this.tokens(em, ids);
+      const kept = await em.find(VillageMonthFigures, {
+        select: { villageId: true, month: true, token: true, computedAt: true },
+        where: { month: In(months) },
+      });
+      const renewed = new Set(
+        kept
+          .filter(
+            (r) =>
+              r.token === tokens.get(r.villageId) ||
+              Date.now() - new Date(r.computedAt).getTime() < OLD_MONTH_RENEWED_MS,
+          )
+          .map((r) => `${r.villageId}:${r.month}`),
+      );
+      let budget = OLD_MONTHS_PER_ROUND;
+      for (const month of months) {
+        const due = ids.filter((id) => !renewed.has(`${id}:${month}`)).slice(0, budget);
+        if (!due.length) continue;
+        computed.push(...(await this.figures(em, due, month, { exact: true })).computed);
+        budget -= due.length;
+        if (budget <= 0) break;
+      }
+      return computed;
+    });
+    await this.remember(fresh);
+    return fresh.length;
+  }
 
   /** The villages of the request: the caller's, narrowed to `town` (a town account's own). */
   async villages(em: EntityManager, caller: Caller, town?: string): Promise<Village[]> {
@@ -74,9 +171,9 @@ export class DashboardService {
     return month ?? monthOf(todayIn(this.config.timeZone));
   }
 
-  dashboard(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardDto> {
+  async dashboard(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardDto> {
     const month = this.month(q.month);
-    return this.tx.read(async (em) => {
+    const { answer, computed } = await this.tx.read(async (em) => {
       const villages = await this.villages(em, caller, q.town);
       const figures = await this.figures(
         em,
@@ -89,58 +186,152 @@ export class DashboardService {
         town: v.town,
         ...figures.of(v.id),
       }));
-      return {
+      const answer: DashboardDto = {
         month,
         town: q.town ?? (caller.town?.name || null),
+        asOf: figures.asOf,
         villages: rows,
         totals: figures.totals(),
       };
+      return { answer, computed: figures.computed };
     });
+    await this.remember(computed);
+    return answer;
   }
 
   /** Twelve months ending with `month`: participation, and points issued against points spent. */
-  trend(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardTrendDto> {
+  async trend(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardTrendDto> {
     const last = this.month(q.month);
-    return this.tx.read(async (em) => {
+    const { months, computed } = await this.tx.read(async (em) => {
       const ids = (await this.villages(em, caller, q.town)).map((v) => v.id);
-      const first = addMonths(last, -11);
-      const households = await this.householdCount(em, ids);
-      const total = [...households.values()].reduce((a, b) => a + b, 0);
-      const active: { month: string; n: unknown }[] = await em
-        .createQueryBuilder(Deed, 'd')
-        .innerJoin(Villager, 'v', 'v.id = d.villagerId')
-        .select('d.month', 'month')
-        .addSelect('COUNT(DISTINCT v.householdId)', 'n')
-        .where('d.villageId IN (:...ids) AND d.month >= :first AND d.month <= :last', {
-          ids: [...ids, -1],
-          first,
-          last,
-        })
-        .andWhere("d.status = 'approved' AND v.status = 'active' AND v.householdId IS NOT NULL")
-        .groupBy('d.month')
-        .getRawMany();
-      const activeOf = new Map(active.map((r) => [r.month, int(r.n)]));
       const months: TrendMonthDto[] = [];
-      for (let i = 0; i < 12; i++) {
-        const month = addMonths(first, i);
-        const posted = await this.posted(em, ids, month);
-        const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-        const activeHouseholds = activeOf.get(month) ?? 0;
+      const computed: VillageMonthFigures[] = [];
+      for (let i = 11; i >= 0; i--) {
+        const month = addMonths(last, -i);
+        const figures = await this.figures(em, ids, month);
+        const t = figures.totals();
         months.push({
           month,
-          households: total,
-          activeHouseholds,
-          participation: share(activeHouseholds, total),
-          issued: sum(posted.issued),
-          redeemed: sum(posted.redeemed),
+          households: t.households,
+          activeHouseholds: t.activeHouseholds,
+          participation: t.participation,
+          issued: t.issued,
+          redeemed: t.redeemed,
         });
+        computed.push(...figures.computed);
       }
-      return { town: q.town ?? (caller.town?.name || null), months };
+      return { months, computed };
     });
+    await this.remember(computed);
+    return { town: q.town ?? (caller.town?.name || null), months };
   }
 
-  /** Every figure of the month for the villages, by village, and their totals. */
-  async figures(em: EntityManager, ids: number[], month: string) {
+  /**
+   * Every figure of the month for the villages, by village, with their cached rows: a village's
+   * row is used while the village's token is unchanged (no audit event, no ledger entry since),
+   * and for a month before the current one for a day; the rest are computed now and answered in
+   * `computed` for the caller to keep (`remember`) once its read is over.
+   */
+  async figures(
+    em: EntityManager,
+    ids: number[],
+    month: string,
+    opts: { exact?: boolean } = {},
+  ): Promise<MonthFigures> {
+    const now = Date.now();
+    const recent = opts.exact || month >= addMonths(this.month(), -1);
+    const tokens = await this.tokens(em, ids);
+    const cached = ids.length
+      ? await em.find(VillageMonthFigures, { where: { villageId: In(ids), month } })
+      : [];
+    const byId = new Map<number, VillageFigures>();
+    let asOf = now;
+    for (const row of cached) {
+      const age = now - new Date(row.computedAt).getTime();
+      if (row.token === tokens.get(row.villageId) || (!recent && age < OLD_MONTH_KEPT_MS)) {
+        byId.set(row.villageId, row.figures);
+        asOf = Math.min(asOf, new Date(row.computedAt).getTime());
+      }
+    }
+    const stale = ids.filter((id) => !byId.has(id));
+    const fresh = stale.length ? await this.compute(em, stale, month) : new Map();
+    const computed: VillageMonthFigures[] = [];
+    for (const [id, f] of fresh) {
+      byId.set(id, f);
+      computed.push(
+        em.create(VillageMonthFigures, {
+          villageId: id,
+          month,
+          token: tokens.get(id) ?? '',
+          figures: f,
+          computedAt: new Date(now),
+        }),
+      );
+    }
+    const zero = (): VillageFigures => ({ ...EMPTY, waits: [] });
+    const of = (id: number): DashboardFiguresDto => {
+      const { waits: _waits, ...figures } = byId.get(id) ?? zero();
+      return figures;
+    };
+    const totals = (): DashboardFiguresDto => {
+      const rows = ids.map(of);
+      const add = (key: keyof DashboardFiguresDto) =>
+        rows.reduce((sum, r) => sum + Number(r[key] ?? 0), 0);
+      return {
+        households: add('households'),
+        activeHouseholds: add('activeHouseholds'),
+        participation: share(add('activeHouseholds'), add('households')),
+        deeds: add('deeds'),
+        deductions: add('deductions'),
+        pendingReviews: add('pendingReviews'),
+        medianReviewHours: median(ids.flatMap((id) => byId.get(id)?.waits ?? [])),
+        objections: add('objections'),
+        upheldObjections: add('upheldObjections'),
+        issued: add('issued'),
+        deducted: add('deducted'),
+        redeemed: add('redeemed'),
+        expired: add('expired'),
+        outstanding: add('outstanding'),
+      };
+    };
+    return { of, totals, asOf: new Date(asOf), computed };
+  }
+
+  /** Keeps figures computed during a read, for the next request (a cache: a failure is logged). */
+  async remember(rows: VillageMonthFigures[]): Promise<void> {
+    if (!rows.length) return;
+    try {
+      await this.tx.run((em) => em.upsert(VillageMonthFigures, rows, ['villageId', 'month']));
+    } catch (err) {
+      this.logger.warn(`keeping dashboard figures failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * What a village's figures depend on, in two index seeks: its latest audit event (every deed,
+   * review, objection, roster change and redemption writes one) and its latest ledger entry.
+   */
+  private async tokens(em: EntityManager, ids: number[]): Promise<Map<number, string>> {
+    if (!ids.length) return new Map();
+    const rows: { id: unknown; a: unknown; l: unknown }[] = await em
+      .createQueryBuilder(Village, 'v')
+      .select('v.id', 'id')
+      .addSelect('(SELECT MAX(a.id) FROM audit_events a WHERE a.village_id = v.id)', 'a')
+      .addSelect(
+        '(SELECT e.id FROM ledger_entries e WHERE e.village_id = v.id ORDER BY e.created_at DESC LIMIT 1)',
+        'l',
+      )
+      .where('v.id IN (:...ids)', { ids })
+      .getRawMany();
+    return new Map(rows.map((r) => [int(r.id), `${int(r.a)}:${int(r.l)}`]));
+  }
+
+  /** Every figure of the month for the villages, computed now, by village. */
+  private async compute(
+    em: EntityManager,
+    ids: number[],
+    month: string,
+  ): Promise<Map<number, VillageFigures>> {
     const scope = { ids: [...ids, -1], month };
     const { from, to } = monthInstants(month, this.config.timeZone);
     const households = await this.householdCount(em, ids);
@@ -187,8 +378,8 @@ export class DashboardService {
         .select('d.villageId', 'villageId')
         .addSelect('d.recordedAt', 'recordedAt')
         .addSelect('d.reviewedAt', 'reviewedAt')
-        .where("d.villageId IN (:...ids) AND d.source = 'self_report'", scope)
-        .andWhere('d.reviewedAt >= :from AND d.reviewedAt < :to', { from, to })
+        .where("d.villageId IN (:...ids) AND d.month = :month AND d.source = 'self_report'", scope)
+        .andWhere("d.status IN ('approved', 'rejected', 'revoked') AND d.reviewedAt IS NOT NULL")
         .getRawMany();
     const waits = new Map<number, number[]>();
     for (const r of reviews) {
@@ -217,7 +408,7 @@ export class DashboardService {
     const posted = await this.posted(em, ids, month);
     const outstanding = await this.outstanding(em, ids, to);
 
-    const of = (id: number): DashboardFiguresDto => ({
+    const of = (id: number): VillageFigures => ({
       households: households.get(id) ?? 0,
       activeHouseholds: active.get(id) ?? 0,
       participation: share(active.get(id) ?? 0, households.get(id) ?? 0),
@@ -232,29 +423,9 @@ export class DashboardService {
       redeemed: Math.max(0, posted.redeemed.get(id) ?? 0),
       expired: posted.expired.get(id) ?? 0,
       outstanding: outstanding.get(id) ?? 0,
+      waits: waits.get(id) ?? [],
     });
-    const totals = (): DashboardFiguresDto => {
-      const rows = ids.map(of);
-      const add = (key: keyof DashboardFiguresDto) =>
-        rows.reduce((sum, r) => sum + Number(r[key] ?? 0), 0);
-      return {
-        households: add('households'),
-        activeHouseholds: add('activeHouseholds'),
-        participation: share(add('activeHouseholds'), add('households')),
-        deeds: add('deeds'),
-        deductions: add('deductions'),
-        pendingReviews: add('pendingReviews'),
-        medianReviewHours: median(ids.flatMap((id) => waits.get(id) ?? [])),
-        objections: add('objections'),
-        upheldObjections: add('upheldObjections'),
-        issued: add('issued'),
-        deducted: add('deducted'),
-        redeemed: add('redeemed'),
-        expired: add('expired'),
-        outstanding: add('outstanding'),
-      };
-    };
-    return { of, totals };
+    return new Map(ids.map((id) => [id, of(id)]));
   }
 
   /** Households with at least one active member, by village. */

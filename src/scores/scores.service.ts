@@ -102,7 +102,8 @@ export class ScoresService {
       town,
       quarter,
       revision: (before?.revision ?? 0) + 1,
-      villages: await this.compute(em, villages, quarter),
+      // what is frozen is computed from the data as it is now, nothing kept
+      villages: await this.compute(em, villages, quarter, true),
       publishedBy: caller.id,
       publishedAt: now,
       publicityEndsAt: dayInstants(addDays(today, SCORE_PUBLICITY_DAYS), this.config.timeZone)[1],
@@ -152,11 +153,12 @@ export class ScoresService {
     em: EntityManager,
     villages: Village[],
     quarter: string,
+    exact = false,
   ): Promise<VillageScore[]> {
     const ids = villages.map((v) => v.id);
     const months: Awaited<ReturnType<DashboardService['figures']>>[] = [];
     for (const month of quarterMonths(quarter)) {
-      months.push(await this.dashboards.figures(em, ids, month));
+      months.push(await this.dashboards.figures(em, ids, month, { exact }));
     }
     const { first, last } = quarterDays(quarter);
     const counted: { villageId: unknown; n: unknown }[] = await em

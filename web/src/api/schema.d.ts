@@ -2072,6 +2072,13 @@ export interface components {
             month: string;
             /** @description The town asked for, or null: every town the caller reads. */
             town: string | null;
+            /**
+             * Format: date-time
+             * @description When the oldest figure was computed: a village's month is kept while nothing of the village
+             *     changes (the current month's are brought up to date every minute; an earlier month's kept
+             *     for a day at most, so a late review of it shows within a day).
+             */
+            asOf: string;
             villages: components["schemas"]["DashboardVillageDto"][];
             /** @description Sums of the villages; participation and the median are recomputed, never added. */
             totals: components["schemas"]["DashboardFiguresDto"];

@@ -46,5 +46,5 @@ export function expiryNotice(expiring: readonly { on: string; points: number }[]
     .toISOString()
     .slice(0, 10);
   if (soon.on > limit) return null;
-  return `${soon.points} 分将于 ${dayCn(soon.on)}到期，请及时兑换`;
+  return `${soon.points} 分将于 ${dayCn(soon.on)}到期`;
 }
