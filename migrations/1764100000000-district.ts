@@ -2,8 +2,7 @@ import { MigrationInterface, QueryRunner, Table } from 'typeorm';
 
 /**
  * The district (docs/product.md, "Towns and the district"): a town account's town; the district's
- * points policy (积分清零) and the guard that posts each villager's expiry once per period; each
- * village's month as the dashboard shows it, kept while the village does not change.
+ * points policy (积分清零) and the guard that posts each villager's expiry once per period.
  */
 export class District1764100000000 implements MigrationInterface {
   name = 'District1764100000000';
@@ -44,29 +43,9 @@ export class District1764100000000 implements MigrationInterface {
         ],
       }),
     );
-    await q.createTable(
-      new Table({
-        name: 'village_month_figures',
-        columns: [
-          { name: 'village_id', type: 'integer', isPrimary: true },
-          { name: 'month', type: 'varchar', length: '7', isPrimary: true },
-          { name: 'token', type: 'varchar', length: '40' },
-          { name: 'figures', type: 'text' },
-          { name: 'computed_at', type: instant },
-        ],
-        foreignKeys: [
-          {
-            columnNames: ['village_id'],
-            referencedTableName: 'villages',
-            referencedColumnNames: ['id'],
-          },
-        ],
-      }),
-    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE village_month_figures');
     await q.query('DROP TABLE points_expiries');
     await q.query('DROP TABLE points_policy');
     await q.query('ALTER TABLE users DROP COLUMN town');

@@ -20,6 +20,7 @@ import { ConsentNotes1764000000000 } from './1764000000000-consent-notes';
 import { ElderMode1764000000001 } from './1764000000001-elder-mode';
 import { District1764100000000 } from './1764100000000-district';
 import { VillageScores1764100000001 } from './1764100000001-village-scores';
+import { VillageMonthFigures1764100000002 } from './1764100000002-village-month-figures';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   ElderMode1764000000001,
   District1764100000000,
   VillageScores1764100000001,
+  VillageMonthFigures1764100000002,
 ];
