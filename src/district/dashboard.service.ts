@@ -71,6 +71,11 @@ const EMPTY: DashboardFiguresDto = {
   outstanding: 0,
 };
 
+const pick = (f: VillageFigures): DashboardFiguresDto =>
+  Object.fromEntries(
+    Object.keys(EMPTY).map((k) => [k, f[k as keyof DashboardFiguresDto]]),
+  ) as unknown as DashboardFiguresDto;
+
 /** A month's figures for a set of villages: each village's, the totals, and what to keep. */
 export interface MonthFigures {
   of(villageId: number): DashboardFiguresDto;
@@ -268,10 +273,10 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
         }),
       );
     }
-    const zero = (): VillageFigures => ({ ...EMPTY, waits: [] });
+    // a village's figures as answered: every figure, not the waits kept for the median
     const of = (id: number): DashboardFiguresDto => {
-      const { waits: _waits, ...figures } = byId.get(id) ?? zero();
-      return figures;
+      const kept = byId.get(id);
+      return kept ? pick(kept) : { ...EMPTY };
     };
     const totals = (): DashboardFiguresDto => {
       const rows = ids.map(of);
@@ -333,7 +338,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
     month: string,
   ): Promise<Map<number, VillageFigures>> {
     const scope = { ids: [...ids, -1], month };
-    const { from, to } = monthInstants(month, this.config.timeZone);
+    const { to } = monthInstants(month, this.config.timeZone);
     const households = await this.householdCount(em, ids);
 
     const active = byVillage(
