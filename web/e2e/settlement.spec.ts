@@ -30,7 +30,7 @@ test('the admin sets points to expire after a month; the villager sees when thei
     'rules',
   );
   const rule = rules.items.find(
-    (r) => r.points > 0 && r.maxPerMonth === null && !r.evidenceRequired,
+    (r) => r.active && r.points > 0 && r.maxPerMonth === null && !r.evidenceRequired,
   )!;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   must(
@@ -50,14 +50,11 @@ test('the admin sets points to expire after a month; the villager sees when thei
   await expect(page.locator('.van-nav-bar__title')).toHaveText('积分清零');
   await expect(page.getByText('不清零，积分一直有效').first()).toBeVisible();
   await page.getByRole('radio', { name: '获得满若干个月后到期' }).click();
-  await page.getByRole('button', { name: '增加' }).waitFor();
-  // 12 months by default: down to 1
-  const minus = page.getByRole('button', { name: '减少' });
-  for (let i = 0; i < 11; i++) await minus.click();
+  await page.getByLabel('有效期（月）').fill('1');
   await page.getByRole('button', { name: '保存' }).click();
   await page.getByRole('button', { name: '确定修改' }).click();
   await expect(page.getByText('获得满 1 个月到期')).toBeVisible();
-  await expect(page.getByText('修改后 30 天才开始清零')).toBeVisible();
+  await expect(page.getByText(/开始执行（修改后 30 天才开始清零）/)).toBeVisible();
   await checkScreen(page, 'points-policy');
 
   await page.context().clearCookies();
