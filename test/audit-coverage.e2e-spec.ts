@@ -8,7 +8,7 @@ import { quarterOf } from '../src/scores/score-formula';
 import type { Village } from '../src/villages/village.entity';
 import type { Villager } from '../src/villagers/villager.entity';
 import { bearer, createTestApp, TestApp } from './app';
-import { newRule, totp } from './factories';
+import { newRule, policyChangedDaysAgo, totp } from './factories';
 
 /**
  * Every state-changing route of the OpenAPI document, walked: a success writes its audit events
@@ -486,11 +486,7 @@ const CASES: Record<string, Case> = {
     // 李四's points of 14 months ago, the policy in force for 31 days
     setup: async () => {
       await deed(cadre, { villagerId: li.id, occurredOn: monthsBefore(today(), 14) });
-      await t.ds.query(
-        t.config.database.type === 'postgres'
-          ? "UPDATE points_policy SET changed_at = now() - interval '31 days'"
-          : "UPDATE points_policy SET changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-31 days')",
-      );
+      await policyChangedDaysAgo(t, 31);
     },
     ok: () => post(admin, '/api/settings/points/run'),
     actions: ['villager.expire'],

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { addMonths, monthOf, todayIn } from '../src/common/time';
 import { bearer } from './app';
-import { newRule, newShop, twoVillages } from './factories';
+import { newRule, newShop, recordDeed, redeemOne, twoVillages } from './factories';
 
 /**
  * The dashboard (docs/product.md, "The dashboard"): each village's month as the district and its
@@ -37,18 +37,13 @@ beforeAll(async () => {
   const three = await newRule(t, { points: 3 });
   const minusTwo = await newRule(t, { points: -2, evidenceRequired: false, category: 'integrity' });
   const record = (token: string, villagerId: number, ruleId: number) =>
-    t
-      .http()
-      .post('/api/deeds')
-      .set(bearer(token))
-      .send({ villagerId, ruleId, occurredOn: today, description: '记录' })
-      .expect(201);
+    recordDeed(t, token, { villagerId, ruleId });
   await record(cadreA, a1.id, five.id);
   await record(cadreA, a1.id, three.id);
   await record(cadreA, a1.id, minusTwo.id);
   const own2 = await t.tokenFor('villager', { villageId: a.id, villagerId: a2.id });
   const selfReport = await record(own2, a2.id, five.id);
-  await t.http().post(`/api/deeds/${selfReport.body.id}/approve`).set(bearer(cadreA)).expect(200);
+  await t.http().post(`/api/deeds/${selfReport.id}/approve`).set(bearer(cadreA)).expect(200);
   const own3 = await t.tokenFor('villager', { villageId: a.id, villagerId: a3.id });
   await record(own3, a3.id, three.id); // waits for review
 
@@ -58,12 +53,7 @@ beforeAll(async () => {
     pointsPrice: 4,
     stock: 5,
   });
-  await t
-    .http()
-    .post('/api/redemptions')
-    .set(bearer(shop))
-    .send({ villagerId: a1.id, storeId: store.id, items: [{ goodsId: goods.id, quantity: 1 }] })
-    .expect(201);
+  await redeemOne(t, shop, { villagerId: a1.id, storeId: store.id, goodsId: goods.id });
 });
 afterAll(() => ctx.t.close());
 
@@ -209,12 +199,7 @@ it('keeps each village’s month while the village does not change; a change is 
   const v = await t.newVillager(b.id, { name: '乙一' });
   const rule = await newRule(t, { points: 2 });
   const cadreB = ctx.cadreB;
-  await t
-    .http()
-    .post('/api/deeds')
-    .set(bearer(cadreB))
-    .send({ villagerId: v.id, ruleId: rule.id, occurredOn: today, description: '记录' })
-    .expect(201);
+  await recordDeed(t, cadreB, { villagerId: v.id, ruleId: rule.id });
   const after = await read();
   const rowOf = (body: typeof first, id: number) =>
     body.villages.find((r: { villageId: number }) => r.villageId === id);

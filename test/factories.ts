@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import type { Caller } from '../src/common/auth.decorators';
 import { ctxOf } from '../src/common/request-context';
+import { todayIn } from '../src/common/time';
 import { Tx } from '../src/db/transaction';
 import { LedgerService } from '../src/ledger/ledger.service';
 import { Rule } from '../src/rules/rule.entity';
@@ -192,4 +193,48 @@ export function totp(secret: string, stepsAhead = 0): string {
   return new TOTP({ secret: Secret.fromBase32(secret) }).generate({
     timestamp: Date.now() + stepsAhead * 30_000,
   });
+}
+
+/** As if the points policy had been changed `days` ago: its 30 days' grace is counted from then. */
+export function policyChangedDaysAgo(t: TestApp, days: number): Promise<unknown> {
+  return t.ds.query(
+    t.config.database.type === 'postgres'
+      ? "UPDATE points_policy SET changed_at = now() - interval '1 day' * $1"
+      : "UPDATE points_policy SET changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ? || ' days')",
+    [days],
+  );
+}
+
+/** A deed recorded (a cadre) or self-reported (a villager) over the API as `token`: 201, its body. */
+export async function recordDeed(
+  t: TestApp,
+  token: string,
+  deed: { villagerId: number; ruleId: number; occurredOn?: string },
+): Promise<{ id: number }> {
+  const occurredOn = deed.occurredOn ?? todayIn('Asia/Shanghai');
+  const res = await t
+    .http()
+    .post('/api/deeds')
+    .set(bearer(token))
+    .send({ ...deed, occurredOn, description: '记录' })
+    .expect(201);
+  return res.body;
+}
+
+/** One of a goods redeemed at the counter over the API by the shopkeeper `token`: 201. */
+export async function redeemOne(
+  t: TestApp,
+  token: string,
+  r: { villagerId: number; storeId: number; goodsId: number },
+): Promise<void> {
+  await t
+    .http()
+    .post('/api/redemptions')
+    .set(bearer(token))
+    .send({
+      villagerId: r.villagerId,
+      storeId: r.storeId,
+      items: [{ goodsId: r.goodsId, quantity: 1 }],
+    })
+    .expect(201);
 }

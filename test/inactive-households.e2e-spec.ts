@@ -1,6 +1,6 @@
 import { monthsBefore, todayIn } from '../src/common/time';
 import { bearer } from './app';
-import { newRule, twoVillages } from './factories';
+import { newRule, recordDeed, twoVillages } from './factories';
 
 /** 该走访的家庭: households without an approved deed in three months, the longest quiet first. */
 let ctx: Awaited<ReturnType<typeof twoVillages>>;
@@ -24,12 +24,7 @@ it('lists the quiet households to visit: never first, then the oldest; active on
   const pendingOnly = await household('04');
   await household('05', 'moved');
   const record = (villagerId: number, occurredOn: string, token = cadreA) =>
-    t
-      .http()
-      .post('/api/deeds')
-      .set(bearer(token))
-      .send({ villagerId, ruleId: rule.id, occurredOn, description: '记录' })
-      .expect(201);
+    recordDeed(t, token, { villagerId, ruleId: rule.id, occurredOn });
   await record(recent.v.id, today);
   const longAgo = monthsBefore(today, 4);
   await record(old.v.id, longAgo);

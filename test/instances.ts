@@ -183,3 +183,38 @@ export async function startInstances(
   };
   return { urls, output, kill, stop };
 }
+
+/** An instance's answer: its status and its JSON body ({} when empty). */
+export interface Answer {
+  status: number;
+  body: { id?: number; code?: string; [k: string]: unknown };
+}
+
+/** One HTTP call to an instance (`url` without /api), as a deployment's clients make it. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: object,
+  key?: string,
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (key !== undefined) headers['Idempotency-Key'] = key;
+  const res = await fetch(`${url}/api${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+
+/** The body of an answer of the expected status; else the test fails with what came. */
+export async function ok(answer: Promise<Answer>, status: number): Promise<Answer['body']> {
+  const a = await answer;
+  if (a.status !== status)
+    throw new Error(`expected ${status}, got ${a.status}: ${JSON.stringify(a.body)}`);
+  return a.body;
+}

@@ -2,8 +2,17 @@ import { addDays, monthsBefore, todayIn } from '../src/common/time';
 import { SettlementService } from '../src/settlement/settlement.service';
 import { Client } from 'pg';
 import { ADMIN_PASSWORD, bearer, freshDatabaseUrl, isPostgres, type TestApp } from './app';
-import { assertBuildIsFresh, startInstances, type Instances } from './instances';
-import { ADMIN_CALLER, expectLedgerConsistent, newRule, newShop, twoVillages } from './factories';
+import { assertBuildIsFresh, call, ok, startInstances, type Instances } from './instances';
+import {
+  ADMIN_CALLER,
+  expectLedgerConsistent,
+  newRule,
+  newShop,
+  policyChangedDaysAgo,
+  recordDeed,
+  redeemOne,
+  twoVillages,
+} from './factories';
 
 /**
  * 积分清零 (docs/product.md, "Yearly settlement"): the district's policy, the grace after a change,
@@ -22,12 +31,6 @@ afterAll(() => t.close());
 const setPolicy = (body: object, token = ctx.admin) =>
   t.http().patch('/api/settings/points').set(bearer(token)).send(body);
 const run = () => t.http().post('/api/settings/points/run').set(bearer(ctx.admin)).expect(200);
-/** As if the policy had been changed `days` ago: the grace is measured from the change. */
-const changedDaysAgo = (days: number) =>
-  t.ds.query(
-    `UPDATE points_policy SET changed_at = ${t.config.database.type === 'postgres' ? "now() - interval '1 day' * $1" : "strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ? || ' days')"}`,
-    [days],
-  );
 const pointsOf = async (villagerId: number) =>
   (await t.http().get(`/api/villagers/${villagerId}/points`).set(bearer(ctx.admin)).expect(200))
     .body;
@@ -61,30 +64,20 @@ it('expireAfterMonths: old points expire after the grace, oldest first, once; th
   const three = await newRule(t, { points: 3 });
   const four = await newRule(t, { points: 4 });
   const record = (ruleId: number, occurredOn: string) =>
-    t
-      .http()
-      .post('/api/deeds')
-      .set(bearer(cadreA))
-      .send({ villagerId: v.id, ruleId, occurredOn, description: '记录' })
-      .expect(201);
+    recordDeed(t, cadreA, { villagerId: v.id, ruleId, occurredOn });
   await record(five.id, monthsBefore(today, 14));
   await record(three.id, monthsBefore(today, 2));
   // an old award revoked: it and its reversal count for nothing
   const revoked = await record(four.id, monthsBefore(today, 13));
   await t
     .http()
-    .post(`/api/deeds/${revoked.body.id}/revoke`)
+    .post(`/api/deeds/${revoked.id}/revoke`)
     .set(bearer(cadreA))
     .send({ reason: '记错了' })
     .expect(200);
   // 2 spent at the store: taken from the oldest award, so 3 of its 5 are left
   const { store, shop, goods } = await newShop(t, [a.id], { name: '盐', pointsPrice: 2, stock: 9 });
-  await t
-    .http()
-    .post('/api/redemptions')
-    .set(bearer(shop))
-    .send({ villagerId: v.id, storeId: store.id, items: [{ goodsId: goods.id, quantity: 1 }] })
-    .expect(201);
+  await redeemOne(t, shop, { villagerId: v.id, storeId: store.id, goodsId: goods.id });
 
   const set = await setPolicy({ policy: 'expireAfterMonths', months: 12 }).expect(200);
   const from = addDays(today, 30);
@@ -102,7 +95,7 @@ it('expireAfterMonths: old points expire after the grace, oldest first, once; th
   expect((await run()).body).toEqual({ period: null, villagers: 0, points: 0 });
   expect((await pointsOf(v.id)).balance).toBe(6);
 
-  await changedDaysAgo(31);
+  await policyChangedDaysAgo(t, 31);
   const first = await run();
   expect(first.body).toEqual({ period: `D${today}`, villagers: 1, points: 3 });
   const after = await pointsOf(v.id);
@@ -160,19 +153,25 @@ it('yearEnd: at the end of 31 December every balance above zero is cleared, once
     [poor.id, rule.id],
     [poor.id, deduct.id],
   ]) {
-    await t
-      .http()
-      .post('/api/deeds')
-      .set(bearer(cadreB))
-      .send({ villagerId, ruleId, occurredOn: today, description: '记录' })
-      .expect(201);
+    await recordDeed(t, cadreB, { villagerId, ruleId });
   }
   await setPolicy({ policy: 'yearEnd' }).expect(200);
   const year = Number(today.slice(0, 4));
   // changed long enough before this year's end: cleared at its end, said 30 days ahead
-  await changedDaysAgo(31);
+  await policyChangedDaysAgo(t, 31);
   expect((await pointsOf(rich.id)).expiring).toEqual([{ on: `${year}-12-31`, points: 7 }]);
   expect((await pointsOf(poor.id)).expiring).toEqual([]);
+  // the counter's search tells each villager found their own
+  const { store, shop } = await newShop(t, [b.id], { name: '醋', pointsPrice: 1, stock: 1 });
+  const found = await t
+    .http()
+    .get(`/api/stores/${store.id}/villagers?q=${encodeURIComponent('陈')}`)
+    .set(bearer(shop))
+    .expect(200);
+  const expiringOf = (id: number) =>
+    found.body.items.find((v: { villagerId: number }) => v.villagerId === id).expiring;
+  expect(expiringOf(rich.id)).toEqual([{ on: `${year}-12-31`, points: 7 }]);
+  expect(expiringOf(poor.id)).toEqual([]);
   const settlement = t.app.get(SettlementService);
   // on 31 December nothing yet; on 1 January last year's points go
   expect(await settlement.runOn(`${year}-12-31`, ADMIN_CALLER)).toMatchObject({ villagers: 0 });
@@ -197,12 +196,7 @@ it('a year end inside the grace clears nothing: the first clearing is the next y
   const { b, cadreB } = ctx;
   const v = await t.newVillager(b.id, { name: '陈四' });
   const rule = await newRule(t, { points: 6 });
-  await t
-    .http()
-    .post('/api/deeds')
-    .set(bearer(cadreB))
-    .send({ villagerId: v.id, ruleId: rule.id, occurredOn: today, description: '记录' })
-    .expect(201);
+  await recordDeed(t, cadreB, { villagerId: v.id, ruleId: rule.id });
   await setPolicy({ policy: 'keep' }).expect(200);
   await setPolicy({ policy: 'yearEnd' }).expect(200);
   const year = Number(today.slice(0, 4));
@@ -216,31 +210,6 @@ it('a year end inside the grace clears nothing: the first clearing is the next y
     expect((await pointsOf(v.id)).expiring).toEqual([{ on: `${year}-12-31`, points: 6 }]);
   }
 });
-
-/** One HTTP call to an instance, as a deployment's clients make it. */
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  token: string | null,
-  body?: object,
-) {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(`${url}/api${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-async function ok(answer: ReturnType<typeof call>, status: number) {
-  const a = await answer;
-  if (a.status !== status)
-    throw new Error(`expected ${status}, got ${a.status}: ${JSON.stringify(a.body)}`);
-  return a.body;
-}
 
 // Several processes on one database are PostgreSQL's deployment model (docs/operations.md).
 (isPostgres ? describe : describe.skip)('two service processes on one PostgreSQL database', () => {
@@ -272,7 +241,7 @@ async function ok(answer: ReturnType<typeof call>, status: number) {
         call(one, 'POST', '/auth/login', null, { username: 'admin', password: ADMIN_PASSWORD }),
         200,
       )
-    ).accessToken;
+    ).accessToken as string;
     const village = await ok(
       call(one, 'POST', '/villages', admin, { code: 'EXP1', name: '清零村', town: '测试镇' }),
       201,
@@ -334,7 +303,7 @@ async function ok(answer: ReturnType<typeof call>, status: number) {
         call(one, 'POST', '/villagers', admin, { villageId: village.id, name: `清零${i}` }),
         201,
       );
-      villagers.push(v.id);
+      villagers.push(v.id!);
       for (const [ruleId, occurredOn] of [
         [old.id, monthsBefore(today, 14)],
         [fresh.id, today],

@@ -18,7 +18,7 @@ import { Goods, StockMovement } from '../src/store/store.entity';
 import { Villager } from '../src/villagers/villager.entity';
 import { VillagersService } from '../src/villagers/villagers.service';
 import { ADMIN_PASSWORD, createTestApp, freshDatabaseUrl, isPostgres, TestApp } from './app';
-import { startInstances, type Instances } from './instances';
+import { call, ok, startInstances, type Answer, type Instances } from './instances';
 import { grantPoints } from './factories';
 
 /**
@@ -40,11 +40,6 @@ interface Ctx {
   grant(villagerId: number, points: number): Promise<void>;
 }
 
-interface Answer {
-  status: number;
-  body: { id?: number; code?: string; [k: string]: unknown };
-}
-
 const figures: string[] = [];
 afterAll(() => {
   if (figures.length)
@@ -52,33 +47,6 @@ afterAll(() => {
       `store concurrency (${isPostgres ? 'PostgreSQL' : 'SQLite'}):\n  ${figures.join('\n  ')}`,
     );
 });
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  token: string | null,
-  body?: object,
-  key?: string,
-): Promise<Answer> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (key !== undefined) headers['Idempotency-Key'] = key;
-  const res = await fetch(`${url}/api${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
-}
-
-async function ok(answer: Promise<Answer>, status: number): Promise<Answer['body']> {
-  const a = await answer;
-  if (a.status !== status)
-    throw new Error(`expected ${status}, got ${a.status}: ${JSON.stringify(a.body)}`);
-  return a.body;
-}
 
 let seq = 0;
 

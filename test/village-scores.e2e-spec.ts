@@ -3,7 +3,7 @@ import { todayIn } from '../src/common/time';
 import { quarterDays, quarterOf } from '../src/scores/score-formula';
 import { TownScore } from '../src/scores/town-score.entity';
 import { bearer } from './app';
-import { newRule, twoVillages } from './factories';
+import { newRule, recordDeed, twoVillages } from './factories';
 
 /**
  * 积分换项目 (docs/product.md, "Village scores (积分换项目)"): each quarter a town ranks its villages
@@ -70,12 +70,7 @@ beforeAll(async () => {
   const three = await newRule(t, { points: 3 });
   const minusTwo = await newRule(t, { points: -2, evidenceRequired: false });
   const award = (token: string, villagerId: number, ruleId: number) =>
-    t
-      .http()
-      .post('/api/deeds')
-      .set(bearer(token))
-      .send({ villagerId, ruleId, occurredOn: today, description: '记录' })
-      .expect(201);
+    recordDeed(t, token, { villagerId, ruleId });
   await award(cadreA, a1.id, five.id);
   await award(cadreB, b1.id, five.id);
   await award(cadreB, b1.id, three.id);

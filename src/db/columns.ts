@@ -16,6 +16,9 @@ export function millis(value: Date | string): number {
   return Date.parse(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
 }
 
+/** A COUNT or SUM as either database answers a raw query: a bigint string (PostgreSQL) or a number. */
+export const int = (value: unknown): number => Number(value ?? 0);
+
 /** Bytes (a photo): bytea on PostgreSQL, blob on SQLite. */
 export const BINARY: ColumnType = 'bytea';
 

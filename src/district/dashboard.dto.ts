@@ -54,8 +54,8 @@ export class DashboardDto {
   town!: string | null;
   /**
    * When the oldest figure was computed: a village's month is kept while nothing of the village
-   * changes (the current month's are brought up to date every minute; an earlier month's kept
-   * for a day at most, so a late review of it shows within a day).
+   * changes (docs/product.md, "The dashboard"); a month two or more back may be kept up to a week,
+   * so a very late review of it shows within a week.
    */
   asOf!: Date;
   villages!: DashboardVillageDto[];

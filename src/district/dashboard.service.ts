@@ -7,7 +7,7 @@ import { readableVillages } from '../common/scope';
 import { addMonths, monthOf, todayIn } from '../common/time';
 import { monthInstants } from '../common/zoned-time';
 import { APP_CONFIG, AppConfig } from '../config';
-import { millis } from '../db/columns';
+import { int, millis } from '../db/columns';
 import { Tx } from '../db/transaction';
 import { Deed } from '../deeds/deed.entity';
 import { Objection } from '../evaluations/objection.entity';
@@ -22,9 +22,6 @@ import type {
   DashboardVillageDto,
   TrendMonthDto,
 } from './dashboard.dto';
-
-/** PostgreSQL answers COUNT and SUM as bigint strings, SQLite as numbers. */
-const int = (value: unknown): number => Number(value ?? 0);
 
 /** Village id → a number, from rows of `{ villageId, n }`. */
 const byVillage = (rows: { villageId: unknown; n: unknown }[]) =>
@@ -115,21 +112,21 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Brings the current month's kept figures up to date for every village that changed since:
-   * so that a dashboard finds them ready. Each instance does it; a village is computed only when
-   * it changed.
+   * Brings the current and the previous month's kept figures up to date for every village that
+   * changed since, and renews a few of the trend's older ones: so that a dashboard finds them
+   * ready. Each instance does it; a village's month is computed only when the village changed.
    */
   async refresh(): Promise<number> {
     const current = this.month();
     const fresh = await this.tx.read(async (em) => {
       const ids = (await em.find(Village, { select: { id: true } })).map((v) => v.id);
+      const tokens = await this.tokens(em, ids);
       const computed: VillageMonthFigures[] = [];
       for (const month of [current, addMonths(current, -1)]) {
-        computed.push(...(await this.figures(em, ids, month)).computed);
+        computed.push(...(await this.figures(em, ids, month, { tokens })).computed);
       }
       // the trend's older months: a few missing, or changed and aging, village-months a round
       const months = Array.from({ length: 10 }, (_, i) => addMonths(current, -2 - i));
-      const tokens = await this.tokens(em, ids);
       const kept = await em.find(VillageMonthFigures, {
         select: { villageId: true, month: true, token: true, computedAt: true },
         where: { month: In(months) },
@@ -147,7 +144,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
       for (const month of months) {
         const due = ids.filter((id) => !renewed.has(`${id}:${month}`)).slice(0, budget);
         if (!due.length) continue;
-        computed.push(...(await this.figures(em, due, month, { exact: true })).computed);
+        computed.push(...(await this.figures(em, due, month, { exact: true, tokens })).computed);
         budget -= due.length;
         if (budget <= 0) break;
       }
@@ -209,11 +206,12 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
     const last = this.month(q.month);
     const { months, computed } = await this.tx.read(async (em) => {
       const ids = (await this.villages(em, caller, q.town)).map((v) => v.id);
+      const tokens = await this.tokens(em, ids);
       const months: TrendMonthDto[] = [];
       const computed: VillageMonthFigures[] = [];
       for (let i = 11; i >= 0; i--) {
         const month = addMonths(last, -i);
-        const figures = await this.figures(em, ids, month);
+        const figures = await this.figures(em, ids, month, { tokens });
         const t = figures.totals();
         months.push({
           month,
@@ -232,20 +230,21 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Every figure of the month for the villages, by village, with their cached rows: a village's
+   * Every figure of the month for the villages, by village, with their kept rows: a village's
    * row is used while the village's token is unchanged (no audit event, no ledger entry since),
-   * and for a month before the current one for a day; the rest are computed now and answered in
-   * `computed` for the caller to keep (`remember`) once its read is over.
+   * and for a month two or more back for a week unless `exact`; the rest are computed now and
+   * answered in `computed` for the caller to keep (`remember`) once its read is over. Several
+   * months of the same read pass the villages' `tokens` (read once).
    */
   async figures(
     em: EntityManager,
     ids: number[],
     month: string,
-    opts: { exact?: boolean } = {},
+    opts: { exact?: boolean; tokens?: Map<number, string> } = {},
   ): Promise<MonthFigures> {
     const now = Date.now();
     const recent = opts.exact || month >= addMonths(this.month(), -1);
-    const tokens = await this.tokens(em, ids);
+    const tokens = opts.tokens ?? (await this.tokens(em, ids));
     const cached = ids.length
       ? await em.find(VillageMonthFigures, { where: { villageId: In(ids), month } })
       : [];
@@ -316,7 +315,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
    * What a village's figures depend on, in two index seeks: its latest audit event (every deed,
    * review, objection, roster change and redemption writes one) and its latest ledger entry.
    */
-  private async tokens(em: EntityManager, ids: number[]): Promise<Map<number, string>> {
+  async tokens(em: EntityManager, ids: number[]): Promise<Map<number, string>> {
     if (!ids.length) return new Map();
     const rows: { id: unknown; a: unknown; l: unknown }[] = await em
       .createQueryBuilder(Village, 'v')

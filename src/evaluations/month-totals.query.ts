@@ -1,11 +1,9 @@
 import type { EntityManager } from 'typeorm';
+import { int } from '../db/columns';
 import { Deed } from '../deeds/deed.entity';
 import { Household } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
 import type { HouseholdInfo, VillagerMonth } from './ranking';
-
-/** PostgreSQL returns SUM(integer) as a bigint string, SQLite as a number. */
-const int = (value: unknown): number => Number(value ?? 0);
 
 /**
  * One village's month as the ranking needs it, in three queries whatever the village's size:

@@ -17,7 +17,7 @@ import {
 import { Dialect } from '../db/dialect';
 import { RateLimiter } from '../db/rate-limit';
 import { Tx } from '../db/transaction';
-import { ExpiryQuery, type Expiring } from '../ledger/expiry';
+import { ExpiryQuery } from '../ledger/expiry';
 import { ruleTitlesOf } from '../ledger/entry-reasons';
 import { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { StoreVillage } from '../store/store.entity';
@@ -204,8 +204,10 @@ export class HouseholdsService {
         })
       : [[], 0];
     const rules = await ruleTitlesOf(em, entries);
-    const expiring = new Map<number, Expiring[]>();
-    for (const m of members) expiring.set(m.id, await this.expiry.upcoming(em, m.id));
+    const expiring = await this.expiry.upcoming(
+      em,
+      members.map((m) => m.id),
+    );
     return {
       householdId: household.id,
       householdNo: household.householdNo,

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { addDays, monthsBefore, todayIn } from '../common/time';
 import { localMidnight } from '../common/zoned-time';
 import { APP_CONFIG, AppConfig } from '../config';
-import { millis } from '../db/columns';
+import { int, millis } from '../db/columns';
 import { Deed } from '../deeds/deed.entity';
 import { LedgerEntry } from './ledger-entry.entity';
 import { PointsPolicy } from './points-policy.entity';
@@ -32,8 +32,6 @@ export interface ExpiryCut {
   /** …and the instant that day ends, for credits aged by posting. */
   cutoffEnd: Date;
 }
-
-const int = (value: unknown): number => Number(value ?? 0);
 
 /**
  * Points expiry (积分清零, docs/product.md "Yearly settlement"): which points expire and when.
@@ -108,22 +106,27 @@ export class ExpiryQuery {
   }
 
   /**
-   * A villager's coming expiries under the policy in force, soonest first: the credits left after
-   * everything taken (oldest first), grouped by the last day they can be spent.
+   * Villagers' coming expiries under the policy in force, soonest first, by villager: the credits
+   * left after everything taken (oldest first), grouped by the last day they can be spent. The
+   * policy is read once; under keep nothing else is, and otherwise one read of their entries.
    */
-  async upcoming(em: EntityManager, villagerId: number): Promise<Expiring[]> {
+  async upcoming(em: EntityManager, villagerIds: number[]): Promise<Map<number, Expiring[]>> {
+    const answer = new Map<number, Expiring[]>(villagerIds.map((id) => [id, []]));
+    if (!villagerIds.length) return answer;
     const policy = await this.policy(em);
-    if (!policy || policy.policy === 'keep') return [];
+    if (!policy || policy.policy === 'keep') return answer;
     const rows = await em
       .createQueryBuilder(LedgerEntry, 'e')
       .leftJoin(Deed, 'd', 'd.id = e.deedId')
-      .select('e.delta', 'delta')
+      .select('e.villagerId', 'villagerId')
+      .addSelect('e.delta', 'delta')
       .addSelect('e.kind', 'kind')
       .addSelect('e.createdAt', 'createdAt')
       .addSelect('CAST(d.occurredOn AS varchar(10))', 'occurredOn')
-      .where('e.villagerId = :villagerId', { villagerId })
+      .where('e.villagerId IN (:...villagerIds)', { villagerIds })
       .andWhere("(d.id IS NULL OR d.status <> 'revoked')")
       .getRawMany<{
+        villagerId: unknown;
         delta: unknown;
         kind: string;
         createdAt: Date | string;
@@ -131,35 +134,43 @@ export class ExpiryQuery {
       }>();
     const tz = this.config.timeZone;
     const posted = (at: Date | string) => todayIn(tz, new Date(millis(at)));
-    let taken = 0;
-    const credits: { age: string; points: number }[] = [];
+    const accounts = new Map<number, { taken: number; credits: { age: string; points: number }[] }>(
+      villagerIds.map((id) => [id, { taken: 0, credits: [] }]),
+    );
     for (const r of rows) {
+      const account = accounts.get(int(r.villagerId))!;
       const delta = int(r.delta);
-      if (delta < 0) taken -= delta;
+      if (delta < 0) account.taken -= delta;
       else if (delta > 0) {
         const age =
           policy.policy === 'expireAfterMonths' && r.kind === 'deed' && r.occurredOn
             ? String(r.occurredOn)
             : posted(r.createdAt);
-        credits.push({ age, points: delta });
+        account.credits.push({ age, points: delta });
       }
     }
-    credits.sort((a, b) => (a.age < b.age ? -1 : a.age > b.age ? 1 : 0));
     const today = todayIn(tz);
     const from = this.effectiveFrom(policy);
-    const byDay = new Map<string, number>();
-    for (const credit of credits) {
-      const used = Math.min(taken, credit.points);
-      taken -= used;
-      const left = credit.points - used;
-      if (left === 0) continue;
-      const on = this.lastDay(policy, credit.age, from, today);
-      byDay.set(on, (byDay.get(on) ?? 0) + left);
+    for (const [id, { credits, taken }] of accounts) {
+      credits.sort((a, b) => (a.age < b.age ? -1 : a.age > b.age ? 1 : 0));
+      let left = taken;
+      const byDay = new Map<string, number>();
+      for (const credit of credits) {
+        const used = Math.min(left, credit.points);
+        left -= used;
+        if (used === credit.points) continue;
+        const on = this.lastDay(policy, credit.age, from, today);
+        byDay.set(on, (byDay.get(on) ?? 0) + credit.points - used);
+      }
+      answer.set(
+        id,
+        [...byDay]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .slice(0, MAX_UPCOMING)
+          .map(([on, points]) => ({ on, points })),
+      );
     }
-    return [...byDay]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .slice(0, MAX_UPCOMING)
-      .map(([on, points]) => ({ on, points }));
+    return answer;
   }
 
   /** The last day points of `age` can be spent: never before the grace ends, nor before today. */

@@ -113,7 +113,7 @@ export class LedgerService {
     return this.tx.read(async (em) => {
       const { balance, householdId } = await this.villagers.findScoped(em, caller, villagerId);
       const { total, entries } = await this.history.page(em, villagerId, skip, take);
-      const expiring = await this.expiry.upcoming(em, villagerId);
+      const expiring = (await this.expiry.upcoming(em, [villagerId])).get(villagerId)!;
       return { villagerId, householdId, balance, expiring, entries: pageOf(entries, total, q) };
     });
   }

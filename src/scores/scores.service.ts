@@ -8,6 +8,7 @@ import { readsDistrict } from '../common/scope';
 import { todayIn } from '../common/time';
 import { dayInstants } from '../common/zoned-time';
 import { APP_CONFIG, AppConfig } from '../config';
+import { int } from '../db/columns';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { DashboardService } from '../district/dashboard.service';
@@ -26,9 +27,6 @@ import { TownScore } from './town-score.entity';
 
 /** Days a published quarter stays in publicity (公示期) before it is final. */
 export const SCORE_PUBLICITY_DAYS = 7;
-
-/** PostgreSQL answers COUNT as a bigint string, SQLite as a number. */
-const int = (value: unknown): number => Number(value ?? 0);
 
 /**
  * 积分换项目 (docs/product.md, "Village scores (积分换项目)"): each quarter a town ranks its villages
@@ -157,8 +155,9 @@ export class ScoresService {
   ): Promise<VillageScore[]> {
     const ids = villages.map((v) => v.id);
     const months: Awaited<ReturnType<DashboardService['figures']>>[] = [];
+    const tokens = await this.dashboards.tokens(em, ids);
     for (const month of quarterMonths(quarter)) {
-      months.push(await this.dashboards.figures(em, ids, month, { exact }));
+      months.push(await this.dashboards.figures(em, ids, month, { exact, tokens }));
     }
     const { first, last } = quarterDays(quarter);
     const counted: { villageId: unknown; n: unknown }[] = await em

@@ -2075,8 +2075,8 @@ export interface components {
             /**
              * Format: date-time
              * @description When the oldest figure was computed: a village's month is kept while nothing of the village
-             *     changes (the current month's are brought up to date every minute; an earlier month's kept
-             *     for a day at most, so a late review of it shows within a day).
+             *     changes (docs/product.md, "The dashboard"); a month two or more back may be kept up to a week,
+             *     so a very late review of it shows within a week.
              */
             asOf: string;
             villages: components["schemas"]["DashboardVillageDto"][];
