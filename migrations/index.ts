@@ -21,6 +21,7 @@ import { ElderMode1764000000001 } from './1764000000001-elder-mode';
 import { District1764100000000 } from './1764100000000-district';
 import { VillageScores1764100000001 } from './1764100000001-village-scores';
 import { VillageMonthFigures1764100000002 } from './1764100000002-village-month-figures';
+import { Activities1764200000000 } from './1764200000000-activities';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   District1764100000000,
   VillageScores1764100000001,
   VillageMonthFigures1764100000002,
+  Activities1764200000000,
 ];

@@ -22,6 +22,7 @@ import { PhotosModule } from './photos/photos.module';
 import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
 import { ScoresModule } from './scores/scores.module';
+import { ActivitiesModule } from './activities/activities.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
 import { VillagesModule } from './villages/villages.module';
@@ -56,6 +57,7 @@ export class AppModule {
         DistrictModule,
         SettlementModule,
         ScoresModule,
+        ActivitiesModule,
       ],
       controllers: [HealthController],
       providers: [

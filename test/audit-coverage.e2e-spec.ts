@@ -86,6 +86,14 @@ const deed = (token: string, extra: object = {}) =>
     description: '打扫祠堂',
     ...extra,
   });
+/** An activity of the village, under way now. */
+const activityBody = () => ({
+  title: '义务劳动',
+  ruleId: s.activityRule,
+  startsAt: new Date(Date.now() - 600_000).toISOString(),
+  endsAt: new Date(Date.now() + 3600_000).toISOString(),
+  place: '村委会',
+});
 const idOf = async (res: Promise<Response>) => ((await res).body as { id: number }).id;
 const login = async (username: string, password: string) =>
   (
@@ -476,6 +484,44 @@ const CASES: Record<string, Case> = {
         cadre,
         `/api/towns/${encodeURIComponent(village.town)}/scores/${quarterOf(today())}/publish`,
       ),
+  },
+  'POST /api/villages/{villageId}/activities': {
+    setup: async () => {
+      s.activityRule = (await newRule(t, { points: 2 })).id;
+      s.volunteer = (await t.newVillager(village.id, { name: '赵六' })).id;
+    },
+    ok: async () => {
+      const res = await post(cadre, `/api/villages/${village.id}/activities`, activityBody());
+      s.activity = res.body.id;
+      return res;
+    },
+    actions: ['activity.create'],
+    refused: () => post(villagerToken, `/api/villages/${village.id}/activities`, activityBody()),
+  },
+  'POST /api/activities/{id}/signups': {
+    ok: () => post(cadre, `/api/activities/${s.activity}/signups`, { villagerId: s.volunteer }),
+    actions: ['activity_signup.create'],
+    refused: () => post(cadre, `/api/activities/${s.activity}/signups`, {}),
+  },
+  'POST /api/activities/{id}/checkins': {
+    ok: () => post(cadre, `/api/activities/${s.activity}/checkins`, { villagerId: s.volunteer }),
+    actions: ['activity_signup.checkin'],
+    refused: () => post(cadre, `/api/activities/${s.activity}/checkins`, { villagerId: 0 }),
+  },
+  'POST /api/activities/{id}/close': {
+    ok: () => post(cadre, `/api/activities/${s.activity}/close`),
+    actions: ['deed.record', 'activity.close'],
+    refused: () => post(villagerToken, `/api/activities/${s.activity}/close`),
+  },
+  'POST /api/activities/{id}/cancel': {
+    setup: async () => {
+      s.activity2 = await idOf(
+        post(cadre, `/api/villages/${village.id}/activities`, activityBody()),
+      );
+    },
+    ok: () => post(cadre, `/api/activities/${s.activity2}/cancel`, { reason: '下雨改期' }),
+    actions: ['activity.cancel'],
+    refused: () => post(cadre, `/api/activities/${s.activity2}/cancel`, { reason: '再取消' }),
   },
   'PATCH /api/settings/points': {
     ok: () => patch(admin, '/api/settings/points', { policy: 'expireAfterMonths', months: 12 }),

@@ -18,6 +18,8 @@ export const AUDIT_ENTITY_TYPES = [
   'settings',
   'incident',
   'town_score',
+  'activity',
+  'activity_signup',
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 

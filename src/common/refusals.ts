@@ -38,6 +38,12 @@ export const CONFLICT_CODES = [
   'NOT_IN_VILLAGE',
   /** A town's quarterly village scores are past their publicity: they stay as published. */
   'SCORES_FINAL',
+  /** The activity has as many participants as its capacity (or the bulk award's limit). */
+  'ACTIVITY_FULL',
+  /** Check-in outside the activity's window: from an hour before its start to an hour after its end. */
+  'CHECKIN_CLOSED',
+  /** The activity is closed or cancelled, or over: no more sign-ups. */
+  'ACTIVITY_NOT_OPEN',
   /** A unique key of the database, where no rule above caught it first. */
   'DUPLICATE',
 ] as const;

@@ -1,3 +1,4 @@
+import { Activity, ActivitySignup } from '../activities/activity.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import {
   IdNumberConflict,
@@ -56,4 +57,6 @@ export const ENTITIES = [
   Photo,
   Incident,
   TownScore,
+  Activity,
+  ActivitySignup,
 ];

@@ -44,6 +44,9 @@ export function canonicalDeed(r: DeedCreateDto & { villagerId: number }): string
   return JSON.stringify([...request, ...photos, ...onBehalf]);
 }
 
+/** The most villagers one bulk award (and so one activity) takes. */
+export const MAX_BULK_VILLAGERS = 500;
+
 /** 批量记分: one rule, one day, one description, many villagers of the cadre's village. */
 export class DeedBulkCreateDto {
   @IsId() ruleId!: number;
@@ -52,7 +55,7 @@ export class DeedBulkCreateDto {
   occurredOn!: string;
   @Trim() @IsString() @CodePointLength(1, 500) description!: string;
   /** Up to 500 distinct villagers. */
-  @IsIdList(500) villagerIds!: number[];
+  @IsIdList(MAX_BULK_VILLAGERS) villagerIds!: number[];
   /** Made once per batch by the client: the same key again returns the first results. */
   @IsString()
   @Matches(/^[\x21-\x7e]{1,100}$/, { message: 'batchKey must be 1-100 visible ASCII characters' })

@@ -11,5 +11,6 @@ import { DeedsService } from './deeds.service';
   imports: [TypeOrmModule.forFeature([Deed]), LedgerModule, PhotosModule],
   controllers: [DeedsController],
   providers: [DeedsService, DeedsRepository],
+  exports: [DeedsService],
 })
 export class DeedsModule {}

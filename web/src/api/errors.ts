@@ -40,6 +40,9 @@ const CONFLICTS: Record<Schemas['ConflictCode'], string> = {
   NOT_IN_VILLAGE: '这位村民不在本村，请核对后再试。',
   SCORES_FINAL:
     '这个季度的村庄积分评比已过公示期，结果已定，不能再重新公布。有疑问请联系区里的管理员。',
+  ACTIVITY_FULL: '活动报名人数已满，不能再加人了。可以问问组织活动的村干部。',
+  CHECKIN_CLOSED: '现在不在签到时间内：活动开始前1小时到结束后1小时可以签到。',
+  ACTIVITY_NOT_OPEN: '这个活动已经结束或取消了，不能再报名或签到。',
   DUPLICATE: '这条记录已经有了（可能是刚刚提交过）。请刷新页面查看。',
 };
 

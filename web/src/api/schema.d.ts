@@ -1297,6 +1297,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/villages/{villageId}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A village’s activities: upcoming, past, or all */
+        get: operations["ActivitiesController_list"];
+        put?: never;
+        /** Publish an activity (义务劳动, 环境整治, 志愿服务) with the rule it awards */
+        post: operations["ActivitiesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One activity, with how many signed up and checked in */
+        get: operations["ActivitiesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who signed up or walked in, and who checked in */
+        get: operations["ActivitiesController_signups"];
+        put?: never;
+        /** Sign up: a villager themselves, a cadre a villager of the village; again: the same */
+        post: operations["ActivitiesController_signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check in: a cadre names the villager (card or name), a villager sends the QR’s token */
+        post: operations["ActivitiesController_checkin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}/checkin-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The code for the venue’s check-in QR and when it works */
+        get: operations["ActivitiesController_checkinToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close: award the rule to everyone checked in, once, and credit their hours */
+        post: operations["ActivitiesController_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/activities/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an open activity with a reason, shown to those signed up */
+        post: operations["ActivitiesController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/villagers/{id}/volunteer-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 志愿服务记录: the villager’s hours at closed activities, by organiser */
+        get: operations["ActivitiesController_volunteerRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2189,6 +2327,149 @@ export interface components {
             /** @description Best first; a published quarter's as frozen at publication. */
             villages: components["schemas"]["VillageScoreDto"][];
         };
+        ActivityCreateDto: {
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+            /** @description e.g. 义务劳动：清理村口河道 */
+            title: string;
+            /** @description The rule awarded to each participant at the close: positive, of the village, no evidence. */
+            ruleId: number;
+            /** @description Where to gather, e.g. 村委会门口 */
+            place: string;
+            /** @description At most this many participants (at most the bulk award's limit); absent: that limit. */
+            capacity?: number;
+            /**
+             * @description Volunteer hours credited to each participant, 0.5–24 in steps of 0.1; absent: the activity's
+             *     length, rounded to half hours.
+             */
+            hoursPerPerson?: number;
+        };
+        MyPlaceDto: {
+            signedUp: boolean;
+            checkedIn: boolean;
+        };
+        ActivityDto: {
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+            /** @enum {string} */
+            status: "open" | "closed" | "cancelled";
+            /** Format: date-time */
+            closedAt: string | null;
+            id: number;
+            villageId: number;
+            title: string;
+            ruleId: number;
+            /** @description The rule's title and points as they stand now (the close awards them). */
+            ruleTitle: string;
+            points: number;
+            place: string;
+            /** @description null: the bulk award's limit. */
+            capacity: number | null;
+            hoursPerPerson: number;
+            /** @description Participants: signed up or walked in. */
+            signedUp: number;
+            checkedIn: number;
+            cancelReason: string | null;
+            /** @description A villager's own sign-up and check-in; null for other callers. */
+            mine: components["schemas"]["MyPlaceDto"] | null;
+        };
+        ActivityPageDto: {
+            items: components["schemas"]["ActivityDto"][];
+            total: number;
+            page: number;
+            pageSize: number;
+        };
+        SignupDto: {
+            /** Format: date-time */
+            signedUpAt: string;
+            /** Format: date-time */
+            checkedInAt: string | null;
+            /** @enum {string|null} */
+            checkedInVia: "cadre" | "self" | null;
+            villagerId: number;
+            name: string;
+            /** @description Tells same-name villagers apart at the venue. */
+            householdNo: string | null;
+        };
+        SignupCreateDto: {
+            villagerId?: number;
+        };
+        CheckinCreateDto: {
+            villagerId?: number;
+            token?: string;
+        };
+        CheckinTokenDto: {
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validUntil: string;
+            /** @description Goes into the QR shown at the venue, as /activities/:id/checkin?t=<token>. */
+            token: string;
+        };
+        ParticipantResultDto: {
+            /** @enum {string} */
+            outcome: "awarded" | "MONTHLY_CAP_REACHED" | "VILLAGER_NOT_ACTIVE" | "NOT_IN_VILLAGE";
+            villagerId: number;
+            name: string;
+            deedId?: number;
+            hours: number;
+        };
+        ActivityClosedDto: {
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+            /** @enum {string} */
+            status: "open" | "closed" | "cancelled";
+            /** Format: date-time */
+            closedAt: string | null;
+            id: number;
+            villageId: number;
+            title: string;
+            ruleId: number;
+            /** @description The rule's title and points as they stand now (the close awards them). */
+            ruleTitle: string;
+            points: number;
+            place: string;
+            /** @description null: the bulk award's limit. */
+            capacity: number | null;
+            hoursPerPerson: number;
+            /** @description Participants: signed up or walked in. */
+            signedUp: number;
+            checkedIn: number;
+            cancelReason: string | null;
+            /** @description A villager's own sign-up and check-in; null for other callers. */
+            mine: components["schemas"]["MyPlaceDto"] | null;
+            results: components["schemas"]["ParticipantResultDto"][];
+        };
+        ActivityCancelDto: {
+            /** @description Told to those signed up. */
+            reason: string;
+        };
+        VolunteerItemDto: {
+            /**
+             * Format: date
+             * @description The activity's day (district time zone).
+             */
+            date: string;
+            activityId: number;
+            title: string;
+            hours: number;
+            /** @description Who organised, recorded and certifies it (谁组织谁记录，谁记录谁证明). */
+            organiser: string;
+        };
+        VolunteerRecordDto: {
+            villagerId: number;
+            name: string;
+            /** @description The village, for the seal on the printed 志愿服务记录证明. */
+            villageName: string;
+            totalHours: number;
+            items: components["schemas"]["VolunteerItemDto"][];
+        };
         StockMovement: {
             id: number;
             goodsId: number;
@@ -2275,7 +2556,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score" | "activity" | "activity_signup";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -2293,7 +2574,7 @@ export interface components {
             /** @description e.g. deed.record, deed.approve, redemption.cancel, evaluation.publish */
             action: string;
             /** @enum {string} */
-            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
+            entityType: "villager" | "deed" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score" | "activity" | "activity_signup";
             entityId: number;
             villageId: number | null;
             changes: {
@@ -2369,7 +2650,7 @@ export interface components {
             code?: components["schemas"]["ConflictCode"] | components["schemas"]["LimitCode"] | components["schemas"]["AccessCode"] | "ROSTER_INVALID";
         };
         /** @enum {string} */
-        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "MFA_ENABLED" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "SCORES_FINAL" | "DUPLICATE";
+        ConflictCode: "VILLAGER_NOT_ACTIVE" | "RULE_INACTIVE" | "MONTHLY_CAP_REACHED" | "IDEMPOTENCY_KEY_REUSED" | "BALANCE_LIMIT" | "INVALID_TRANSITION" | "MONTH_PUBLISHED" | "NOT_IN_PUBLICITY" | "ALREADY_RESOLVED" | "ID_NUMBER_TAKEN" | "HOUSEHOLD_NO_TAKEN" | "USERNAME_TAKEN" | "VILLAGE_CODE_TAKEN" | "RULE_CODE_TAKEN" | "CANNOT_DISABLE_SELF" | "CANNOT_DEMOTE_SELF" | "MFA_ENABLED" | "INSUFFICIENT_POINTS" | "OUT_OF_STOCK" | "PRICE_CHANGED" | "STOCK_LIMIT" | "GOODS_INACTIVE" | "VILLAGE_NOT_SERVED" | "ALREADY_CANCELLED" | "VILLAGER_ACTIVE" | "NOT_IN_VILLAGE" | "SCORES_FINAL" | "ACTIVITY_FULL" | "CHECKIN_CLOSED" | "ACTIVITY_NOT_OPEN" | "DUPLICATE";
         /** @enum {string} */
         LimitCode: "LOGIN_THROTTLED" | "TOO_MANY_REPORTS" | "TOO_MANY_OBJECTIONS";
         /** @enum {string} */
@@ -4356,7 +4637,7 @@ export interface operations {
             query?: {
                 page?: number;
                 pageSize?: number;
-                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score";
+                entityType?: "deed" | "villager" | "household" | "redemption" | "evaluation" | "objection" | "user" | "rule" | "goods" | "store" | "village" | "photo" | "export" | "settings" | "incident" | "town_score" | "activity" | "activity_signup";
                 entityId?: number;
                 villageId?: number;
                 actorId?: number;
@@ -8219,6 +8500,678 @@ export interface operations {
             };
             /** @description Invalid input; the message names the field */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+                /** @description `upcoming`: open and not over, soonest first; `past`: the rest, latest first; absent: all, latest first. */
+                when?: "upcoming" | "past";
+            };
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPageDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_signups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupDto"][];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `ACTIVITY_FULL`, `ACTIVITY_NOT_OPEN`, `VILLAGER_NOT_ACTIVE` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_checkin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinCreateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `CHECKIN_CLOSED`, `ACTIVITY_FULL`, `ACTIVITY_NOT_OPEN`, `VILLAGER_NOT_ACTIVE` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_checkinToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckinTokenDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `ACTIVITY_NOT_OPEN` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityClosedDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `INVALID_TRANSITION`, `RULE_INACTIVE` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityCancelDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not in the caller’s scope) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refused by a business rule; `code` is one of `INVALID_TRANSITION` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ActivitiesController_volunteerRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolunteerRecordDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
