@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, IsNull } from 'typeorm';
 import { AppModule } from '../src/app.module';
+import { ActivitiesService } from '../src/activities/activities.service';
 import { User } from '../src/auth/user.entity';
 import { UsersService } from '../src/auth/users.service';
 import type { Caller } from '../src/common/auth.decorators';
@@ -237,6 +238,45 @@ async function main() {
   await app.get(ObjectionsService).file(self, me.villageId, lastMonth, {
     text: '我上月参加了两次义务劳动，榜上只算了一次（演示数据）',
   });
+  // Activities of 石角村: one under way now (villager_sj signed up, others checked in), one
+  // tomorrow, one last week closed with its points and hours — the activities screens' three states.
+  const activities = app.get(ActivitiesService);
+  const cadreSjCaller: Caller = {
+    id: cadreSj.id,
+    username: cadreSj.username,
+    role: 'cadre',
+    villageId: me.villageId,
+    storeId: null,
+    villagerId: null,
+  };
+  const ruleTitled = (title: string) =>
+    positive.find((r) => r.title === title) ?? positive.find((r) => !r.evidenceRequired)!;
+  const hoursFromNow = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
+  const plan = [
+    ['义务劳动：清理村口河道', '村口石桥', '参加村组志愿服务活动', -0.5, 2.5, 30],
+    ['环境整治：房前屋后大扫除', '村委会门口集合', '参加村庄环境集中整治', 24, 27, 50],
+    ['志愿服务：陪伴敬老院老人', '镇敬老院', '帮扶孤寡老人、留守儿童', -24 * 6, -24 * 6 + 3, 20],
+  ] as const;
+  const neighbours = villagers.filter((v) => v.villageId === me.villageId && v.id !== me.id);
+  for (const [title, place, rule, from, to, capacity] of plan) {
+    const act = await activities.create(cadreSjCaller, me.villageId, {
+      title,
+      ruleId: ruleTitled(rule).id,
+      startsAt: hoursFromNow(from),
+      endsAt: hoursFromNow(to),
+      place,
+      capacity,
+    });
+    if (from > 0) continue;
+    if (to > 0) await activities.signup(self, act.id, {});
+    for (const v of neighbours.slice(0, 4)) {
+      await activities.checkin(cadreSjCaller, act.id, { villagerId: v.id });
+    }
+    if (to < 0) {
+      await activities.checkin(cadreSjCaller, act.id, { villagerId: me.id });
+      await activities.close(cadreSjCaller, act.id);
+    }
+  }
   // A household card (积分卡) for every household, as a cadre's printed sheet would issue them.
   const sheets = await tx.run(async (em) => {
     const households = app.get(HouseholdsService);

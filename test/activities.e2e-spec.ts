@@ -187,7 +187,10 @@ describe('signing up', () => {
     await post(token, `/api/activities/${act.id}/signups`, { villagerId: other.id }).expect(403);
     expect(await countRows(act.id)).toBe(1);
     const read = await get(token, `/api/activities/${act.id}`).expect(200);
-    expect(read.body).toMatchObject({ signedUp: 1, mine: { signedUp: true, checkedIn: false } });
+    expect(read.body).toMatchObject({
+      signedUp: 1,
+      mine: { signedUp: true, checkedIn: false, outcome: null, points: null, hours: null },
+    });
   });
 
   it('a cadre adds a walk-in of the village; not one of another village, nor one moved away', async () => {
@@ -246,6 +249,12 @@ describe('checking in', () => {
     const code = await get(cadre, `/api/activities/${act.id}/checkin-token`).expect(200);
     expect(code.body.token).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
     expect(new Date(code.body.validFrom).getTime()).toBeLessThan(Date.now());
+    // the trail of the activity keeps no copy of the QR's secret
+    const trail: { changes: string }[] = await t.ds.query(
+      `SELECT changes FROM audit_events WHERE entity_type = 'activity' AND entity_id = ${act.id}`,
+    );
+    expect(trail).toHaveLength(1);
+    expect(trail[0].changes).not.toContain(code.body.token);
 
     const first = await post(token, `/api/activities/${act.id}/checkins`, {
       token: code.body.token,
@@ -346,11 +355,24 @@ describe('closing', () => {
         name: p.v.name,
         outcome: 'awarded',
         deedId: expect.any(Number),
+        points: 3,
         hours: 2,
       })),
     );
     for (const p of came) expect(await expectLedgerConsistent(t, p.v.id)).toBe(3);
     expect(await expectLedgerConsistent(t, noShow.v.id)).toBe(0);
+    const list = await get(cadre, `/api/activities/${act.id}/signups`).expect(200);
+    expect(
+      list.body.map((s: { villagerId: number; outcome: string | null; hours: number | null }) => [
+        s.villagerId,
+        s.outcome,
+        s.hours,
+      ]),
+    ).toEqual([
+      [noShow.v.id, null, null],
+      [came[0].v.id, 'awarded', 2],
+      [came[1].v.id, 'awarded', 2],
+    ]);
     const deed = await t.ds
       .getRepository(Deed)
       .findOneByOrFail({ id: closed.body.results[0].deedId });
@@ -421,6 +443,14 @@ describe('closing', () => {
     expect(await expectLedgerConsistent(t, p.v.id)).toBe(4);
     const record = await get(p.token, `/api/villagers/${p.v.id}/volunteer-record`).expect(200);
     expect(record.body.totalHours).toBe(3);
+    const mine = await get(p.token, `/api/activities/${act.id}`).expect(200);
+    expect(mine.body.mine).toEqual({
+      signedUp: true,
+      checkedIn: true,
+      outcome: 'MONTHLY_CAP_REACHED',
+      points: 0,
+      hours: 3,
+    });
   });
 
   it('not before the start, not when cancelled, not by the villager or another village', async () => {

@@ -13,6 +13,7 @@ import {
   type ActivityDto,
   type ActivityPageDto,
   type CheckinTokenDto,
+  type ParticipantDto,
   type SignupDto,
   type VolunteerRecordDto,
 } from './activities.dto';
@@ -58,11 +59,13 @@ export class ActivitiesController {
 
   @Auth('admin', 'cadre')
   @Get('activities/:id/signups')
-  @Endpoint({ summary: 'Who signed up or walked in, and who checked in' })
+  @Endpoint({
+    summary: 'Who signed up or walked in, who checked in, and (closed) what each was given',
+  })
   signups(
     @CurrentUser() caller: Caller,
     @Param('id', ParseIdPipe) id: number,
-  ): Promise<SignupDto[]> {
+  ): Promise<ParticipantDto[]> {
     return this.activities.signups(caller, id);
   }
 

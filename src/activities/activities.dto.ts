@@ -80,6 +80,12 @@ export class ActivityCancelDto {
 export class MyPlaceDto {
   signedUp!: boolean;
   checkedIn!: boolean;
+  /** What the close gave me: null while open or when I did not check in. */
+  @ApiProperty({ enum: BULK_OUTCOMES, nullable: true }) outcome!: BulkOutcome | null;
+  /** The points the close gave me (0 when refused); null until then. */
+  points!: number | null;
+  /** Volunteer hours credited to me at the close; null until then. */
+  hours!: number | null;
 }
 
 export class ActivityDto {
@@ -111,6 +117,8 @@ export class ParticipantResultDto {
   name!: string;
   @ApiProperty({ enum: BULK_OUTCOMES }) outcome!: BulkOutcome;
   deedId?: number;
+  /** The points awarded: the rule's at the close, or 0 when refused. */
+  points!: number;
   hours!: number;
 }
 
@@ -134,6 +142,14 @@ export class SignupDto {
   @ApiProperty({ format: 'date-time' }) signedUpAt!: Date;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) checkedInAt!: Date | null;
   @ApiProperty({ enum: CHECKIN_WAYS, nullable: true }) checkedInVia!: CheckinWay | null;
+}
+
+/** A participant as the cadre's list shows them: after the close, with what they were given. */
+export class ParticipantDto extends SignupDto {
+  /** The close's outcome for them; null while open or when they did not check in. */
+  @ApiProperty({ enum: BULK_OUTCOMES, nullable: true }) outcome!: BulkOutcome | null;
+  /** Volunteer hours credited at the close; null until then. */
+  hours!: number | null;
 }
 
 export class CheckinTokenDto {

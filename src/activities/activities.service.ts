@@ -26,6 +26,7 @@ import type {
   ActivityListQueryDto,
   CheckinCreateDto,
   CheckinTokenDto,
+  ParticipantDto,
   SignupCreateDto,
   SignupDto,
   VolunteerRecordDto,
@@ -109,7 +110,9 @@ export class ActivitiesService {
         cancelReason: null,
       });
       await em.insert(Activity, activity);
-      const { checkinToken: _, ...recorded } = activity;
+      // the trail keeps everything but the QR's secret
+      const recorded: Partial<Activity> = { ...activity };
+      delete recorded.checkinToken;
       await this.audit.created(ctx, 'activity', activity.id, villageId, recorded);
       return (await this.describe(em, caller, [activity]))[0];
     });
@@ -150,9 +153,10 @@ export class ActivitiesService {
   }
 
   /** Who signed up or walked in, in the order they came; for the cadre at the venue. */
-  signups(caller: Caller, id: number): Promise<SignupDto[]> {
+  signups(caller: Caller, id: number): Promise<ParticipantDto[]> {
     return this.tx.read(async (em) => {
-      await this.find(em, caller, id);
+      const activity = await this.find(em, caller, id);
+      const given = new Map((activity.results ?? []).map((r) => [r.villagerId, r]));
       const rows = await em
         .createQueryBuilder(ActivitySignup, 's')
         .innerJoin(Villager, 'v', 'v.id = s.villager_id')
@@ -164,15 +168,18 @@ export class ActivitiesService {
           's.signed_up_at AS "signedUpAt"',
           's.checked_in_at AS "checkedInAt"',
           's.checked_in_via AS "checkedInVia"',
+          's.hours_tenths AS "hoursTenths"',
         ])
         .where('s.activity_id = :id', { id })
         .orderBy('s.id', 'ASC')
-        .getRawMany<SignupDto>();
-      return rows.map((r) => ({
+        .getRawMany<SignupDto & { hoursTenths: number | null }>();
+      return rows.map(({ hoursTenths, ...r }) => ({
         ...r,
         villagerId: int(r.villagerId),
         signedUpAt: new Date(r.signedUpAt),
         checkedInAt: r.checkedInAt === null ? null : new Date(r.checkedInAt),
+        outcome: given.get(int(r.villagerId))?.outcome ?? null,
+        hours: hoursTenths === null ? null : int(hoursTenths) / 10,
       }));
     });
   }
@@ -324,7 +331,12 @@ export class ActivitiesService {
           sha256Hex(canonicalBulk(award)),
         );
         const hours = before.hoursTenths / 10;
-        came.forEach((p, i) => results.push({ ...awarded[i], name: p.name, hours }));
+        // the rule as bulkIn awarded it, in this transaction
+        const { points } = await em.findOneByOrFail(Rule, { id: before.ruleId });
+        came.forEach((p, i) => {
+          const given = awarded[i].outcome === 'awarded' ? points : 0;
+          results.push({ ...awarded[i], name: p.name, points: given, hours });
+        });
         await em
           .createQueryBuilder()
           .update(ActivitySignup)
@@ -585,6 +597,7 @@ export class ActivitiesService {
     return activities.map((a) => {
       const rule = rules.get(a.ruleId)!;
       const own = mine?.get(a.id);
+      const given = a.results?.find((r) => r.villagerId === caller.villagerId);
       return {
         id: a.id,
         villageId: a.villageId,
@@ -602,7 +615,15 @@ export class ActivitiesService {
         checkedIn: int(countOf.get(a.id)?.checkedIn),
         cancelReason: a.cancelReason,
         closedAt: a.closedAt,
-        mine: mine ? { signedUp: own !== undefined, checkedIn: !!own?.checkedInAt } : null,
+        mine: mine
+          ? {
+              signedUp: own !== undefined,
+              checkedIn: !!own?.checkedInAt,
+              outcome: given?.outcome ?? null,
+              points: given?.points ?? null,
+              hours: own?.hoursTenths == null ? null : own.hoursTenths / 10,
+            }
+          : null,
       };
     });
   }

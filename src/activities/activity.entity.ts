@@ -19,6 +19,8 @@ export interface ParticipantResult {
   name: string;
   outcome: BulkOutcome;
   deedId?: number;
+  /** The points awarded: the rule's at the close, or 0 when refused. */
+  points: number;
   hours: number;
 }
 

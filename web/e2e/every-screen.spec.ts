@@ -82,6 +82,13 @@ test('every cadre screen', async ({ page }) => {
     await cadre.GET('/api/villagers', { params: { query: { q: '王小红' } } }),
     'v',
   ).items[0];
+  // the activities journey (activities.spec.ts) runs first and leaves one closed activity
+  const activity = must(
+    await cadre.GET('/api/villages/{villageId}/activities', {
+      params: { path: { villageId: villager.villageId } },
+    }),
+    'activities',
+  ).items[0];
   await logIn(page, ACCOUNTS.cadre);
   await expect(page).toHaveURL(/\/cadre$/);
   for (const [path, name] of [
@@ -98,6 +105,9 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/board-settings', 'cadre-board-settings'],
     ['/cadre/statements', 'cadre-statements'],
     ['/cadre/visits', 'cadre-visits'],
+    ['/cadre/activities', 'cadre-activities'],
+    ...(activity ? [[`/cadre/activities/${activity.id}`, 'cadre-activity']] : []),
+    [`/volunteer-record/${villager.id}`, 'cadre-volunteer-record'],
     ['/password', 'cadre-password'],
     ['/security', 'cadre-security'],
   ]) {
@@ -115,6 +125,7 @@ test('every villager screen, and the board', async ({ page }) => {
     ['/villager/objection', 'villager-objection'],
     ['/villager/household', 'villager-household'],
     ['/villager/goods', 'villager-goods'],
+    ['/villager/activities', 'villager-activities'],
     ['/password', 'villager-password'],
     ['/security', 'villager-security'],
     [`/board/${VILLAGE.code}`, 'board-phone'],

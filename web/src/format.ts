@@ -90,3 +90,15 @@ export function downloadJson(value: unknown, filename: string): void {
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+const WEEKDAY = ['日', '一', '二', '三', '四', '五', '六'];
+
+/** When an activity is: 12月8日 周二 08:00–10:30, or across days 12月8日 08:00 – 12月9日 10:00. */
+export function spanCn(startsAt: string | Date, endsAt: string | Date): string {
+  const [from, to] = [new Date(startsAt), new Date(endsAt)];
+  const time = (d: Date) => momentCn(d).split(' ')[1];
+  const day = todayIso(from);
+  if (day !== todayIso(to)) return `${momentCn(from)} – ${momentCn(to)}`;
+  const weekday = WEEKDAY[new Date(`${day}T12:00:00Z`).getUTCDay()];
+  return `${dayCn(day)} 周${weekday} ${time(from)}–${time(to)}`;
+}

@@ -48,6 +48,21 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['cadre'] as Role[], title },
   })),
   {
+    path: '/cadre/activities',
+    component: () => import('./pages/cadre/ActivitiesPage.vue'),
+    meta: { roles: ['cadre'], title: '活动' },
+  },
+  {
+    path: '/cadre/activities/:id(\\d+)',
+    component: () => import('./pages/cadre/ActivityDesk.vue'),
+    meta: { roles: ['cadre'], title: '活动签到与记分' },
+  },
+  {
+    path: '/volunteer-record/:villagerId(\\d+)',
+    component: () => import('./pages/villager/VolunteerRecord.vue'),
+    meta: { roles: ['villager', 'cadre'], title: '志愿服务记录证明' },
+  },
+  {
     path: '/cadre/import',
     component: () => import('./pages/cadre/RosterImport.vue'),
     meta: { roles: ['cadre'], title: '花名册导入' },
@@ -164,6 +179,12 @@ const routes: RouteRecordRaw[] = [
       ['/villager/objection', () => import('./pages/villager/ObjectionPage.vue'), '异议'],
       ['/villager/household', () => import('./pages/villager/HouseholdPage.vue'), '我家积分'],
       ['/villager/goods', () => import('./pages/villager/GoodsList.vue'), '积分能换什么'],
+      ['/villager/activities', () => import('./pages/villager/MyActivities.vue'), '村里的活动'],
+      [
+        '/activities/:id(\\d+)/checkin',
+        () => import('./pages/villager/CheckinPage.vue'),
+        '活动签到',
+      ],
     ] as const
   ).map(([path, component, title]) => ({
     path,

@@ -72,11 +72,21 @@ const FIELDS: Record<string, string> = {
   password: '密码',
   newPassword: '新密码',
   code: '验证码',
+  title: '名称',
+  place: '集合地点',
+  startsAt: '开始时间',
+  endsAt: '结束时间',
+  capacity: '人数上限',
+  hoursPerPerson: '志愿时长',
+  token: '签到码',
 };
 
 /** What a 400's English reason means, most specific first. */
 const REASONS: [RegExp, string][] = [
   [/evidence/i, '这条细则需要照片或证明材料，请补上再提交'],
+  [/check-in code/i, '不对：这不是本次活动的签到码，请重新扫现场的二维码'],
+  [/after startsAt/i, '要晚于开始时间，活动最长 7 天'],
+  [/30 days back/i, '只能是 30 天内到一年内'],
   [/three of/i, '要包含大写字母、小写字母、数字、符号中的至少三种'],
   [/common passwords/i, '太常见，容易被猜到，请换一个'],
   [/contain the username/i, '不能包含用户名'],

@@ -1339,7 +1339,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who signed up or walked in, and who checked in */
+        /** Who signed up or walked in, who checked in, and (closed) what each was given */
         get: operations["ActivitiesController_signups"];
         put?: never;
         /** Sign up: a villager themselves, a cadre a villager of the village; again: the same */
@@ -2347,8 +2347,17 @@ export interface components {
             hoursPerPerson?: number;
         };
         MyPlaceDto: {
+            /**
+             * @description What the close gave me: null while open or when I did not check in.
+             * @enum {string|null}
+             */
+            outcome: "awarded" | "MONTHLY_CAP_REACHED" | "VILLAGER_NOT_ACTIVE" | "NOT_IN_VILLAGE" | null;
             signedUp: boolean;
             checkedIn: boolean;
+            /** @description The points the close gave me (0 when refused); null until then. */
+            points: number | null;
+            /** @description Volunteer hours credited to me at the close; null until then. */
+            hours: number | null;
         };
         ActivityDto: {
             /** Format: date-time */
@@ -2383,6 +2392,28 @@ export interface components {
             page: number;
             pageSize: number;
         };
+        ParticipantDto: {
+            /** Format: date-time */
+            signedUpAt: string;
+            /** Format: date-time */
+            checkedInAt: string | null;
+            /** @enum {string|null} */
+            checkedInVia: "cadre" | "self" | null;
+            /**
+             * @description The close's outcome for them; null while open or when they did not check in.
+             * @enum {string|null}
+             */
+            outcome: "awarded" | "MONTHLY_CAP_REACHED" | "VILLAGER_NOT_ACTIVE" | "NOT_IN_VILLAGE" | null;
+            /** @description Volunteer hours credited at the close; null until then. */
+            hours: number | null;
+            villagerId: number;
+            name: string;
+            /** @description Tells same-name villagers apart at the venue. */
+            householdNo: string | null;
+        };
+        SignupCreateDto: {
+            villagerId?: number;
+        };
         SignupDto: {
             /** Format: date-time */
             signedUpAt: string;
@@ -2394,9 +2425,6 @@ export interface components {
             name: string;
             /** @description Tells same-name villagers apart at the venue. */
             householdNo: string | null;
-        };
-        SignupCreateDto: {
-            villagerId?: number;
         };
         CheckinCreateDto: {
             villagerId?: number;
@@ -2416,6 +2444,8 @@ export interface components {
             villagerId: number;
             name: string;
             deedId?: number;
+            /** @description The points awarded: the rule's at the close, or 0 when refused. */
+            points: number;
             hours: number;
         };
         ActivityClosedDto: {
@@ -8723,7 +8753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignupDto"][];
+                    "application/json": components["schemas"]["ParticipantDto"][];
                 };
             };
             /** @description Invalid input; the message names the field */
