@@ -22,6 +22,7 @@ import { District1764100000000 } from './1764100000000-district';
 import { VillageScores1764100000001 } from './1764100000001-village-scores';
 import { VillageMonthFigures1764100000002 } from './1764100000002-village-month-figures';
 import { Activities1764200000000 } from './1764200000000-activities';
+import { Notices1764200000001 } from './1764200000001-notices';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   VillageScores1764100000001,
   VillageMonthFigures1764100000002,
   Activities1764200000000,
+  Notices1764200000001,
 ];

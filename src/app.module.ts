@@ -23,6 +23,7 @@ import { RosterModule } from './roster/roster.module';
 import { RulesModule } from './rules/rules.module';
 import { ScoresModule } from './scores/scores.module';
 import { ActivitiesModule } from './activities/activities.module';
+import { NoticesModule } from './notices/notices.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
 import { VillagesModule } from './villages/villages.module';
@@ -58,6 +59,7 @@ export class AppModule {
         SettlementModule,
         ScoresModule,
         ActivitiesModule,
+        NoticesModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -390,6 +390,7 @@ describe('the auditor', () => {
       'post /api/me/mfa/enable',
       'delete /api/me/sessions/{id}',
       'patch /api/me',
+      'post /api/me/notices/read',
     ];
     // public routes and logout answer without a session: not the auditor's to be refused
     const open = ['post /api/auth/login', 'post /api/auth/logout'];

@@ -24,6 +24,8 @@ import { newRule, policyChangedDaysAgo, totp } from './factories';
  */
 const NOT_RECORDS = new Set([
   'PATCH /api/me',
+  // which notices an account has read: its own display state, like 长辈版
+  'POST /api/me/notices/read',
   'POST /api/auth/login',
   'POST /api/auth/mfa',
   'POST /api/auth/logout',

@@ -9,12 +9,14 @@ import { pageOf, skipTake, type Page } from '../common/pagination';
 import { ctxOf, type Ctx } from '../common/request-context';
 import { assertVillageAccess, defined, readableVillages, whereVillage } from '../common/scope';
 import { todayIn } from '../common/time';
+import { localDateTime } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { int } from '../db/columns';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { canonicalBulk, MAX_BULK_VILLAGERS, type DeedBulkCreateDto } from '../deeds/deeds.dto';
 import { DeedsService } from '../deeds/deeds.service';
+import { NoticesService } from '../notices/notices.service';
 import { Rule } from '../rules/rule.entity';
 import { Household, Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -56,6 +58,7 @@ export class ActivitiesService {
     private readonly dialect: Dialect,
     private readonly deeds: DeedsService,
     private readonly audit: AuditService,
+    private readonly notices: NoticesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -384,6 +387,20 @@ export class ActivitiesService {
         after: change,
         reason: dto.reason,
       });
+      // those signed up are told, in this transaction
+      const signedUp = await em.find(ActivitySignup, { where: { activityId: id } });
+      for (const { villagerId } of signedUp) {
+        await this.notices.post(
+          em,
+          { villager: villagerId },
+          {
+            kind: 'activity.cancelled',
+            title: `活动取消：${before.title}`,
+            body: `原定${localDateTime(before.startsAt, this.config.timeZone)}在${before.place}的活动取消了。原因：${dto.reason}`,
+            link: '/villager/activities',
+          },
+        );
+      }
       return (await this.describe(em, caller, [{ ...before, ...change }]))[0];
     });
   }

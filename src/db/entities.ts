@@ -1,5 +1,6 @@
 import { Activity, ActivitySignup } from '../activities/activity.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
+import { Notice, NoticeRead } from '../notices/notice.entity';
 import {
   IdNumberConflict,
   KnownClient,
@@ -59,4 +60,6 @@ export const ENTITIES = [
   TownScore,
   Activity,
   ActivitySignup,
+  Notice,
+  NoticeRead,
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LedgerModule } from '../ledger/ledger.module';
+import { NoticesModule } from '../notices/notices.module';
 import { PhotosModule } from '../photos/photos.module';
 import { DeedsController } from './deeds.controller';
 import { Deed } from './deed.entity';
@@ -8,7 +9,7 @@ import { DeedsRepository } from './deeds.repository';
 import { DeedsService } from './deeds.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Deed]), LedgerModule, PhotosModule],
+  imports: [TypeOrmModule.forFeature([Deed]), LedgerModule, PhotosModule, NoticesModule],
   controllers: [DeedsController],
   providers: [DeedsService, DeedsRepository],
   exports: [DeedsService],

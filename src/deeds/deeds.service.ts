@@ -22,6 +22,7 @@ import { EntityRows } from '../db/entity-rows';
 import { Tx } from '../db/transaction';
 import type { LedgerEntry } from '../ledger/ledger-entry.entity';
 import { LedgerService } from '../ledger/ledger.service';
+import { NoticesService } from '../notices/notices.service';
 import { PhotosService } from '../photos/photos.service';
 import { Rule } from '../rules/rule.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -52,6 +53,7 @@ export class DeedsService {
     private readonly rows: EntityRows,
     private readonly auditTrail: AuditService,
     private readonly photos: PhotosService,
+    private readonly notices: NoticesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -157,8 +159,31 @@ export class DeedsService {
       deed,
       deed.consentNote ?? undefined,
     );
-    if (!cadre) return { ...deed, balance: villager.balance };
+    if (!cadre) {
+      await this.notices.post(
+        ctx.em,
+        { cadres: deed.villageId },
+        {
+          kind: 'deed.pending_review',
+          title: '有村民申报，等您审核',
+          body: `「${deed.ruleTitle}」：${deed.description}`,
+          link: '/cadre/review',
+        },
+      );
+      return { ...deed, balance: villager.balance };
+    }
     const entry = await this.award(ctx, deed, rule);
+    const deducted = deed.points < 0;
+    await this.notices.post(
+      ctx.em,
+      { villager: deed.villagerId },
+      {
+        kind: deducted ? 'deed.deducted' : 'deed.recorded',
+        title: deducted ? `扣分 −${-deed.points} 分` : `获得积分 +${deed.points} 分`,
+        body: `「${deed.ruleTitle}」：${deed.description}`,
+        link: '/villager/history',
+      },
+    );
     return { ...deed, balance: entry.balanceAfter };
   }
 
@@ -284,6 +309,16 @@ export class DeedsService {
     const copied = { points: rule.points, ruleTitle: rule.title };
     await em.update(Deed, { id }, copied);
     const entry = await this.award(ctx, { ...deed, ...copied }, rule);
+    await this.notices.post(
+      em,
+      { villager: deed.villagerId },
+      {
+        kind: 'deed.approved',
+        title: `申报已通过 ${copied.points < 0 ? `−${-copied.points}` : `+${copied.points}`} 分`,
+        body: `「${copied.ruleTitle}」：${deed.description}`,
+        link: '/villager/history',
+      },
+    );
     // 代办 reviewed by the cadre who filed it: allowed, and said in the trail
     const ownFiling = deed.consentNote !== null && deed.recordedBy === caller.id;
     await this.audit(
@@ -308,6 +343,16 @@ export class DeedsService {
       reviewReason: reason,
     });
     await this.audit(ctx, 'deed.reject', before, after, reason);
+    await this.notices.post(
+      ctx.em,
+      { villager: after.villagerId },
+      {
+        kind: 'deed.rejected',
+        title: '申报没有通过',
+        body: `「${after.ruleTitle}」：${reason}`,
+        link: '/villager/history',
+      },
+    );
     return after;
   }
 

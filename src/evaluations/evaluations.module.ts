@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NoticesModule } from '../notices/notices.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Village } from '../villages/village.entity';
 import { Evaluation } from './evaluation.entity';
@@ -10,7 +11,7 @@ import { EvaluationsService } from './evaluations.service';
 import { Villager } from '../villagers/villager.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village, Villager])],
+  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village, Villager]), NoticesModule],
   controllers: [EvaluationsController, ObjectionsController, BoardsController],
   providers: [EvaluationsService, ObjectionsService],
 })

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, MoreThanOrEqual, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
+import { NoticesService } from '../notices/notices.service';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
 import { assertVillageAccess, defined, mayAccessVillage } from '../common/scope';
@@ -50,6 +51,7 @@ export class EvaluationsService {
     private readonly tx: Tx,
     private readonly auditTrail: AuditService,
     private readonly rows: EntityRows,
+    private readonly notices: NoticesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -127,6 +129,19 @@ export class EvaluationsService {
     if (affected !== 1) throw monthPublished(month);
     const published = await em.findOneByOrFail(Evaluation, { id: draft!.id });
     await this.record(ctx, 'evaluation.publish', draft, published);
+    const ends = published.publicityEndsOn;
+    await this.notices.post(
+      em,
+      { villagers: village.id },
+      {
+        kind: 'lists.publicity',
+        title: `${Number(month.slice(5, 7))}月红黑榜${ends ? '公示中' : '已公布'}`,
+        body: ends
+          ? `${village.name}${month.slice(0, 4)}年${Number(month.slice(5, 7))}月的红黑榜公示到${Number(ends.slice(5, 7))}月${Number(ends.slice(8, 10))}日，有异议请在此之前提出。`
+          : `${village.name}${month.slice(0, 4)}年${Number(month.slice(5, 7))}月的红黑榜已公布。`,
+        link: `/board/${village.code}/${month}`,
+      },
+    );
     return published;
   }
 

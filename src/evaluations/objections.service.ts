@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
+import { NoticesService } from '../notices/notices.service';
 import { displayNamesById } from '../auth/display-name';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -44,6 +45,7 @@ export class ObjectionsService {
     private readonly tx: Tx,
     private readonly dialect: Dialect,
     private readonly auditTrail: AuditService,
+    private readonly notices: NoticesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -149,6 +151,16 @@ export class ObjectionsService {
       villageId,
       after: saved,
     });
+    await this.notices.post(
+      em,
+      { cadres: villageId },
+      {
+        kind: 'objection.filed',
+        title: `${monthCn(month)}评比有新的异议`,
+        body: dto.text,
+        link: `/cadre/lists/${month}`,
+      },
+    );
     return saved;
   }
 
@@ -214,6 +226,21 @@ export class ObjectionsService {
       after,
       reason: dto.reason,
     });
+    if (objection.villagerId !== null) {
+      await this.notices.post(
+        em,
+        { villager: objection.villagerId },
+        {
+          kind: 'objection.decided',
+          title: `您对${monthCn(objection.month)}评比的异议已处理`,
+          body: `${dto.outcome === 'upheld' ? '异议成立，榜单将更正' : '异议不成立'}：${dto.reason}`,
+          link: '/villager/objection',
+        },
+      );
+    }
     return after;
   }
 }
+
+/** 2026-11 → 2026年11月 */
+const monthCn = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;

@@ -6,7 +6,8 @@ import { checkScreen, signIn } from './journeys';
 /**
  * An activity from its notice to the villager's points and hours: the cadre publishes it on the
  * phone, 王小红 signs up and checks in with the venue's QR, the cadre checks in a walk-in by name
- * and closes it; 王小红 sees the points on her home and the hours on her 志愿服务记录证明.
+ * and closes it; 王小红 is told in her notices, sees the points on her home and the hours on her
+ * 志愿服务记录证明.
  */
 test.describe.configure({ mode: 'serial', timeout: 90_000 });
 
@@ -104,6 +105,18 @@ test('publish, sign up, check in by QR and by name, close; the villager sees poi
   await logIn(page, ACCOUNTS.villager, PASSWORD);
   await expect(page).toHaveURL(/\/villager$/);
   await expect(page.getByText(rule.title).first()).toBeVisible();
+  // the notice centre: the badge counts what is unread, the list says what happened
+  const bell = page.getByTestId('notice-bell');
+  await expect(bell).toHaveAttribute('aria-label', /消息，\d+ 条未读/);
+  await bell.click();
+  await expect(page).toHaveURL(/\/notices$/);
+  await expect(page.getByText(`获得积分 +${rule.points} 分`).first()).toBeVisible();
+  await checkScreen(page, 'villager-notices');
+  await page.getByRole('button', { name: '全部已读' }).click();
+  await expect(page.getByRole('button', { name: '全部已读' })).toBeHidden();
+  await page.getByRole('link', { name: '返回' }).or(page.getByText('返回')).first().click();
+  await expect(page).toHaveURL(/\/villager$/);
+  await expect(bell).toHaveAttribute('aria-label', '消息');
   await page.getByText('村里的活动（报名、签到、志愿时长）').click();
   await expect(page.getByText(/1\.5 小时/).first()).toBeVisible();
   await page.getByRole('button', { name: '我的志愿服务记录' }).click();

@@ -197,6 +197,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: EVERY_ROLE, title: '修改密码' },
   },
   {
+    path: '/notices',
+    component: () => import('./pages/account/NoticesPage.vue'),
+    meta: { roles: EVERY_ROLE, title: '消息' },
+  },
+  {
     path: '/security',
     component: () => import('./pages/account/SecurityPage.vue'),
     meta: { roles: EVERY_ROLE, title: '账号安全' },

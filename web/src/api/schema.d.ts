@@ -1435,6 +1435,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notices, newest first, and how many are unread */
+        get: operations["NoticesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notices/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark my notices read: the ones named, or all */
+        post: operations["NoticesController_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2499,6 +2533,34 @@ export interface components {
             villageName: string;
             totalHours: number;
             items: components["schemas"]["VolunteerItemDto"][];
+        };
+        NoticeDto: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            kind: "deed.recorded" | "deed.approved" | "deed.rejected" | "deed.deducted" | "objection.decided" | "lists.publicity" | "points.expiring" | "activity.tomorrow" | "activity.cancelled" | "deed.pending_review" | "objection.filed";
+            /** Format: date-time */
+            readAt: string | null;
+            id: number;
+            title: string;
+            body: string;
+            /** @description Where in the web app it leads, e.g. /villager/history. */
+            link: string | null;
+        };
+        NoticePageDto: {
+            items: components["schemas"]["NoticeDto"][];
+            total: number;
+            page: number;
+            pageSize: number;
+            /** @description The caller's notices not read yet (the badge). */
+            unread: number;
+        };
+        NoticesReadDto: {
+            ids?: number[];
+            all?: boolean;
+        };
+        NoticesUnreadDto: {
+            unread: number;
         };
         StockMovement: {
             id: number;
@@ -9211,6 +9273,114 @@ export interface operations {
             };
             /** @description Not found (or not in the caller’s scope) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NoticesController_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePageDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    NoticesController_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticesReadDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticesUnreadDto"];
+                };
+            };
+            /** @description Invalid input; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token or session cookie (`code` `SESSION_EXPIRED` when it went idle) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller’s role or scope does not allow this, or the account must first change its password or enrol a second factor (`code` `PASSWORD_CHANGE_REQUIRED`, `MFA_SETUP_REQUIRED`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
