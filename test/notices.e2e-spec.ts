@@ -293,3 +293,76 @@ describe('notices caused by time, written once by any number of instances', () =
     }
   });
 });
+
+describe('the loudspeaker script (村村响)', () => {
+  it('the day’s good deeds by name as the board says them, deductions counted, the lists, tomorrow', async () => {
+    const village = await t.newVillage({ name: '广播村', publicityDays: 3 });
+    const c = await t.tokenFor('cadre', { villageId: village.id });
+    const masked = await t.newVillager(village.id, { name: '欧阳春燕' });
+    const consented = await t.newVillager(village.id, { name: '李建国', boardConsent: true });
+    const child = await t.newVillager(village.id, { name: '王小明', birthDate: '2018-05-01' });
+    const good = await newRule(t, { title: '拾金不昧', points: 5 });
+    const bad = await newRule(t, { title: '乱倒垃圾', points: -2, category: 'deduction' as never });
+    for (const v of [masked, consented, child]) await deed(c, v.id, good.id).expect(201);
+    await deed(c, masked.id, bad.id).expect(201);
+    await post(c, `/api/villages/${village.id}/evaluations/${today().slice(0, 7)}/publish`).expect(
+      201,
+    );
+    const [y, m, d] = addDays(today(), 1).split('-');
+    await post(c, `/api/villages/${village.id}/activities`, {
+      title: '清理河道',
+      ruleId: good.id,
+      startsAt: `${y}-${m}-${d}T08:00:00+08:00`,
+      endsAt: `${y}-${m}-${d}T10:00:00+08:00`,
+      place: '村口',
+    }).expect(201);
+
+    const res = await t
+      .http()
+      .get(`/api/villages/${village.id}/broadcast/${today()}`)
+      .set(bearer(c))
+      .expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    const ends = addDays(today(), 3);
+    expect(res.text.split('\n')).toEqual([
+      `广播村文明积分广播（${Number(today().slice(5, 7))}月${Number(today().slice(8))}日）`,
+      '',
+      `各位村民，现在播报广播村${Number(today().slice(5, 7))}月${Number(today().slice(8))}日的文明积分情况。`,
+      '今天村里记录好人好事 3 件：',
+      '欧某某，拾金不昧；',
+      '李建国，拾金不昧；',
+      '一位小朋友，拾金不昧；',
+      '向他们学习！',
+      '今天有 1 人次被扣分，请大家共同遵守村规民约。',
+      `红黑榜正在公示，到${Number(ends.slice(5, 7))}月${Number(ends.slice(8))}日截止，有异议请到村委会提出。`,
+      '明天 08:00 在村口有活动：清理河道，欢迎大家报名参加。',
+      '谢谢大家！',
+      '',
+    ]);
+    // a quiet day
+    const quiet = await t
+      .http()
+      .get(`/api/villages/${village.id}/broadcast/${addDays(today(), -40)}`)
+      .set(bearer(c))
+      .expect(200);
+    expect(quiet.text).toContain('这一天还没有记录好人好事');
+    expect(quiet.text).not.toContain('扣分');
+
+    await t
+      .http()
+      .get(`/api/villages/${village.id}/broadcast/2026-02-30`)
+      .set(bearer(c))
+      .expect(400);
+    await t
+      .http()
+      .get(`/api/villages/${village.id}/broadcast/${today()}`)
+      .set(bearer(cadreB))
+      .expect(403);
+    const { token } = await villager(village);
+    await t
+      .http()
+      .get(`/api/villages/${village.id}/broadcast/${today()}`)
+      .set(bearer(token))
+      .expect(403);
+  });
+});

@@ -107,6 +107,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/visits', 'cadre-visits'],
     ['/cadre/activities', 'cadre-activities'],
     ['/notices', 'cadre-notices'],
+    ['/cadre/broadcast', 'cadre-broadcast'],
     ...(activity ? [[`/cadre/activities/${activity.id}`, 'cadre-activity']] : []),
     [`/volunteer-record/${villager.id}`, 'cadre-volunteer-record'],
     ['/password', 'cadre-password'],

@@ -63,6 +63,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['villager', 'cadre'], title: '志愿服务记录证明' },
   },
   {
+    path: '/cadre/broadcast',
+    component: () => import('./pages/cadre/BroadcastPage.vue'),
+    meta: { roles: ['cadre'], title: '广播稿' },
+  },
+  {
     path: '/cadre/import',
     component: () => import('./pages/cadre/RosterImport.vue'),
     meta: { roles: ['cadre'], title: '花名册导入' },
