@@ -23,6 +23,7 @@ import { VillageScores1764100000001 } from './1764100000001-village-scores';
 import { VillageMonthFigures1764100000002 } from './1764100000002-village-month-figures';
 import { Activities1764200000000 } from './1764200000000-activities';
 import { Notices1764200000001 } from './1764200000001-notices';
+import { Wecom1764200000002 } from './1764200000002-wecom';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   VillageMonthFigures1764100000002,
   Activities1764200000000,
   Notices1764200000001,
+  Wecom1764200000002,
 ];

@@ -24,6 +24,7 @@ import { RulesModule } from './rules/rules.module';
 import { ScoresModule } from './scores/scores.module';
 import { ActivitiesModule } from './activities/activities.module';
 import { NoticesModule } from './notices/notices.module';
+import { WecomModule } from './wecom/wecom.module';
 import { StoreModule } from './store/store.module';
 import { VillagersModule } from './villagers/villagers.module';
 import { VillagesModule } from './villages/villages.module';
@@ -60,6 +61,7 @@ export class AppModule {
         ScoresModule,
         ActivitiesModule,
         NoticesModule,
+        WecomModule,
       ],
       controllers: [HealthController],
       providers: [

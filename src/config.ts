@@ -27,6 +27,23 @@ export interface AppConfig {
   /** The least severe log level printed: `log` by default, `debug` adds the framework's start lines. */
   logLevel: LogLevel;
   ops: OpsConfig;
+  wecom: WecomConfig;
+}
+
+/** The village groups' 企业微信 robots (docs/product.md, "Notices"). */
+export interface WecomConfig {
+  /** Hosts a webhook URL may name (WECOM_ALLOWED_HOSTS, default qyapi.weixin.qq.com). */
+  allowedHosts: string[];
+  /** When the day's summary goes out, HH:MM district time (WECOM_DAILY_AT, default 17:30). */
+  dailyAt: string;
+  /** The service's address as villagers reach it, for links in messages (PUBLIC_URL). */
+  publicUrl: string | null;
+  /** How often each instance looks for messages to send (WECOM_POLL_SECONDS, default 5). */
+  pollMs: number;
+  /** The first retry's wait, doubled each time up to an hour (WECOM_RETRY_SECONDS, default 30). */
+  retryMs: number;
+  /** How long a post may take (WECOM_TIMEOUT_SECONDS, default 10). */
+  timeoutMs: number;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -211,6 +228,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminPassword,
     production,
     ops: loadOpsConfig(env),
+    wecom: loadWecomConfig(env),
+  };
+}
+
+export function loadWecomConfig(env: NodeJS.ProcessEnv): WecomConfig {
+  const allowedHosts = (env.WECOM_ALLOWED_HOSTS || 'qyapi.weixin.qq.com')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = allowedHosts.find((h) => !/^[a-z0-9.-]+(:\d{1,5})?$/.test(h));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `WECOM_ALLOWED_HOSTS: "${bad}" is not a host name (e.g. qyapi.weixin.qq.com)`,
+    );
+  }
+  const dailyAt = env.WECOM_DAILY_AT || '17:30';
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(dailyAt)) {
+    throw new ConfigError(`WECOM_DAILY_AT: "${dailyAt}" is not a time HH:MM (e.g. 17:30)`);
+  }
+  const publicUrl = env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null;
+  if (publicUrl !== null && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl)) {
+    throw new ConfigError(`PUBLIC_URL: "${env.PUBLIC_URL}" is not an http(s) address`);
+  }
+  const seconds = (name: string, fallback: string, max: number) => {
+    const text = env[name] || fallback;
+    const n = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || n <= 0 || n > max) {
+      throw new ConfigError(`${name}: "${text}" is not a number of seconds (at most ${max})`);
+    }
+    return Math.round(n * 1000);
+  };
+  return {
+    allowedHosts,
+    dailyAt,
+    publicUrl,
+    pollMs: seconds('WECOM_POLL_SECONDS', '5', 3600),
+    retryMs: seconds('WECOM_RETRY_SECONDS', '30', 3600),
+    timeoutMs: seconds('WECOM_TIMEOUT_SECONDS', '10', 120),
   };
 }
 

@@ -10,6 +10,7 @@ import { Objection } from './evaluations/objection.entity';
 import { ObjectionItemDto } from './evaluations/objections.dto';
 import { AuditEventItemDto } from './audit/audit.dto';
 import { LedgerEntry } from './ledger/ledger-entry.entity';
+import { Delivery } from './wecom/delivery.entity';
 import { PublicBoardDto } from './evaluations/evaluations.dto';
 import { StockMovement } from './store/store.entity';
 import { RosterImportReportDto } from './roster/roster.dto';
@@ -67,6 +68,7 @@ export function buildOpenApiDocument(
         RosterImportReportDto,
         CounterVillagerDto,
         CounterRedemptionDto,
+        Delivery,
       ],
     },
   );

@@ -61,7 +61,8 @@ const today = () => todayIn('Asia/Shanghai');
 const month = () => today().slice(0, 7);
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // the village's group robot: a port where nothing listens (a post fails at once)
+  t = await createTestApp({ WECOM_ALLOWED_HOSTS: '127.0.0.1:9' });
   admin = await t.adminToken();
   village = await t.newVillage();
   other = await t.newVillage();
@@ -524,6 +525,27 @@ const CASES: Record<string, Case> = {
     ok: () => post(cadre, `/api/activities/${s.activity2}/cancel`, { reason: '下雨改期' }),
     actions: ['activity.cancel'],
     refused: () => post(cadre, `/api/activities/${s.activity2}/cancel`, { reason: '再取消' }),
+  },
+  'PUT /api/villages/{villageId}/wecom': {
+    ok: () =>
+      t
+        .http()
+        .put(`/api/villages/${village.id}/wecom`)
+        .set(bearer(cadre))
+        .send({ url: 'http://127.0.0.1:9/cgi-bin/webhook/send?key=audit-key-1234' }),
+    actions: ['village.wecom'],
+    refused: () =>
+      t
+        .http()
+        .put(`/api/villages/${village.id}/wecom`)
+        .set(bearer(cadre))
+        .send({ url: 'https://example.com/hook' }),
+  },
+  'POST /api/villages/{villageId}/wecom/test': {
+    // nothing answers there: the message waits in the outbox, the request is recorded
+    ok: () => post(cadre, `/api/villages/${village.id}/wecom/test`),
+    actions: ['village.wecom_test'],
+    refused: () => post(villagerToken, `/api/villages/${village.id}/wecom/test`),
   },
   'PATCH /api/settings/points': {
     ok: () => patch(admin, '/api/settings/points', { policy: 'expireAfterMonths', months: 12 }),

@@ -1,6 +1,7 @@
 import { Activity, ActivitySignup } from '../activities/activity.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { Notice, NoticeRead } from '../notices/notice.entity';
+import { Delivery } from '../wecom/delivery.entity';
 import {
   IdNumberConflict,
   KnownClient,
@@ -62,4 +63,5 @@ export const ENTITIES = [
   ActivitySignup,
   Notice,
   NoticeRead,
+  Delivery,
 ];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NoticesModule } from '../notices/notices.module';
+import { WecomModule } from '../wecom/wecom.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Village } from '../villages/village.entity';
 import { Evaluation } from './evaluation.entity';
@@ -11,7 +12,11 @@ import { EvaluationsService } from './evaluations.service';
 import { Villager } from '../villagers/villager.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Evaluation, Objection, Village, Villager]), NoticesModule],
+  imports: [
+    TypeOrmModule.forFeature([Evaluation, Objection, Village, Villager]),
+    NoticesModule,
+    WecomModule,
+  ],
   controllers: [EvaluationsController, ObjectionsController, BoardsController],
   providers: [EvaluationsService, ObjectionsService],
 })

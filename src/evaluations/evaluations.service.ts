@@ -4,6 +4,7 @@ import { EntityManager, In, MoreThanOrEqual, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { NoticesService } from '../notices/notices.service';
+import { WecomService } from '../wecom/wecom.service';
 import { forbidden, notFound, refuse } from '../common/errors';
 import { sha256Hex } from '../common/idempotency';
 import { assertVillageAccess, defined, mayAccessVillage } from '../common/scope';
@@ -52,6 +53,7 @@ export class EvaluationsService {
     private readonly auditTrail: AuditService,
     private readonly rows: EntityRows,
     private readonly notices: NoticesService,
+    private readonly wecom: WecomService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -130,6 +132,28 @@ export class EvaluationsService {
     const published = await em.findOneByOrFail(Evaluation, { id: draft!.id });
     await this.record(ctx, 'evaluation.publish', draft, published);
     const ends = published.publicityEndsOn;
+    // the village's 企业微信 group gets the lists as the public board shows them
+    const lists: EvaluationResponseDto = {
+      villageId: village.id,
+      month,
+      revision: published.revision,
+      latestRevision: published.revision,
+      status: ends ? 'publicity' : 'final',
+      publicityEndsOn: ends,
+      objections: { filed: 0, resolved: 0 },
+      redList: published.result.redList,
+      blackList: published.result.blackList,
+      households: published.result.households,
+      computedBy: published.computedBy,
+      computedAt: published.computedAt,
+      publishedBy: published.publishedBy,
+      publishedAt: published.publishedAt,
+    };
+    const board = toPublicBoard(village, lists, this.config.timeZone, {
+      fullNames: false,
+      people: await this.listedPeople(lists, month, em),
+    });
+    await this.wecom.queuePublicity(em, board, village.id);
     await this.notices.post(
       em,
       { villagers: village.id },
@@ -185,12 +209,13 @@ export class EvaluationsService {
    * counts as of age).
    */
   private async listedPeople(
-    e: EvaluationResponseDto,
+    e: Pick<EvaluationResponseDto, 'redList' | 'blackList'>,
     month: string,
+    em: EntityManager = this.villagerRows.manager,
   ): Promise<Map<number, ListedPerson>> {
     const ids = [...new Set([...e.redList, ...e.blackList].map((r) => r.villagerId))];
     if (!ids.length) return new Map();
-    const rows = await this.villagerRows.find({
+    const rows = await em.find(Villager, {
       select: { id: true, birthDate: true, boardConsent: true },
       where: { id: In(ids) },
     });

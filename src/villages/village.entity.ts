@@ -31,6 +31,10 @@ export class Village {
   @Column({ type: 'integer', default: 3 }) boardRetentionMonths!: number;
   /** 长辈版 for this village's villager accounts that have not chosen (docs/product.md). */
   @Column({ type: 'boolean', default: false }) elderModeDefault!: boolean;
+  /** The 企业微信 group robot's webhook (its key is a secret: never selected into an answer). */
+  @ApiHideProperty()
+  @Column({ type: 'varchar', length: 300, nullable: true, select: false })
+  wecomWebhookUrl!: string | null;
   /** SHA-256 of the display key that shows full names on the village's own screens (never answered). */
   @ApiHideProperty()
   @Column({ type: 'varchar', length: 64, nullable: true, select: false })

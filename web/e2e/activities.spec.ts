@@ -95,6 +95,7 @@ test('publish, sign up, check in by QR and by name, close; the villager sees poi
   await expect(page.getByTestId('checked-in')).toHaveText('2');
   await page.getByRole('button', { name: '结束活动，给签到的 2 人记分' }).click();
   await page.getByRole('button', { name: '结束并记分' }).click();
+  await expect(page.locator('.van-dialog')).toBeHidden();
   await expect(page.getByRole('status')).toContainText(`2 人记了 ${rule.points} 分`);
   await expect(page.getByText('已记分 · 1.5 小时')).toHaveCount(2);
   await checkScreen(page, 'cadre-activity-closed');

@@ -108,6 +108,7 @@ test('every cadre screen', async ({ page }) => {
     ['/cadre/activities', 'cadre-activities'],
     ['/notices', 'cadre-notices'],
     ['/cadre/broadcast', 'cadre-broadcast'],
+    ['/cadre/wecom', 'cadre-wecom'],
     ...(activity ? [[`/cadre/activities/${activity.id}`, 'cadre-activity']] : []),
     [`/volunteer-record/${villager.id}`, 'cadre-volunteer-record'],
     ['/password', 'cadre-password'],

@@ -63,6 +63,11 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ['villager', 'cadre'], title: '志愿服务记录证明' },
   },
   {
+    path: '/cadre/wecom',
+    component: () => import('./pages/cadre/WecomGroup.vue'),
+    meta: { roles: ['cadre'], title: '企业微信群通知' },
+  },
+  {
     path: '/cadre/broadcast',
     component: () => import('./pages/cadre/BroadcastPage.vue'),
     meta: { roles: ['cadre'], title: '广播稿' },
