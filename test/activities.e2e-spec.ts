@@ -274,6 +274,20 @@ describe('checking in', () => {
       token: code.body.token,
       villagerId: other.id,
     }).expect(403);
+    // odd bodies are 400 naming the field, never a 5xx
+    for (const [who, body] of [
+      [token, { villagerId: v.id, token: 12345 }],
+      [cadre, { villagerId: 'abc', token: 'x' }],
+      [cadre, { villagerId: { id: 1 } }],
+      [cadre, { villagerId: 3_000_000_000 }],
+    ] as const) {
+      const res = await post(who, `/api/activities/${act.id}/checkins`, body).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(/villagerId|token/);
+    }
+    // a town reads the activity but not the code that lets people check in
+    const town = await t.tokenFor('town', { town: a.town });
+    await get(town, `/api/activities/${act.id}`).expect(200);
+    await get(town, `/api/activities/${act.id}/checkin-token`).expect(403);
     const wrong = await post(token, `/api/activities/${act.id}/checkins`, {
       token: 'x'.repeat(24),
     }).expect(400);
@@ -451,6 +465,19 @@ describe('closing', () => {
       points: 0,
       hours: 3,
     });
+  });
+
+  it('a rule changed to a deduction since publishing: the close refuses, nothing awarded', async () => {
+    const rule = await newRule(t, { title: '参加清扫', points: 2 });
+    const act = await activity({ ruleId: rule.id });
+    const p = await villagerOf(a);
+    await post(cadre, `/api/activities/${act.id}/checkins`, { villagerId: p.v.id }).expect(201);
+    await t.ds.query(`UPDATE rules SET points = -5 WHERE id = ${rule.id}`);
+    const res = await post(cadre, `/api/activities/${act.id}/close`);
+    expect([res.status, res.body.code]).toEqual([409, 'INVALID_TRANSITION']);
+    expect(res.body.message).toContain('参加清扫');
+    expect(await expectLedgerConsistent(t, p.v.id)).toBe(0);
+    expect((await get(cadre, `/api/activities/${act.id}`)).body.status).toBe('open');
   });
 
   it('not before the start, not when cancelled, not by the villager or another village', async () => {

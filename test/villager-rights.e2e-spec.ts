@@ -48,7 +48,9 @@ describe("a villager's rights", () => {
     expect(mine.body.deeds.map((d: { description: string }) => d.description)).toEqual([
       '修桥补路',
     ]);
-    expect(mine.body).toMatchObject({ redemptions: [], objections: [] });
+    expect(mine.body).toMatchObject({ redemptions: [], objections: [], activitySignups: [] });
+    // the deed's notice is theirs too
+    expect(mine.body.notices.map((n: { kind: string }) => n.kind)).toEqual(['deed.recorded']);
     const byCadre = await ctx.t
       .http()
       .get(`/api/villagers/${villagerId}/data`)

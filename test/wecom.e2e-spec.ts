@@ -107,9 +107,13 @@ describe('the webhook setting', () => {
       'http://127.0.0.1:1/cgi-bin/webhook/send?key=1',
       'file:///etc/passwd',
       'not a url',
+      // the key in the clear: https only, but for a robot on this machine
+      'http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1',
+      // longer than the column
+      `${robot.url(KEY)}${'x'.repeat(300)}`,
     ]) {
       const res = await put(cadre, url).expect(400);
-      expect(JSON.stringify(res.body.message)).toContain('wecomWebhookUrl');
+      expect(JSON.stringify(res.body.message)).toContain('url');
     }
     const set = await put(cadre, robot.url(KEY)).expect(200);
     expect(set.body).toEqual({ configured: true, hint: `127.0.0.1:${robot.port} …9f3a` });

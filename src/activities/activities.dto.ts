@@ -1,15 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { CodePointLength, NameText, Optional, Trim } from '../common/dto';
 import { IsId } from '../common/ids';
 import { PageQueryDto } from '../common/pagination';
@@ -62,10 +52,8 @@ export class SignupCreateDto {
 
 /** A check-in: a cadre names the villager (a card scanned, a name picked); a villager sends the QR's token. */
 export class CheckinCreateDto {
-  @ValidateIf((o: CheckinCreateDto) => o.token === undefined)
-  @IsId()
-  villagerId?: number;
-  @ValidateIf((o: CheckinCreateDto) => o.villagerId === undefined)
+  @Optional() @IsId() villagerId?: number;
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{16,64}$/, { message: 'token must be the check-in code of the QR' })
   token?: string;

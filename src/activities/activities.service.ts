@@ -11,7 +11,7 @@ import { assertVillageAccess, defined, readableVillages, whereVillage } from '..
 import { todayIn } from '../common/time';
 import { localDateTime } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { int } from '../db/columns';
+import { int, millis } from '../db/columns';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
 import { canonicalBulk, MAX_BULK_VILLAGERS, type DeedBulkCreateDto } from '../deeds/deeds.dto';
@@ -179,8 +179,8 @@ export class ActivitiesService {
       return rows.map(({ hoursTenths, ...r }) => ({
         ...r,
         villagerId: int(r.villagerId),
-        signedUpAt: new Date(r.signedUpAt),
-        checkedInAt: r.checkedInAt === null ? null : new Date(r.checkedInAt),
+        signedUpAt: new Date(millis(r.signedUpAt)),
+        checkedInAt: r.checkedInAt === null ? null : new Date(millis(r.checkedInAt)),
         outcome: given.get(int(r.villagerId))?.outcome ?? null,
         hours: hoursTenths === null ? null : int(hoursTenths) / 10,
       }));
@@ -241,7 +241,7 @@ export class ActivitiesService {
       if (now < from || (self && now > until)) {
         throw refuse(
           'CHECKIN_CLOSED',
-          `签到时间为活动开始前1小时至结束后1小时 (check-in is open from ${new Date(from).toISOString()} to ${new Date(until).toISOString()})`,
+          `签到时间为 ${localDateTime(new Date(from), this.config.timeZone)} 至 ${localDateTime(new Date(until), this.config.timeZone)}（活动开始前1小时至结束后1小时）(check-in is closed now)`,
         );
       }
       const { villager, signup } = await this.place(em, activity, villagerId);
@@ -279,6 +279,9 @@ export class ActivitiesService {
 
   /** The code the venue's QR carries, and when it works (the cadre shows it on a phone or paper). */
   checkinToken(caller: Caller, id: number): Promise<CheckinTokenDto> {
+    // a town reads what a cadre reads, but the code lets people check in: the village's cadre only
+    if (caller.role !== 'cadre')
+      throw forbidden('Only the village’s cadre shows the check-in code');
     return this.tx.read(async (em) => {
       const activity = await this.find(em, caller, id);
       if (activity.status !== 'open') {
@@ -303,6 +306,16 @@ export class ActivitiesService {
       const before = await this.find(em, caller, id);
       if (before.status === 'open' && before.startsAt.getTime() > Date.now()) {
         throw refuse('INVALID_TRANSITION', '活动开始以后才能结束 (the activity has not started)');
+      }
+      if (before.status === 'open') {
+        // the rule may have been edited since the activity was published
+        const rule = await em.findOneBy(Rule, { id: before.ruleId });
+        if (!rule || rule.points <= 0 || rule.evidenceRequired) {
+          throw refuse(
+            'INVALID_TRANSITION',
+            `细则「${rule?.title ?? before.ruleId}」已改为扣分或须逐条附证据，不能统一记分；请管理员改回细则，或取消活动 (the activity's rule no longer suits a bulk award)`,
+          );
+        }
       }
       const closedAt = new Date();
       const won = await em.update(
@@ -445,7 +458,7 @@ export class ActivitiesService {
       const items = rows.map((r) => ({
         activityId: int(r.activityId),
         title: r.title,
-        date: todayIn(this.config.timeZone, new Date(r.startsAt)),
+        date: todayIn(this.config.timeZone, new Date(millis(r.startsAt))),
         hours: int(r.hoursTenths) / 10,
         organiser: `${r.villageName}村民委员会`,
       }));

@@ -20,6 +20,8 @@ import { Store } from '../store/store.entity';
 import { maskIdNumber } from '../villagers/id-number';
 import { Villager } from '../villagers/villager.entity';
 import { toVillagerResponse, VillagersService } from '../villagers/villagers.service';
+import { ActivitySignup } from '../activities/activity.entity';
+import { Notice } from '../notices/notice.entity';
 import { Objection } from '../evaluations/objection.entity';
 import { Household, Village } from '../villages/village.entity';
 import { localDateTime, monthInstants } from '../common/zoned-time';
@@ -195,6 +197,14 @@ export class ExportsService {
         items: items.filter((i) => i.redemptionId === r.id),
       })),
       objections: await em.find(Objection, { where: { villagerId }, order: { id: 'ASC' } }),
+      activitySignups: await em.find(ActivitySignup, {
+        where: { villagerId },
+        order: { id: 'ASC' },
+      }),
+      notices: await em.find(Notice, {
+        where: { villagerId, audience: 'villager' },
+        order: { id: 'ASC' },
+      }),
     };
     await this.logged(caller, ip, { kind: 'personal_data', villagerId });
     return data;

@@ -100,7 +100,7 @@ export class BroadcastScript {
       const tomorrow = await em
         .createQueryBuilder(Activity, 'a')
         .where("a.village_id = :villageId AND a.status = 'open'", { villageId })
-        .andWhere('a.starts_at >= :from AND a.starts_at < :to', { from, to })
+        .andWhere('a.starts_at >= :from AND a.starts_at <= :to', { from, to })
         .orderBy('a.startsAt', 'ASC')
         .getMany();
       for (const a of tomorrow) {

@@ -4,6 +4,7 @@ import { repeat } from '../common/housekeeping';
 import { addDays, todayIn } from '../common/time';
 import { dayInstants, localDateTime } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { millis } from '../db/columns';
 import { Tx } from '../db/transaction';
 import { ExpiryQuery } from '../ledger/expiry';
 import { Village } from '../villages/village.entity';
@@ -69,7 +70,11 @@ export class NoticeSchedule implements OnModuleInit, OnModuleDestroy {
           'a.starts_at AS "startsAt"',
           's.villager_id AS "villagerId"',
         ])
-        .where("a.status = 'open' AND a.starts_at >= :from AND a.starts_at < :to", { from, to })
+        .where("a.status = 'open' AND a.starts_at >= :from AND a.starts_at <= :to", { from, to })
+        // reminded already (by this or another instance): not asked again
+        .andWhere(
+          `NOT EXISTS (SELECT 1 FROM notices n WHERE n.key = 'activity.tomorrow:' || CAST(a.id AS varchar(12)) || ':' || CAST(s.villager_id AS varchar(12)))`,
+        )
         .getRawMany<{
           activityId: number;
           title: string;
@@ -80,7 +85,7 @@ export class NoticeSchedule implements OnModuleInit, OnModuleDestroy {
     );
     let written = 0;
     for (const d of due) {
-      const at = localDateTime(new Date(d.startsAt), this.config.timeZone).slice(11);
+      const at = localDateTime(new Date(millis(d.startsAt)), this.config.timeZone).slice(11);
       const wrote = await this.tx.run((em) =>
         this.notices.postOnce(
           em,

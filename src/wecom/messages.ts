@@ -21,9 +21,9 @@ const day = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice
 /**
  * The month's lists as the public board shows them (names masked unless the village or the
  * villager chose otherwise, minors left out, the black list counted unless named), with the
- * closing day and the board's link.
+ * closing day and the board's link (with PUBLIC_URL: a relative link does not open in 企业微信).
  */
-export function publicityMessage(board: PublicBoardDto, link: string): RobotMessage {
+export function publicityMessage(board: PublicBoardDto, link: string | null): RobotMessage {
   const [y, m] = board.month.split('-');
   const red = board.redList.slice(0, 20).map((r) => `${r.rank}. ${r.name} +${r.net}`);
   const black = board.blackList.map((r) =>
@@ -37,8 +37,7 @@ export function publicityMessage(board: PublicBoardDto, link: string): RobotMess
     '',
     `红榜：${red.length ? red.join('；') : '暂无'}`,
     `黑榜：${board.blackList.length ? `${board.blackList.length} 人（${black.join('；')}）` : '无'}`,
-    '',
-    `[查看榜单](${link})`,
+    ...(link ? ['', `[查看榜单](${link})`] : []),
   ]);
 }
 

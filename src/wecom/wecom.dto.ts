@@ -1,4 +1,4 @@
-import { IsString, ValidateIf } from 'class-validator';
+import { IsString, MaxLength, ValidateIf } from 'class-validator';
 
 export class WecomSettingsDto {
   configured!: boolean;
@@ -10,5 +10,6 @@ export class WecomWebhookDto {
   /** The group robot's Webhook address (群机器人 → Webhook 地址), or null to stop posting. */
   @ValidateIf((o: WecomWebhookDto) => o.url !== null)
   @IsString()
+  @MaxLength(300)
   url!: string | null;
 }

@@ -79,6 +79,7 @@ const FIELDS: Record<string, string> = {
   capacity: '人数上限',
   hoursPerPerson: '志愿时长',
   token: '签到码',
+  url: 'Webhook 地址',
 };
 
 /** What a 400's English reason means, most specific first. */
