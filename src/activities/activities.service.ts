@@ -304,10 +304,10 @@ export class ActivitiesService {
     return this.tx.run(async (em) => {
       const ctx = ctxOf(em, caller);
       const before = await this.find(em, caller, id);
-      if (before.status === 'open' && before.startsAt.getTime() > Date.now()) {
-        throw refuse('INVALID_TRANSITION', '活动开始以后才能结束 (the activity has not started)');
-      }
       if (before.status === 'open') {
+        if (before.startsAt.getTime() > Date.now()) {
+          throw refuse('INVALID_TRANSITION', '活动开始以后才能结束 (the activity has not started)');
+        }
         // the rule may have been edited since the activity was published
         const rule = await em.findOneBy(Rule, { id: before.ruleId });
         if (!rule || rule.points <= 0 || rule.evidenceRequired) {
@@ -498,8 +498,12 @@ export class ActivitiesService {
   /** The activity, locked until the transaction ends, if it is still open. */
   private async lockOpen(em: EntityManager, caller: Caller, id: number): Promise<Activity> {
     const activity = await this.find(em, caller, id);
-    await this.dialect.lockedRows(em, 'SELECT id FROM activities WHERE id = $1', [id]);
-    const { status } = await em.findOneByOrFail(Activity, { id });
+    // the status as it stands under the lock: a close or cancel may have committed meanwhile
+    const [{ status }] = await this.dialect.lockedRows<{ status: Activity['status'] }>(
+      em,
+      'SELECT status FROM activities WHERE id = $1',
+      [id],
+    );
     if (status !== 'open') {
       throw refuse(
         'ACTIVITY_NOT_OPEN',

@@ -79,6 +79,16 @@ export function monthLabel(month: string): string {
   return `${y}年${Number(m)}月`;
 }
 
+/** 2026-12-01 → 12月1日: a day of this programme's notices, where the year goes without saying. */
+export function dayLabel(date: string): string {
+  return `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+}
+
+/** Under 14 on `date` (YYYY-MM-DD), by the birth date; unknown counts as of age. */
+export function isMinorOn(birthDate: string | null, date: string): boolean {
+  return birthDate !== null && `${Number(birthDate.slice(0, 4)) + 14}${birthDate.slice(4)}` > date;
+}
+
 /** 2026-12-01 → 2026年12月1日 */
 export function dateLabel(date: string): string {
   const [y, m, d] = date.split('-');

@@ -20,6 +20,9 @@ import {
   boardCsv,
   boardHtml,
   boardXlsx,
+  dayLabel,
+  isMinorOn,
+  monthLabel,
   toPublicBoard,
   type ListedPerson,
 } from './board';
@@ -132,28 +135,29 @@ export class EvaluationsService {
     const published = await em.findOneByOrFail(Evaluation, { id: draft!.id });
     await this.record(ctx, 'evaluation.publish', draft, published);
     const ends = published.publicityEndsOn;
-    // the village's 企业微信 group gets the lists as the public board shows them
-    const lists: EvaluationResponseDto = {
-      villageId: village.id,
-      month,
-      revision: published.revision,
-      latestRevision: published.revision,
-      status: ends ? 'publicity' : 'final',
-      publicityEndsOn: ends,
-      objections: { filed: 0, resolved: 0 },
-      redList: published.result.redList,
-      blackList: published.result.blackList,
-      households: published.result.households,
-      computedBy: published.computedBy,
-      computedAt: published.computedAt,
-      publishedBy: published.publishedBy,
-      publishedAt: published.publishedAt,
-    };
-    const board = toPublicBoard(village, lists, this.config.timeZone, {
-      fullNames: false,
-      people: await this.listedPeople(lists, month, em),
+    // the village's 企业微信 group, if it has one, gets the lists as the public board shows them
+    await this.wecom.queuePublicity(em, village.id, async () => {
+      const lists: EvaluationResponseDto = {
+        villageId: village.id,
+        month,
+        revision: published.revision,
+        latestRevision: published.revision,
+        status: ends ? 'publicity' : 'final',
+        publicityEndsOn: ends,
+        objections: { filed: 0, resolved: 0 },
+        redList: published.result.redList,
+        blackList: published.result.blackList,
+        households: published.result.households,
+        computedBy: published.computedBy,
+        computedAt: published.computedAt,
+        publishedBy: published.publishedBy,
+        publishedAt: published.publishedAt,
+      };
+      return toPublicBoard(village, lists, this.config.timeZone, {
+        fullNames: false,
+        people: await this.listedPeople(lists, month, em),
+      });
     });
-    await this.wecom.queuePublicity(em, board, village.id);
     await this.notices.post(
       em,
       { villagers: village.id },
@@ -161,8 +165,8 @@ export class EvaluationsService {
         kind: 'lists.publicity',
         title: `${Number(month.slice(5, 7))}月红黑榜${ends ? '公示中' : '已公布'}`,
         body: ends
-          ? `${village.name}${month.slice(0, 4)}年${Number(month.slice(5, 7))}月的红黑榜公示到${Number(ends.slice(5, 7))}月${Number(ends.slice(8, 10))}日，有异议请在此之前提出。`
-          : `${village.name}${month.slice(0, 4)}年${Number(month.slice(5, 7))}月的红黑榜已公布。`,
+          ? `${village.name}${monthLabel(month)}的红黑榜公示到${dayLabel(ends)}，有异议请在此之前提出。`
+          : `${village.name}${monthLabel(month)}的红黑榜已公布。`,
         link: `/board/${village.code}/${month}`,
       },
     );
@@ -222,10 +226,7 @@ export class EvaluationsService {
     const monthEnd = monthRange(month).last;
     return new Map(
       rows.map((v) => {
-        const born = v.birthDate;
-        const minor =
-          born !== null && `${Number(born.slice(0, 4)) + 14}${born.slice(4)}` > monthEnd;
-        return [v.id, { consent: v.boardConsent, minor }];
+        return [v.id, { consent: v.boardConsent, minor: isMinorOn(v.birthDate, monthEnd) }];
       }),
     );
   }

@@ -4,6 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import type { Caller } from '../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { NoticesService } from '../notices/notices.service';
+import { monthLabel } from './board';
 import { displayNamesById } from '../auth/display-name';
 import { forbidden, notFound, refuse, tooMany } from '../common/errors';
 import { pageOf, skipTake, type Page } from '../common/pagination';
@@ -156,7 +157,7 @@ export class ObjectionsService {
       { cadres: villageId },
       {
         kind: 'objection.filed',
-        title: `${monthCn(month)}评比有新的异议`,
+        title: `${monthLabel(month)}评比有新的异议`,
         body: dto.text,
         link: `/cadre/lists/${month}`,
       },
@@ -232,7 +233,7 @@ export class ObjectionsService {
         { villager: objection.villagerId },
         {
           kind: 'objection.decided',
-          title: `您对${monthCn(objection.month)}评比的异议已处理`,
+          title: `您对${monthLabel(objection.month)}评比的异议已处理`,
           body: `${dto.outcome === 'upheld' ? '异议成立，榜单将更正' : '异议不成立'}：${dto.reason}`,
           link: '/villager/objection',
         },
@@ -241,6 +242,3 @@ export class ObjectionsService {
     return after;
   }
 }
-
-/** 2026-11 → 2026年11月 */
-const monthCn = (month: string) => `${month.slice(0, 4)}年${Number(month.slice(5, 7))}月`;

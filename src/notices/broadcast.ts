@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { int } from '../db/columns';
 import { Dialect } from '../db/dialect';
 import { Tx } from '../db/transaction';
+import { dayLabel, isMinorOn } from '../evaluations/board';
 import { publicationStatus } from '../evaluations/publicity';
 import { Village } from '../villages/village.entity';
 
@@ -53,13 +54,12 @@ export class BroadcastScript {
       const good = deeds.filter((d) => int(d.points) > 0);
       const deducted = deeds.length - good.length;
       const spoken = (d: (typeof deeds)[number]) => {
-        const born = d.birth_date;
-        if (born && `${Number(born.slice(0, 4)) + 14}${born.slice(4)}` > date) return '一位小朋友';
+        if (isMinorOn(d.birth_date, date)) return '一位小朋友';
         return village.boardNames === 'full' || Boolean(d.board_consent)
           ? d.name
           : `${[...d.name][0]}某某`;
       };
-      const day = `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+      const day = dayLabel(date);
       const that = date === todayIn(this.config.timeZone) ? '今天' : '这一天';
       const lines = [
         `${village.name}文明积分广播（${day}）`,
@@ -92,9 +92,7 @@ export class BroadcastScript {
         ) === 'publicity'
       ) {
         const ends = posted.publicity_ends_on;
-        lines.push(
-          `红黑榜正在公示，到${Number(ends.slice(5, 7))}月${Number(ends.slice(8, 10))}日截止，有异议请到村委会提出。`,
-        );
+        lines.push(`红黑榜正在公示，到${dayLabel(ends)}截止，有异议请到村委会提出。`);
       }
       const [from, to] = dayInstants(addDays(date, 1), this.config.timeZone);
       const tomorrow = await em

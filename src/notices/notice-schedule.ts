@@ -6,6 +6,7 @@ import { dayInstants, localDateTime } from '../common/zoned-time';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { millis } from '../db/columns';
 import { Tx } from '../db/transaction';
+import { dayLabel } from '../evaluations/board';
 import { ExpiryQuery } from '../ledger/expiry';
 import { Village } from '../villages/village.entity';
 import { Villager } from '../villagers/villager.entity';
@@ -130,7 +131,7 @@ export class NoticeSchedule implements OnModuleInit, OnModuleDestroy {
         });
         for (const [villagerId, expiring] of batch.upcoming) {
           for (const { on, points } of expiring.filter((e) => e.on <= until)) {
-            const day = `${Number(on.slice(5, 7))}月${Number(on.slice(8, 10))}日`;
+            const day = dayLabel(on);
             const wrote = await this.tx.run((em) =>
               this.notices.postOnce(
                 em,

@@ -76,13 +76,7 @@ export class NoticesService {
          WHERE ${mine.sql} ORDER BY n.id DESC LIMIT ${take} OFFSET ${skip}`,
         [caller.id, ...mine.params],
       );
-      const [counts] = await this.dialect.select<{ total: unknown; unread: unknown }>(
-        em,
-        `SELECT COUNT(*) AS total, COUNT(*) - COUNT(r.notice_id) AS unread FROM notices n
-         LEFT JOIN notice_reads r ON r.notice_id = n.id AND r.user_id = $1
-         WHERE ${mine.sql}`,
-        [caller.id, ...mine.params],
-      );
+      const counts = await this.counts(em, caller.id, mine);
       const items = rows.map((r) => ({
         id: int(r.id),
         at: new Date(millis(r.at)),
@@ -92,8 +86,24 @@ export class NoticesService {
         link: r.link,
         readAt: r.read_at === null ? null : new Date(millis(r.read_at)),
       }));
-      return { ...pageOf(items, int(counts.total), q), unread: int(counts.unread) };
+      return { ...pageOf(items, counts.total, q), unread: counts.unread };
     });
+  }
+
+  /** How many of the account's notices there are, and how many it has not read. */
+  private async counts(
+    em: EntityManager,
+    userId: number,
+    mine: { sql: string; params: unknown[] },
+  ): Promise<{ total: number; unread: number }> {
+    const [row] = await this.dialect.select<{ total: unknown; unread: unknown }>(
+      em,
+      `SELECT COUNT(*) AS total, COUNT(*) - COUNT(r.notice_id) AS unread FROM notices n
+       LEFT JOIN notice_reads r ON r.notice_id = n.id AND r.user_id = $1
+       WHERE ${mine.sql}`,
+      [userId, ...mine.params],
+    );
+    return { total: int(row.total), unread: int(row.unread) };
   }
 
   /** Marks the caller's notices read: the ones named, or all; answers how many stay unread. */
@@ -103,24 +113,27 @@ export class NoticesService {
     }
     const mine = this.visible(caller);
     if (!mine) return { unread: 0 };
+    // $1 the account and mine's own placeholders, as everywhere here; then the time and the ids
+    const at = `$${mine.params.length + 2}`;
     const only = dto.ids ? ` AND n.id IN ${this.dialect.idList(`$${mine.params.length + 3}`)}` : '';
-    await this.tx.run((em) => {
+    return this.tx.run(async (em) => {
       const readAt = em.connection.getMetadata(NoticeRead).findColumnWithPropertyName('readAt')!;
-      return this.dialect.select(
+      await this.dialect.select(
         em,
         `INSERT INTO notice_reads (notice_id, user_id, read_at)
-         SELECT n.id, $1, $2 FROM notices n WHERE ${mine.sql.replaceAll(/\$(\d+)/g, (_, k) => `$${Number(k) + 1}`)}${only}
+         SELECT n.id, $1, ${at} FROM notices n WHERE ${mine.sql}${only}
          AND NOT EXISTS (SELECT 1 FROM notice_reads r WHERE r.notice_id = n.id AND r.user_id = $1)
          ON CONFLICT DO NOTHING`,
         [
           caller.id,
-          em.connection.driver.preparePersistentValue(new Date(), readAt),
           ...mine.params,
+          em.connection.driver.preparePersistentValue(new Date(), readAt),
           ...(dto.ids ? [this.dialect.idsParam(dto.ids)] : []),
         ],
       );
+      // counted in the same transaction: what this account now has unread
+      return { unread: (await this.counts(em, caller.id, mine)).unread };
     });
-    return { unread: (await this.list(caller, { page: 1, pageSize: 1 })).unread };
   }
 
   /**

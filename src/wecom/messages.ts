@@ -1,3 +1,4 @@
+import { dayLabel } from '../evaluations/board';
 import type { PublicBoardDto } from '../evaluations/evaluations.dto';
 import { CATEGORIES } from '../rules/categories';
 
@@ -16,8 +17,6 @@ const markdown = (lines: string[]): RobotMessage => {
   return { msgtype: 'markdown', markdown: { content } };
 };
 
-const day = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
-
 /**
  * The month's lists as the public board shows them (names masked unless the village or the
  * villager chose otherwise, minors left out, the black list counted unless named), with the
@@ -32,7 +31,7 @@ export function publicityMessage(board: PublicBoardDto, link: string | null): Ro
   return markdown([
     `**${board.village.name}${y}年${Number(m)}月红黑榜${board.publicityEndsOn ? '公示' : '公布'}**`,
     board.publicityEndsOn
-      ? `公示到${day(board.publicityEndsOn)}，有异议请向村委会提出。`
+      ? `公示到${dayLabel(board.publicityEndsOn)}，有异议请向村委会提出。`
       : '本月榜单已公布。',
     '',
     `红榜：${red.length ? red.join('；') : '暂无'}`,
@@ -55,7 +54,7 @@ export function dailyMessage(
       (r) => `${CATEGORIES.find((c) => c.code === r.category)?.name ?? r.category} ${r.awards} 件`,
     );
   return markdown([
-    `**${villageName}${day(date)}文明积分**`,
+    `**${villageName}${dayLabel(date)}文明积分**`,
     `今天记分 ${awards} 件${lines.length ? `：${lines.join('，')}` : ''}。`,
     deductions ? `扣分 ${deductions} 人次，请大家共同遵守村规民约。` : '今天没有扣分。',
   ]);

@@ -137,8 +137,14 @@ export class WecomService implements OnModuleInit, OnModuleDestroy {
    * The month's lists for the group, in the publication's transaction, if the village has a
    * group: once per village, month and revision.
    */
-  async queuePublicity(em: EntityManager, board: PublicBoardDto, villageId: number): Promise<void> {
+  async queuePublicity(
+    em: EntityManager,
+    villageId: number,
+    boardOf: () => Promise<PublicBoardDto>,
+  ): Promise<void> {
     if (!(await this.webhookOf(em, villageId, false))) return;
+    // built only for a village with a group: a publication elsewhere reads nothing more
+    const board = await boardOf();
     const path = `/board/${encodeURIComponent(board.village.code)}/${board.month}`;
     await this.queueIn(
       em,

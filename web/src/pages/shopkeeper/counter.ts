@@ -57,10 +57,19 @@ export function redeemErrorText(
   return explain(status, error);
 }
 
-/** A card that was not found: unknown, revoked, or of a village the store does not serve. */
-export function cardErrorText(status: number, error: ErrorBody | undefined): string {
+/**
+ * A card that was not found: unknown, revoked, or (at the counter) of a village the store does not
+ * serve; or looked up too often.
+ */
+export function cardErrorText(
+  status: number,
+  error: ErrorBody | undefined,
+  at: 'counter' | 'activity' = 'counter',
+): string {
   if (status === 404) {
-    return '没有找到这张积分卡：卡可能已作废、不属于本超市服务的村，或扫错了。请用姓名查找，或请村干部补办新卡。';
+    return at === 'counter'
+      ? '没有找到这张积分卡：卡可能已作废、不属于本超市服务的村，或扫错了。请用姓名查找，或请村干部补办新卡。'
+      : '没有找到这张积分卡：卡可能已作废或扫错了。请用姓名查找。';
   }
   if (status === 429) return '查卡太频繁，请稍等一分钟再扫。';
   return explain(status, error);
