@@ -24,6 +24,7 @@ import { VillageMonthFigures1764100000002 } from './1764100000002-village-month-
 import { Activities1764200000000 } from './1764200000000-activities';
 import { Notices1764200000001 } from './1764200000001-notices';
 import { Wecom1764200000002 } from './1764200000002-wecom';
+import { PartitionedHistory1764300000000 } from './1764300000000-partitioned-history';
 
 /** Every migration, in order. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   Activities1764200000000,
   Notices1764200000001,
   Wecom1764200000002,
+  PartitionedHistory1764300000000,
 ];

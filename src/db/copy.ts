@@ -51,7 +51,12 @@ export async function copySqliteToPostgres(
       const targetColumns = await columnTypes(client);
       await client.query('BEGIN');
       // The migrations may seed rows (the default rule catalogue); the copy brings its own.
-      await client.query(`TRUNCATE ${tables.map(quote).join(', ')}`);
+      // Deleted, children first: the append-only history refuses TRUNCATE (and holds nothing yet).
+      for (const table of [...tables].reverse()) {
+        const { rows } = await client.query(`SELECT EXISTS (SELECT 1 FROM ${quote(table)}) AS e`);
+        if (rows[0].e) await client.query(`DELETE FROM ${quote(table)}`);
+      }
+      await monthsOfHistory(source, client);
       const copied: { name: string; rows: number }[] = [];
       for (const table of tables) {
         copied.push({
@@ -237,6 +242,22 @@ async function copyTable(
   }
   await flush();
   return done;
+}
+
+/**
+ * The partitioned history (migrations/1764300000000-partitioned-history.ts) has this month and the
+ * coming ones: the copy's rows need every month back to the oldest of them.
+ */
+async function monthsOfHistory(source: SqliteDatabase, client: Client): Promise<void> {
+  const { oldest } = source
+    .prepare(
+      `SELECT MIN(at) AS oldest FROM (SELECT MIN(recorded_at) AS at FROM deeds
+         UNION ALL SELECT MIN(created_at) FROM ledger_entries UNION ALL SELECT MIN(at) FROM audit_events)`,
+    )
+    .get() as { oldest: string | null };
+  if (oldest !== null) {
+    await client.query(`SELECT ensure_month_partitions_since($1::timestamptz)`, [oldest]);
+  }
 }
 
 async function setSequences(client: Client, tables: string[]): Promise<void> {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
 import { Dialect } from './dialect';
 import { EntityRows } from './entity-rows';
+import { Partitions } from './partitions';
 import { RateLimiter } from './rate-limit';
 import { SqliteConnections } from './sqlite';
 import { Tx } from './transaction';
@@ -43,7 +44,7 @@ const MIGRATION_LOCK = 727_001; // any constant shared by every instance
       dataSourceFactory: async (options) => migrated(await new DataSource(options!).initialize()),
     }),
   ],
-  providers: [Tx, Dialect, EntityRows, RateLimiter],
-  exports: [Tx, Dialect, EntityRows, RateLimiter],
+  providers: [Tx, Dialect, EntityRows, RateLimiter, Partitions],
+  exports: [Tx, Dialect, EntityRows, RateLimiter, Partitions],
 })
 export class DatabaseModule {}
