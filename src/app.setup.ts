@@ -8,6 +8,7 @@ import { requestIdOf } from './common/request-context';
 import { requestLogger } from './common/request-logger';
 import { isWriteMethod, WriteAdmission } from './common/write-admission';
 import type { AppConfig } from './config';
+import { Replica } from './db/replica';
 import { buildOpenApiDocument } from './openapi';
 
 /** Largest request body accepted; a larger one is 413. */
@@ -68,6 +69,8 @@ export async function setupApp(
     if (isWriteMethod(req.method)) writes.admit(done);
     else done();
   });
+  // The read replica's read-your-writes (src/db/replica.ts): a no-op without DATABASE_READ_URL.
+  app.get(Replica).install(fastify);
   // helmet's middleware built once: @fastify/helmet built it anew for every request, a measured
   // part of every answer's CPU (docs/performance.md)
   const secureHeaders = helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP } });

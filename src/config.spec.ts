@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     [{ HOST: '999.1.1.1' }, /^HOST:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
     [{ DATABASE_URL: 'sqlite:' }, /^DATABASE_URL:/],
+    [{ DATABASE_READ_URL: 'postgres://u@replica/db' }, /^DATABASE_READ_URL:/],
+    [{ DATABASE_URL: 'postgres://u@h/db', DATABASE_READ_URL: 'sqlite:x' }, /^DATABASE_READ_URL:/],
     [{ NODE_ENV: 'production' }, /^JWT_SECRET: required/],
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, /^JWT_SECRET:/],
     [{ TIME_ZONE: 'Mars/Olympus' }, /^TIME_ZONE:/],
@@ -47,6 +49,18 @@ describe('loadConfig', () => {
   ])('%j is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('DATABASE_READ_URL: a PostgreSQL replica beside a PostgreSQL primary', () => {
+    const { database } = loadConfig({
+      DATABASE_URL: 'postgres://u@primary/db',
+      DATABASE_READ_URL: 'postgres://u@replica/db',
+    });
+    expect(database).toEqual({
+      type: 'postgres',
+      url: 'postgres://u@primary/db',
+      readUrl: 'postgres://u@replica/db',
+    });
   });
 
   it('reads sqlite and postgres URLs', () => {

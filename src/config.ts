@@ -6,7 +6,7 @@ import { ROLES, type Role } from './auth/roles';
 /** Which database the service talks to, derived from DATABASE_URL. */
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string; maxBatch?: number }
-  | { type: 'postgres'; url: string; poolSize?: number };
+  | { type: 'postgres'; url: string; poolSize?: number; readUrl?: string };
 
 export interface AppConfig {
   port: number;
@@ -153,6 +153,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       throw new ConfigError(`DB_POOL_SIZE: "${env.DB_POOL_SIZE}" is not a pool size (1-200)`);
     }
     if (database.type === 'postgres') database.poolSize = poolSize;
+  }
+  if (env.DATABASE_READ_URL !== undefined && env.DATABASE_READ_URL !== '') {
+    if (database.type !== 'postgres') {
+      throw new ConfigError('DATABASE_READ_URL: a read replica needs a PostgreSQL DATABASE_URL');
+    }
+    let replica: DatabaseConfig | undefined;
+    try {
+      replica = parseDatabaseUrl(env.DATABASE_READ_URL);
+    } catch {
+      replica = undefined;
+    }
+    if (replica?.type !== 'postgres') {
+      throw new ConfigError(
+        'DATABASE_READ_URL: expected postgres://user@host:port/db, a streaming replica of DATABASE_URL',
+      );
+    }
+    database.readUrl = replica.url;
   }
   if (env.SQLITE_MAX_BATCH !== undefined && env.SQLITE_MAX_BATCH !== '') {
     const maxBatch = Number(env.SQLITE_MAX_BATCH);

@@ -6,6 +6,7 @@ import { dataSourceOptions } from './data-source';
 import { Dialect } from './dialect';
 import { EntityRows } from './entity-rows';
 import { Partitions } from './partitions';
+import { Replica } from './replica';
 import { RateLimiter } from './rate-limit';
 import { SqliteConnections } from './sqlite';
 import { Tx } from './transaction';
@@ -44,7 +45,7 @@ const MIGRATION_LOCK = 727_001; // any constant shared by every instance
       dataSourceFactory: async (options) => migrated(await new DataSource(options!).initialize()),
     }),
   ],
-  providers: [Tx, Dialect, EntityRows, RateLimiter, Partitions],
-  exports: [Tx, Dialect, EntityRows, RateLimiter, Partitions],
+  providers: [Tx, Dialect, EntityRows, RateLimiter, Partitions, Replica],
+  exports: [Tx, Dialect, EntityRows, RateLimiter, Partitions, Replica],
 })
 export class DatabaseModule {}

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
+import { Replica } from './replica';
 import { sqliteConnectionsOf } from './sqlite';
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
@@ -25,7 +26,11 @@ export class Tx {
     return sqliteConnectionsOf(this.dataSource)?.queue.depth ?? 0;
   }
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Absent where a test builds a Tx by hand: no replica then. */
+    @Optional() private readonly replica?: Replica,
+  ) {}
 
   /** SQLite: `observe` is told the size of every group of transactions committed (metrics). */
   observeBatches(observe: (size: number) => void): void {
@@ -46,7 +51,15 @@ export class Tx {
         this.inside.run(true, () => sqlite.writer.manager.transaction(work)),
       );
     }
-    return this.withRetry(() => this.inside.run(true, () => this.dataSource.transaction(work)));
+    return this.runOnPrimary(work);
+  }
+
+  private async runOnPrimary<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const done = await this.withRetry(() =>
+      this.inside.run(true, () => this.dataSource.transaction(work)),
+    );
+    if (this.replica?.enabled) await this.replica.committed(this.dataSource);
+    return done;
   }
 
   /**
@@ -71,6 +84,50 @@ export class Tx {
     return this.withRetry(() =>
       this.onReader((runner) => runner.manager.transaction('REPEATABLE READ', work)),
     );
+  }
+
+  /**
+   * `read`, on the read replica when there is one (DATABASE_READ_URL) and it has replayed the
+   * client's own latest write (src/db/replica.ts); else as `read`. For what may be a moment
+   * behind everyone else's writes: public boards, dashboards, exports, histories.
+   */
+  async readReplica<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.replica?.enabled) return this.read(work);
+    return this.withRetry(async () => {
+      const runner = await this.replica!.reader();
+      if (!runner) return this.read(work);
+      try {
+        return await runner.manager.transaction('REPEATABLE READ', work);
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  /**
+   * An entity manager outside any transaction for reads streamed over many statements (an
+   * export's pages): the replica's as `readReplica` decides, else the primary's readers'.
+   * Ask for it while serving the request, before the stream starts.
+   */
+  async readerManager(): Promise<EntityManager> {
+    return (await this.replica?.manager()) ?? this.dataSource.manager;
+  }
+
+  /** `query`, on the read replica as `readReplica` decides. */
+  async queryReplica<R>(sql: string, params: unknown[]): Promise<R[]> {
+    if (!this.replica?.enabled) return this.query(sql, params);
+    if (this.inside.getStore()) {
+      return Promise.reject(
+        new Error('Tx.queryReplica inside a transaction: use its EntityManager'),
+      );
+    }
+    const runner = await this.replica!.reader();
+    if (!runner) return this.query(sql, params);
+    try {
+      return (await runner.query(sql, params)) as R[];
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

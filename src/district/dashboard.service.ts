@@ -175,7 +175,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
 
   async dashboard(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardDto> {
     const month = this.month(q.month);
-    const { answer, computed } = await this.tx.read(async (em) => {
+    const { answer, computed } = await this.tx.readReplica(async (em) => {
       const villages = await this.villages(em, caller, q.town);
       const figures = await this.figures(
         em,
@@ -204,7 +204,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
   /** Twelve months ending with `month`: participation, and points issued against points spent. */
   async trend(caller: Caller, q: { month?: string; town?: string }): Promise<DashboardTrendDto> {
     const last = this.month(q.month);
-    const { months, computed } = await this.tx.read(async (em) => {
+    const { months, computed } = await this.tx.readReplica(async (em) => {
       const ids = (await this.villages(em, caller, q.town)).map((v) => v.id);
       const tokens = await this.tokens(em, ids);
       const months: TrendMonthDto[] = [];

@@ -177,10 +177,19 @@ export class EvaluationsService {
    * A village's board: its published months, newest first, each once (a republished month has a
    * published row per revision); 404 for an unknown village.
    */
-  async boardIndex(code: string, caller?: Caller): Promise<PublicBoardIndexDto> {
-    const village = code.length <= 32 ? await this.villages.findOneBy({ code }) : null;
+  boardIndex(code: string, caller?: Caller): Promise<PublicBoardIndexDto> {
+    // public and read often: on the read replica when there is one
+    return this.tx.readReplica((em) => this.boardIndexIn(em, code, caller));
+  }
+
+  private async boardIndexIn(
+    em: EntityManager,
+    code: string,
+    caller?: Caller,
+  ): Promise<PublicBoardIndexDto> {
+    const village = code.length <= 32 ? await em.findOneBy(Village, { code }) : null;
     if (!village) throw notFound('Village');
-    const rows = await this.evaluations.find({
+    const rows = await em.find(Evaluation, {
       select: { month: true },
       where: defined({
         villageId: village.id,
@@ -242,10 +251,23 @@ export class EvaluationsService {
     format: BoardFormat,
     viewer: { caller?: Caller; key?: string; revision?: number },
   ): Promise<{ body: PublicBoardDto | StreamableFile; fullNames: boolean }> {
+    // public and read often: on the read replica when there is one
+    const { board, fullNames } = await this.tx.readReplica((em) =>
+      this.boardIn(em, code, month, viewer),
+    );
+    return { body: await this.boardFile(board, format), fullNames };
+  }
+
+  private async boardIn(
+    em: EntityManager,
+    code: string,
+    month: string,
+    viewer: { caller?: Caller; key?: string; revision?: number },
+  ): Promise<{ board: PublicBoardDto; fullNames: boolean }> {
     const village =
       code.length <= 32
-        ? await this.villages
-            .createQueryBuilder('v')
+        ? await em
+            .createQueryBuilder(Village, 'v')
             .addSelect('v.displayKeyHash')
             .where('v.code = :code', { code })
             .getOne()
@@ -254,7 +276,7 @@ export class EvaluationsService {
     const online = village !== null && (insider || month >= this.onlineFrom(village));
     const evaluation =
       online &&
-      (await this.evaluations.findOne({
+      (await em.findOne(Evaluation, {
         where: defined({
           villageId: village.id,
           month,
@@ -268,12 +290,12 @@ export class EvaluationsService {
       throw forbidden('key: not this village’s display key');
     }
     const fullNames = insider || viewer.key !== undefined;
-    const result = await this.respond(evaluation);
+    const result = await this.respond(evaluation, em);
     const board = toPublicBoard(village, result, this.config.timeZone, {
       fullNames,
-      people: await this.listedPeople(result, month),
+      people: await this.listedPeople(result, month, em),
     });
-    return { body: await this.boardFile(board, format), fullNames };
+    return { board, fullNames };
   }
 
   private async boardFile(
@@ -389,8 +411,10 @@ export class EvaluationsService {
   }
 
   /** A revision as the cadre sees it: status decided now, the window, the objections. */
-  private async respond(e: Evaluation): Promise<EvaluationResponseDto> {
-    const em = this.evaluations.manager;
+  private async respond(
+    e: Evaluation,
+    em: EntityManager = this.evaluations.manager,
+  ): Promise<EvaluationResponseDto> {
     const counts = await objectionCounts(em, e.villageId, e.month);
     const { status, latestRevision: latest } = await statusNow(em, e, this.config.timeZone);
     return {

@@ -92,7 +92,8 @@ export class ExportsService {
     assertVillageAccess(caller, villageId);
     const village = await this.ds.manager.findOneBy(Village, { id: villageId });
     if (!village) throw notFound('Village');
-    const file = await this.villages(kind, [village], q, village.name, village.code);
+    const em = await this.tx.readerManager();
+    const file = this.villages(em, kind, [village], q, village.name, village.code);
     await this.logged(caller, ip, {
       kind,
       villageId,
@@ -111,7 +112,8 @@ export class ExportsService {
   ): Promise<StreamableFile> {
     if (!readsDistrict(caller)) throw forbidden('District exports are for administrators');
     const villages = await this.ds.manager.find(Village, { order: { id: 'ASC' } });
-    const file = await this.villages(kind, villages, q, '全区', 'district');
+    const em = await this.tx.readerManager();
+    const file = this.villages(em, kind, villages, q, '全区', 'district');
     await this.logged(caller, ip, {
       kind,
       villageId: null,
@@ -135,6 +137,7 @@ export class ExportsService {
     const store = await this.ds.manager.findOneBy(Store, { id: storeId });
     if (!store) throw notFound('Store');
     const format = q.format ?? 'xlsx';
+    const em = await this.tx.readerManager();
     const columns: TableColumn[] = [
       { header: '时间', width: 18 },
       { header: '单号', width: 8 },
@@ -148,7 +151,7 @@ export class ExportsService {
     ];
     const file = this.file(
       format,
-      tableStream(format, '兑换记录', columns, this.redemptionPages(storeId, month)),
+      tableStream(format, '兑换记录', columns, this.redemptionPages(em, storeId, month)),
       `redemptions-${storeId}-${month}`,
       `${store.name}${monthLabel(month)}兑换记录`,
     );
@@ -225,6 +228,7 @@ export class ExportsService {
     if (!q.from || !q.to) throw new BadRequestException('from and to are required (ISO 8601)');
     const [from, to] = [new Date(q.from), new Date(q.to)];
     const format = q.format ?? 'xlsx';
+    const em = await this.tx.readerManager();
     const columns: TableColumn[] = [
       { header: '时间', width: 18 },
       { header: '角色', width: 10 },
@@ -238,7 +242,7 @@ export class ExportsService {
     ];
     const file = this.file(
       format,
-      tableStream(format, '操作记录', columns, this.auditPages(from, to)),
+      tableStream(format, '操作记录', columns, this.auditPages(em, from, to)),
       `audit-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}`,
       '操作记录',
     );
@@ -246,8 +250,7 @@ export class ExportsService {
     return file;
   }
 
-  private async *auditPages(from: Date, to: Date): AsyncGenerator<Cell[][]> {
-    const em = this.ds.manager;
+  private async *auditPages(em: EntityManager, from: Date, to: Date): AsyncGenerator<Cell[][]> {
     const pages = idPages((after) =>
       em
         .createQueryBuilder(AuditEvent, 'e')
@@ -276,6 +279,7 @@ export class ExportsService {
   }
 
   private villages(
+    em: EntityManager,
     kind: VillageExport,
     villages: Village[],
     q: { month?: string; format?: ExportFormat },
@@ -293,7 +297,7 @@ export class ExportsService {
       ];
       return this.file(
         format,
-        tableStream(format, '花名册', columns, this.rosterPages(villages, several)),
+        tableStream(format, '花名册', columns, this.rosterPages(em, villages, several)),
         `roster-${code}`,
         `${name}花名册`,
       );
@@ -312,7 +316,7 @@ export class ExportsService {
     ];
     return this.file(
       format,
-      tableStream(format, '积分流水', columns, this.ledgerPages(villages, month, several)),
+      tableStream(format, '积分流水', columns, this.ledgerPages(em, villages, month, several)),
       `ledger-${code}-${month}`,
       `${name}${monthLabel(month)}积分流水`,
     );
@@ -325,8 +329,11 @@ export class ExportsService {
     });
   }
 
-  private async *rosterPages(villages: Village[], several: boolean): AsyncGenerator<Cell[][]> {
-    const em = this.ds.manager;
+  private async *rosterPages(
+    em: EntityManager,
+    villages: Village[],
+    several: boolean,
+  ): AsyncGenerator<Cell[][]> {
     for (const village of villages) {
       const pages = idPages((after) =>
         em
@@ -364,11 +371,11 @@ export class ExportsService {
   }
 
   private async *ledgerPages(
+    em: EntityManager,
     villages: Village[],
     month: string,
     several: boolean,
   ): AsyncGenerator<Cell[][]> {
-    const em = this.ds.manager;
     const { from, to } = monthInstants(month, this.config.timeZone);
     for (const village of villages) {
       // keyset on (created_at, id), the index ledger_entries (village_id, created_at) serves it
@@ -443,8 +450,11 @@ export class ExportsService {
     }
   }
 
-  private async *redemptionPages(storeId: number, month: string): AsyncGenerator<Cell[][]> {
-    const em = this.ds.manager;
+  private async *redemptionPages(
+    em: EntityManager,
+    storeId: number,
+    month: string,
+  ): AsyncGenerator<Cell[][]> {
     const { from, to } = monthInstants(month, this.config.timeZone);
     const pages = idPages((after) =>
       em

@@ -37,7 +37,7 @@ export class StatementsService {
 
   month(caller: Caller, villageId: number, month: string): Promise<StatementsDto> {
     assertVillageAccess(caller, villageId);
-    return this.tx.read(async (em) => {
+    return this.tx.readReplica(async (em) => {
       const village = await em.findOneBy(Village, { id: villageId });
       if (!village) throw notFound('Village');
       const { from, to } = monthInstants(month, this.config.timeZone);

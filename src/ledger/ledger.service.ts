@@ -110,7 +110,7 @@ export class LedgerService {
   points(caller: Caller, villagerId: number, q: PageQueryDto): Promise<PointsResponse> {
     const { skip, take } = skipTake(q);
     // One snapshot: the balance and the entries agree even while a deed commits in between.
-    return this.tx.read(async (em) => {
+    return this.tx.readReplica(async (em) => {
       const { balance, householdId } = await this.villagers.findScoped(em, caller, villagerId);
       const { total, entries } = await this.history.page(em, villagerId, skip, take);
       const expiring = (await this.expiry.upcoming(em, [villagerId])).get(villagerId)!;

@@ -49,7 +49,7 @@ export class ScoresService {
    * auditor's and the town's own account's — 404 to an anonymous caller, 403 to other accounts.
    */
   get(caller: Caller | undefined, town: string, quarter: string): Promise<TownScoresDto> {
-    return this.tx.read(async (em) => {
+    return this.tx.readReplica(async (em) => {
       const villages = await this.villagesOf(em, town);
       const published = await em.findOneBy(TownScore, { town, quarter });
       if (published) return this.answer(published);
