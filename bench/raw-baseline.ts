@@ -5,14 +5,15 @@
  *
  * It does what the service does for these requests, statement for statement: verify an HS256
  * bearer token with node:crypto, parse and minimally validate the JSON body, then one transaction
- * (the same SELECTs, INSERTs and conditional UPDATEs, in the same order), on the same database
+ * (the same SELECTs, INSERTs and conditional UPDATEs, in the same order — a deed also writes its
+ * audit event and the villager's notice, as the service does), on the same database
  * with the same durability settings (SQLite: WAL, synchronous=FULL, busy_timeout, foreign keys;
  * PostgreSQL: a pool of DB_POOL_SIZE connections, default commit settings). On SQLite
  * transactions run one after another, as the service's Tx helper runs them.
  *
  * Env: DATABASE_URL (sqlite:PATH or postgres://…), JWT_SECRET, PORT, TIME_ZONE.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool, type PoolClient } from 'pg';
 import { todayIn } from '../src/common/time';
@@ -255,6 +256,35 @@ async function recordDeed(db: Db, caller: Caller, body: Record<string, unknown>)
         throw new HttpError(409, 'monthly limit reached', 'MONTHLY_CAP_REACHED');
       }
     }
+    const deed = {
+      id,
+      villageId: villager.village_id,
+      villagerId,
+      ruleId: rule.id,
+      ruleTitle: rule.title,
+      category: rule.category,
+      points: rule.points,
+      occurredOn,
+      month,
+      description: text,
+      evidence,
+      source: 'cadre',
+      status: 'approved',
+      recordedBy: caller.id,
+      recordedAt: now,
+      reviewedBy: caller.id,
+      reviewedAt: now,
+    };
+    // the service's audit event: every field of the new deed, from nothing
+    const changes = Object.fromEntries(
+      Object.entries(deed).map(([k, v]) => [k, [null, v instanceof Date ? v.toISOString() : v]]),
+    );
+    await c.run(
+      `INSERT INTO audit_events (at, actor_id, role, action, entity_type, entity_id, village_id,
+         changes, reason, request_id)
+       VALUES (?, ?, 'cadre', 'deed.record', 'deed', ?, ?, ?, NULL, ?) RETURNING id`,
+      [now, caller.id, id, villager.village_id, JSON.stringify(changes), randomUUID()],
+    );
     const entry = await post(c, db, {
       villagerId,
       delta: Number(rule.points),
@@ -262,6 +292,13 @@ async function recordDeed(db: Db, caller: Caller, body: Record<string, unknown>)
       deedId: id,
       actorId: caller.id,
     });
+    // and the villager's notice
+    await c.run(
+      `INSERT INTO notices (at, kind, audience, villager_id, village_id, title, body, link, key)
+       VALUES (?, 'deed.recorded', 'villager', ?, NULL, ?, ?, '/villager/history', NULL)
+       RETURNING id`,
+      [now, villagerId, `获得积分 +${rule.points} 分`, `「${rule.title}」：${text}`],
+    );
     return {
       id,
       villageId: villager.village_id,

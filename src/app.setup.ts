@@ -65,9 +65,27 @@ export async function setupApp(
   // that arrive meanwhile (src/common/write-admission.ts); before our other hooks, so a write
   // that waits has not been worked on yet.
   const writes = new WriteAdmission();
+  const reading = Symbol('reading');
   fastify.addHook('onRequest', (req, reply, done) => {
-    if (isWriteMethod(req.method)) writes.admit(done);
-    else done();
+    if (isWriteMethod(req.method)) return writes.admit(done);
+    writes.readBegun();
+    (req as unknown as Record<symbol, boolean>)[reading] = true;
+    done();
+  });
+  // a read is over when answered, or when its client went away before
+  const readOver = (req: object) => {
+    const r = req as Record<symbol, boolean>;
+    if (!r[reading]) return;
+    r[reading] = false;
+    writes.readDone();
+  };
+  fastify.addHook('onResponse', (req, reply, done) => {
+    readOver(req);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (req, done) => {
+    readOver(req);
+    done();
   });
   // The read replica's read-your-writes (src/db/replica.ts): a no-op without DATABASE_READ_URL.
   app.get(Replica).install(fastify);

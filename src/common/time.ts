@@ -7,8 +7,21 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // "today" is asked on every recorded deed.
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** The last answer per zone and the minute it holds for (a day starts on a whole minute). */
+const lastToday = new Map<string, { minute: number; date: string }>();
+
 /** Today's date (YYYY-MM-DD) in the given zone at the given instant. */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
+  // formatting was a measured part of every record-deed; within one minute the date is the same
+  const minute = Math.floor(now.getTime() / 60_000);
+  const last = lastToday.get(timeZone);
+  if (last?.minute === minute) return last.date;
+  const date = formatToday(timeZone, now);
+  lastToday.set(timeZone, { minute, date });
+  return date;
+}
+
+function formatToday(timeZone: string, now: Date): string {
   let format = dateFormats.get(timeZone);
   if (!format) {
     // en-CA formats as YYYY-MM-DD

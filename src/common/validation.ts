@@ -4,7 +4,35 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
+import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { inputProblem } from './dto';
+
+/**
+ * class-validator looks a DTO's rules up anew on every validation, walking every DTO class of the
+ * service for inherited ones: a measured part of every request (docs/performance.md). The rules
+ * are registered when the classes are declared, so the answer is kept per question, and
+ * forgotten should a rule ever be registered later.
+ */
+function keepRuleLookups(): void {
+  const storage = getMetadataStorage();
+  const lookup = storage.getTargetValidationMetadatas.bind(storage);
+  const register = storage.addValidationMetadata.bind(storage);
+  const kept = new Map<unknown, Map<string, ValidationMetadata[]>>();
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    const key = `${schema}|${always}|${strictGroups}|${groups?.join(',') ?? ''}`;
+    let forTarget = kept.get(target);
+    if (!forTarget) kept.set(target, (forTarget = new Map()));
+    let rules = forTarget.get(key);
+    if (!rules) forTarget.set(key, (rules = lookup(target, schema, always, strictGroups, groups)));
+    return [...rules]; // a copy: a caller may reorder what it is given
+  };
+  storage.addValidationMetadata = (metadata) => {
+    kept.clear();
+    register(metadata);
+  };
+}
+keepRuleLookups();
 
 /** Flattens nested errors into "items.0.quantity must be ..." messages that name the field. */
 function messages(errors: ValidationError[], prefix = ''): string[] {

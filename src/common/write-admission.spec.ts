@@ -6,6 +6,7 @@ const immediate = () => new Promise((resolve) => setImmediate(resolve));
 describe('WriteAdmission', () => {
   it('begins the first writes at once and the rest, in arrival order, a few per opening', async () => {
     const admission = new WriteAdmission(3);
+    admission.readBegun(); // a read in flight: writes are held to the per-turn room
     const begun: number[] = [];
     for (let i = 0; i < 8; i++) admission.admit(() => begun.push(i));
     expect(begun).toEqual([0, 1, 2]);
@@ -25,6 +26,7 @@ describe('WriteAdmission', () => {
 
   it('a write arriving while others wait queues behind them, even if the turn had room', async () => {
     const admission = new WriteAdmission(2);
+    admission.readBegun(); // a read in flight: writes are held to the per-turn room
     const begun: string[] = [];
     for (const w of ['a', 'b', 'c']) admission.admit(() => begun.push(w));
     while (admission.waitingCount > 0) await immediate();
@@ -48,6 +50,7 @@ describe('WriteAdmission', () => {
     try {
       const order: string[] = [];
       const admission = new WriteAdmission(1);
+      admission.readBegun(); // a read in flight: writes are held to the per-turn room
       const read = new Promise<void>((resolve) =>
         peer.once('data', () => {
           order.push('read');
@@ -69,6 +72,7 @@ describe('WriteAdmission', () => {
 
   it('keeps no timer once nothing waits', async () => {
     const admission = new WriteAdmission(1);
+    admission.readBegun(); // a read in flight: writes are held to the per-turn room
     const begun: number[] = [];
     for (let i = 0; i < 3; i++) admission.admit(() => begun.push(i));
     for (let turn = 0; turn < 10; turn++) await immediate();
@@ -81,6 +85,29 @@ describe('WriteAdmission', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('with no read in flight begins every waiting write at once, up to the room alone', async () => {
+    const admission = new WriteAdmission(2, 5);
+    const begun: number[] = [];
+    for (let i = 0; i < 7; i++) admission.admit(() => begun.push(i));
+    expect(begun).toEqual([0, 1, 2, 3, 4]);
+    await immediate();
+    await immediate();
+    expect(begun).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // a read begins: two a turn again; answered, all at once again
+    admission.readBegun();
+    for (let i = 7; i < 12; i++) admission.admit(() => begun.push(i));
+    while (admission.waitingCount > 0) {
+      const before = begun.length;
+      await immediate();
+      expect(begun.length - before).toBeLessThanOrEqual(2);
+    }
+    admission.readDone();
+    admission.readDone(); // never fewer than none in flight
+    for (let i = 12; i < 17; i++) admission.admit(() => begun.push(i));
+    while (admission.waitingCount > 0) await immediate();
+    expect(begun.slice(12)).toEqual([12, 13, 14, 15, 16]);
   });
 
   it('refuses a room that is not a positive integer', () => {

@@ -1840,7 +1840,7 @@ export interface components {
             id: number;
             code: string;
             /** @enum {string} */
-            category: "industry" | "kindness" | "environment" | "integrity" | "family";
+            category: "family" | "industry" | "kindness" | "environment" | "integrity";
             title: string;
             points: number;
             maxPerMonth: number | null;
@@ -1907,7 +1907,7 @@ export interface components {
             /** @description Copied from the rule when the deed is recorded, so later edits rewrite no history. */
             ruleTitle: string;
             /** @enum {string} */
-            category: "industry" | "kindness" | "environment" | "integrity" | "family";
+            category: "family" | "industry" | "kindness" | "environment" | "integrity";
             /** @description The rule's points, copied again at approval: that is what the ledger entry carries. */
             points: number;
             occurredOn: string;
