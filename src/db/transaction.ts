@@ -113,23 +113,6 @@ export class Tx {
     return (await this.replica?.manager()) ?? this.dataSource.manager;
   }
 
-  /** `query`, on the read replica as `readReplica` decides. */
-  async queryReplica<R>(sql: string, params: unknown[]): Promise<R[]> {
-    if (!this.replica?.enabled) return this.query(sql, params);
-    if (this.inside.getStore()) {
-      return Promise.reject(
-        new Error('Tx.queryReplica inside a transaction: use its EntityManager'),
-      );
-    }
-    const runner = await this.replica!.reader();
-    if (!runner) return this.query(sql, params);
-    try {
-      return (await runner.query(sql, params)) as R[];
-    } finally {
-      await runner.release();
-    }
-  }
-
   /**
    * One read statement outside any transaction, its placeholders as this database takes them
    * (`Dialect.placeholders`). SQLite: on a read connection; PostgreSQL: on the readers' pool, so
