@@ -279,7 +279,8 @@ async function main(): Promise<void> {
       return compared(rounds);
     };
 
-    const oneVillagerShortRun = (child: Child, next: () => AutocannonRequest) => () =>
+    /** A few seconds of one kind of write, for a profile. */
+    const shortRun = (child: Child, path: string, next: () => AutocannonRequest) => () =>
       autocannon({
         url: child.url,
         connections: CONNECTIONS,
@@ -287,7 +288,7 @@ async function main(): Promise<void> {
         requests: [
           {
             method: 'POST',
-            path: '/api/deeds',
+            path,
             setupRequest: (req: AutocannonRequest) => ({ ...req, ...next() }),
           },
         ],
@@ -346,12 +347,12 @@ async function main(): Promise<void> {
       service: await profiled(
         service,
         serviceProfile,
-        oneVillagerShortRun(service, oneVillagerRequest(groupFor(2 * ROUNDS)[0].id)),
+        shortRun(service, '/api/deeds', oneVillagerRequest(groupFor(2 * ROUNDS)[0].id)),
       ),
       baseline: await profiled(
         base,
         baselineProfile,
-        oneVillagerShortRun(base, oneVillagerRequest(groupFor(2 * ROUNDS + 1)[0].id)),
+        shortRun(base, '/api/deeds', oneVillagerRequest(groupFor(2 * ROUNDS + 1)[0].id)),
       ),
     };
     console.log(`  one villager, service:  ${topOf(oneVillagerProfile.service, 8)}`);
@@ -444,19 +445,6 @@ async function main(): Promise<void> {
 
     // ── where the main thread goes: a profiled stretch of each write on each server ───────
     console.log(`Profiles (${PROFILE_SECONDS} s of each write on each server, V8 profiler on):`);
-    const shortRun = (child: Child, path: string, next: () => AutocannonRequest) => () =>
-      autocannon({
-        url: child.url,
-        connections: CONNECTIONS,
-        duration: PROFILE_SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            path,
-            setupRequest: (req: AutocannonRequest) => ({ ...req, ...next() }),
-          },
-        ],
-      });
     const deedProfile = {
       service: await profiled(
         service,

@@ -299,26 +299,7 @@ async function recordDeed(db: Db, caller: Caller, body: Record<string, unknown>)
        RETURNING id`,
       [now, villagerId, `获得积分 +${rule.points} 分`, `「${rule.title}」：${text}`],
     );
-    return {
-      id,
-      villageId: villager.village_id,
-      villagerId,
-      ruleId: rule.id,
-      ruleTitle: rule.title,
-      category: rule.category,
-      points: rule.points,
-      occurredOn,
-      month,
-      description: text,
-      evidence,
-      source: 'cadre',
-      status: 'approved',
-      recordedBy: caller.id,
-      recordedAt: now,
-      reviewedBy: caller.id,
-      reviewedAt: now,
-      balanceAfter: entry.balanceAfter,
-    };
+    return { ...deed, balanceAfter: entry.balanceAfter };
   });
 }
 
