@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { QueryFailedError, type DataSource, type QueryRunner } from 'typeorm';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 
@@ -254,6 +254,53 @@ export function sqliteConnectionsOf(dataSource: DataSource): SqliteConnections |
   return installed.get(dataSource);
 }
 
+/** A prepared statement, as far as `runDirect` uses it. */
+interface Statement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { lastInsertRowid: number | bigint };
+}
+
+/** Statements kept per connection (the hot paths' SQL is fixed text: a few dozen in all). */
+const STATEMENTS_KEPT = 200;
+const statementsOf = new WeakMap<object, Map<string, Statement>>();
+
+/**
+ * One statement on a query runner's own connection, run as TypeORM's better-sqlite3 runner runs
+ * it (the rows of a read; the new rowid of a write; booleans as 0/1), but without its path around
+ * it: a before- and an after-query event, a statement cache lookup and four awaits per statement,
+ * a measured share of every record-deed (docs/performance.md). Undefined when the runner is not
+ * one of ours (then the caller uses `em.query`). Errors leave as TypeORM's QueryFailedError,
+ * logged as TypeORM logs them.
+ */
+export function runDirect(
+  runner: QueryRunner | undefined,
+  sql: string,
+  params: unknown[],
+): { result: unknown } | undefined {
+  if (!(runner instanceof RunnerOn)) return undefined;
+  const connection = runner.raw();
+  let statements = statementsOf.get(connection);
+  if (!statements) statementsOf.set(connection, (statements = new Map()));
+  try {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = connection.prepare(sql) as unknown as Statement;
+      statements.set(sql, statement);
+      if (statements.size > STATEMENTS_KEPT) statements.delete(statements.keys().next().value!);
+    }
+    const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+    return {
+      result: statement.reader
+        ? statement.all(...values)
+        : statement.run(...values).lastInsertRowid,
+    };
+  } catch (err) {
+    runner.connection.logger.logQueryError(err as Error, sql, params, runner);
+    throw new QueryFailedError(sql, params, err as Error);
+  }
+}
+
 /** A query runner on a connection of our choosing (TypeORM's own always takes the driver's). */
 class RunnerOn extends BetterSqlite3QueryRunner {
   constructor(
@@ -266,6 +313,10 @@ class RunnerOn extends BetterSqlite3QueryRunner {
   }
   override connect(): Promise<RawConnection> {
     return Promise.resolve(this.target());
+  }
+  /** The connection itself, for `runDirect`. */
+  raw(): RawConnection {
+    return this.target();
   }
   // Shared runners live as long as the data source: TypeORM's release() must not retire them.
   override release(): Promise<void> {
@@ -284,14 +335,15 @@ class WriterRunner extends RunnerOn {
       await this.query('BEGIN IMMEDIATE');
       this.isTransactionActive = true;
     } else {
-      await this.query(`SAVEPOINT typeorm_${this.transactionDepth}`);
+      // every job of a group opens and releases one: no TypeORM query path for them (runDirect)
+      runDirect(this, `SAVEPOINT typeorm_${this.transactionDepth}`, []);
     }
     this.transactionDepth += 1;
   }
 
   override async commitTransaction(): Promise<void> {
     if (this.transactionDepth > 1) {
-      await this.query(`RELEASE SAVEPOINT typeorm_${this.transactionDepth - 1}`);
+      runDirect(this, `RELEASE SAVEPOINT typeorm_${this.transactionDepth - 1}`, []);
     } else {
       await this.query('COMMIT');
       this.isTransactionActive = false;
@@ -433,6 +485,16 @@ export class SqliteConnections {
   /** The runner TypeORM gets for work outside `Tx`: a new one per call, cheap to make. */
   private outsideRunner(): QueryRunner {
     return new OutsideRunner(this.driver, this);
+  }
+
+  /**
+   * One read-only statement outside any transaction, on the read connection without TypeORM's
+   * query path (`runDirect`): `Tx.query`, e.g. the account read of every request. Undefined when
+   * it cannot go there (in memory, or not read-only): then the caller goes through TypeORM.
+   */
+  readDirect(sql: string, params: unknown[]): { result: unknown } | undefined {
+    if (!this.reader || !this.isReadOnly(sql)) return undefined;
+    return runDirect(this.reader, sql, params);
   }
 
   /** Where OutsideRunner sends a query it runs outside a transaction of its own. */

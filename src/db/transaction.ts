@@ -123,7 +123,16 @@ export class Tx {
     if (this.inside.getStore()) {
       return Promise.reject(new Error('Tx.query inside a transaction: use its EntityManager'));
     }
-    if (sqliteConnectionsOf(this.dataSource)) return this.dataSource.query(sql, params);
+    const sqlite = sqliteConnectionsOf(this.dataSource);
+    if (sqlite) {
+      try {
+        const direct = sqlite.readDirect(sql, params);
+        if (direct) return Promise.resolve(direct.result as R[]);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      return this.dataSource.query(sql, params);
+    }
     return this.onReader((runner) => runner.query(sql, params) as Promise<R[]>);
   }
 
