@@ -52,6 +52,9 @@ test('publish, sign up, check in by QR and by name, close; the villager sees poi
   await page.getByText('点此选择').click();
   await page.getByPlaceholder('搜索细则').fill(rule.title);
   await page.getByRole('dialog', { name: '选择记分细则' }).getByText(rule.title).click();
+  // the picker and its overlay fade out: checked while fading, the overlay has no name
+  await expect(page.getByRole('dialog', { name: '选择记分细则' })).toBeHidden();
+  await expect(page.locator('.van-overlay')).toBeHidden();
   await page.getByLabel('日期').fill(today);
   await page.getByLabel('开始时间').fill(from);
   await page.getByLabel('结束时间').fill(to);
