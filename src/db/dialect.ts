@@ -6,7 +6,6 @@ import {
   QueryFailedError,
   SelectQueryBuilder,
 } from 'typeorm';
-import { runDirect } from './sqlite';
 
 /**
  * Names of PostgreSQL's prepared statements by their SQL, for the whole process: pg refuses one
@@ -61,9 +60,7 @@ export class Dialect {
   async select<R>(em: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
     if (this.postgres) return (await em.query(sql, params)) as R[];
     const order = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
-    const text = this.placeholders(sql);
-    const direct = runDirect(em.queryRunner, text, order);
-    return (direct ? direct.result : await em.query(text, order)) as R[];
+    return (await em.query(this.placeholders(sql), order)) as R[];
   }
 
   /**

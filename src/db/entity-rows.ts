@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Dialect } from './dialect';
-import { runDirect } from './sqlite';
 
 /**
  * Entities read and written in plain SQL on the hot paths, converted as TypeORM converts them
@@ -139,12 +138,9 @@ export class EntityRows {
     }
     const driver = em.connection.driver;
     const params = columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
-    const direct = this.dialect.postgres ? undefined : runDirect(em.queryRunner, sql, params);
     const result: unknown = this.dialect.postgres
       ? await this.dialect.prepared(em, sql, params)
-      : direct
-        ? direct.result
-        : await em.query(sql, params);
+      : await em.query(sql, params);
     if (!generated) return null;
     // PostgreSQL answers the RETURNING rows; SQLite's runner answers the new rowid
     const id = this.dialect.postgres

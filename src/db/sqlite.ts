@@ -266,19 +266,13 @@ const STATEMENTS_KEPT = 200;
 const statementsOf = new WeakMap<object, Map<string, Statement>>();
 
 /**
- * One statement on a query runner's own connection, run as TypeORM's better-sqlite3 runner runs
- * it (the rows of a read; the new rowid of a write; booleans as 0/1), but without its path around
- * it: a before- and an after-query event, a statement cache lookup and four awaits per statement,
- * a measured share of every record-deed (docs/performance.md). Undefined when the runner is not
- * one of ours (then the caller uses `em.query`). Errors leave as TypeORM's QueryFailedError,
- * logged as TypeORM logs them.
+ * One statement on a connection, run as TypeORM's better-sqlite3 runner runs it (the rows of a
+ * read; the new rowid of a write; booleans as 0/1), but without its path around it: a before- and
+ * an after-query event, a statement cache lookup and four awaits per statement, a measured share
+ * of every record-deed (docs/performance.md). Errors leave as TypeORM's QueryFailedError, logged
+ * as TypeORM logs them.
  */
-export function runDirect(
-  runner: QueryRunner | undefined,
-  sql: string,
-  params: unknown[],
-): { result: unknown } | undefined {
-  if (!(runner instanceof RunnerOn)) return undefined;
+function runDirect(runner: RunnerOn, sql: string, params: unknown[]): unknown {
   const connection = runner.raw();
   let statements = statementsOf.get(connection);
   if (!statements) statementsOf.set(connection, (statements = new Map()));
@@ -290,11 +284,7 @@ export function runDirect(
       if (statements.size > STATEMENTS_KEPT) statements.delete(statements.keys().next().value!);
     }
     const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
-    return {
-      result: statement.reader
-        ? statement.all(...values)
-        : statement.run(...values).lastInsertRowid,
-    };
+    return statement.reader ? statement.all(...values) : statement.run(...values).lastInsertRowid;
   } catch (err) {
     runner.connection.logger.logQueryError(err as Error, sql, params, runner);
     throw new QueryFailedError(sql, params, err as Error);
@@ -318,6 +308,18 @@ class RunnerOn extends BetterSqlite3QueryRunner {
   raw(): RawConnection {
     return this.target();
   }
+  /**
+   * A plain query (`em.query`, the hot paths' SQL, savepoints) runs directly (`runDirect`); a
+   * structured one (TypeORM's query builders and persistence) goes TypeORM's way.
+   */
+  override query(sql: string, parameters?: unknown[], structured = false): Promise<any> {
+    if (structured) return super.query(sql, parameters, true);
+    try {
+      return Promise.resolve(runDirect(this, sql, parameters ?? []));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
   // Shared runners live as long as the data source: TypeORM's release() must not retire them.
   override release(): Promise<void> {
     return Promise.resolve();
@@ -335,15 +337,14 @@ class WriterRunner extends RunnerOn {
       await this.query('BEGIN IMMEDIATE');
       this.isTransactionActive = true;
     } else {
-      // every job of a group opens and releases one: no TypeORM query path for them (runDirect)
-      runDirect(this, `SAVEPOINT typeorm_${this.transactionDepth}`, []);
+      await this.query(`SAVEPOINT typeorm_${this.transactionDepth}`);
     }
     this.transactionDepth += 1;
   }
 
   override async commitTransaction(): Promise<void> {
     if (this.transactionDepth > 1) {
-      runDirect(this, `RELEASE SAVEPOINT typeorm_${this.transactionDepth - 1}`, []);
+      await this.query(`RELEASE SAVEPOINT typeorm_${this.transactionDepth - 1}`);
     } else {
       await this.query('COMMIT');
       this.isTransactionActive = false;
@@ -485,16 +486,6 @@ export class SqliteConnections {
   /** The runner TypeORM gets for work outside `Tx`: a new one per call, cheap to make. */
   private outsideRunner(): QueryRunner {
     return new OutsideRunner(this.driver, this);
-  }
-
-  /**
-   * One read-only statement outside any transaction, on the read connection without TypeORM's
-   * query path (`runDirect`): `Tx.query`, e.g. the account read of every request. Undefined when
-   * it cannot go there (in memory, or not read-only): then the caller goes through TypeORM.
-   */
-  readDirect(sql: string, params: unknown[]): { result: unknown } | undefined {
-    if (!this.reader || !this.isReadOnly(sql)) return undefined;
-    return runDirect(this.reader, sql, params);
   }
 
   /** Where OutsideRunner sends a query it runs outside a transaction of its own. */

@@ -124,15 +124,8 @@ export class Tx {
       return Promise.reject(new Error('Tx.query inside a transaction: use its EntityManager'));
     }
     const sqlite = sqliteConnectionsOf(this.dataSource);
-    if (sqlite) {
-      try {
-        const direct = sqlite.readDirect(sql, params);
-        if (direct) return Promise.resolve(direct.result as R[]);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      return this.dataSource.query(sql, params);
-    }
+    // SQLite: straight to the read connection (or the writer's turn), no runner made per call
+    if (sqlite) return sqlite.routeOutside(sql, params, false) as Promise<R[]>;
     return this.onReader((runner) => runner.query(sql, params) as Promise<R[]>);
   }
 
