@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DataSource, type DataSourceOptions, type EntityManager, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
 
@@ -66,21 +66,7 @@ export class Replica implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Fastify hooks: what the client last wrote, for the request's reads; what it wrote, back. */
-  install(fastify: {
-    addHook(
-      name: 'preHandler',
-      hook: (req: FastifyRequest, reply: FastifyReply, done: () => void) => void,
-    ): unknown;
-    addHook(
-      name: 'onSend',
-      hook: (
-        req: FastifyRequest,
-        reply: FastifyReply,
-        payload: unknown,
-        done: (err: null, payload: unknown) => void,
-      ) => void,
-    ): unknown;
-  }): void {
+  install(fastify: FastifyInstance): void {
     fastify.addHook('preHandler', (req, reply, done) => {
       if (!this.enabled) return done();
       const writes: RequestWrites = { after: sentLsn(req), wrote: null };
