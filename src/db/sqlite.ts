@@ -254,42 +254,19 @@ export function sqliteConnectionsOf(dataSource: DataSource): SqliteConnections |
   return installed.get(dataSource);
 }
 
-/** A prepared statement, as far as `runDirect` uses it. */
+/** A prepared statement, as far as `RunnerOn.runDirect` uses it. */
 interface Statement {
   readonly reader: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { lastInsertRowid: number | bigint };
 }
 
-/** Statements kept per connection (the hot paths' SQL is fixed text: a few dozen in all). */
+/**
+ * Statements kept per connection (the hot paths' SQL is fixed text: a few dozen in all), not per
+ * runner as TypeORM keeps them: an OutsideRunner is made per call.
+ */
 const STATEMENTS_KEPT = 200;
 const statementsOf = new WeakMap<object, Map<string, Statement>>();
-
-/**
- * One statement on a connection, run as TypeORM's better-sqlite3 runner runs it (the rows of a
- * read; the new rowid of a write; booleans as 0/1), but without its path around it: a before- and
- * an after-query event, a statement cache lookup and four awaits per statement, a measured share
- * of every record-deed (docs/performance.md). Errors leave as TypeORM's QueryFailedError, logged
- * as TypeORM logs them.
- */
-function runDirect(runner: RunnerOn, sql: string, params: unknown[]): unknown {
-  const connection = runner.raw();
-  let statements = statementsOf.get(connection);
-  if (!statements) statementsOf.set(connection, (statements = new Map()));
-  try {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = connection.prepare(sql) as unknown as Statement;
-      statements.set(sql, statement);
-      if (statements.size > STATEMENTS_KEPT) statements.delete(statements.keys().next().value!);
-    }
-    const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
-    return statement.reader ? statement.all(...values) : statement.run(...values).lastInsertRowid;
-  } catch (err) {
-    runner.connection.logger.logQueryError(err as Error, sql, params, runner);
-    throw new QueryFailedError(sql, params, err as Error);
-  }
-}
 
 /** A query runner on a connection of our choosing (TypeORM's own always takes the driver's). */
 class RunnerOn extends BetterSqlite3QueryRunner {
@@ -304,10 +281,6 @@ class RunnerOn extends BetterSqlite3QueryRunner {
   override connect(): Promise<RawConnection> {
     return Promise.resolve(this.target());
   }
-  /** The connection itself, for `runDirect`. */
-  raw(): RawConnection {
-    return this.target();
-  }
   /**
    * A plain query (`em.query`, the hot paths' SQL, savepoints) runs directly (`runDirect`); a
    * structured one (TypeORM's query builders and persistence) goes TypeORM's way.
@@ -315,9 +288,34 @@ class RunnerOn extends BetterSqlite3QueryRunner {
   override query(sql: string, parameters?: unknown[], structured = false): Promise<any> {
     if (structured) return super.query(sql, parameters, true);
     try {
-      return Promise.resolve(runDirect(this, sql, parameters ?? []));
+      return Promise.resolve(this.runDirect(sql, parameters ?? []));
     } catch (err) {
       return Promise.reject(err as Error);
+    }
+  }
+  /**
+   * One statement on this runner's connection, run as TypeORM's better-sqlite3 runner runs it
+   * (the rows of a read; the new rowid of a write; booleans as 0/1), but without its path around
+   * it: a before- and an after-query event, a statement cache lookup and four awaits per
+   * statement, a measured share of every record-deed (docs/performance.md). Errors leave as
+   * TypeORM's QueryFailedError, logged as TypeORM logs them.
+   */
+  private runDirect(sql: string, params: unknown[]): unknown {
+    const connection = this.target();
+    let statements = statementsOf.get(connection);
+    if (!statements) statementsOf.set(connection, (statements = new Map()));
+    try {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = connection.prepare(sql) as unknown as Statement;
+        statements.set(sql, statement);
+        if (statements.size > STATEMENTS_KEPT) statements.delete(statements.keys().next().value!);
+      }
+      const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      return statement.reader ? statement.all(...values) : statement.run(...values).lastInsertRowid;
+    } catch (err) {
+      this.dataSource.logger.logQueryError(err as Error, sql, params, this);
+      throw new QueryFailedError(sql, params, err as Error);
     }
   }
   // Shared runners live as long as the data source: TypeORM's release() must not retire them.
